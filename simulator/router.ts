@@ -1,0 +1,69 @@
+/**
+ * The simulator's tiny router. Route handlers are pure functions of a parsed request that return a reply;
+ * cross-cutting concerns (auth, rate limits, call log) run in server.ts before a route is reached.
+ */
+export interface SimRequest {
+  method: string;
+  /** Path without the query string and without the product prefix that selected the route table. */
+  path: string;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  headers: Record<string, string | string[] | undefined>;
+  /** Raw body text ('' when none). */
+  rawBody: string;
+  /** JSON-parsed body when the content type is JSON and the body parsed, else undefined. */
+  body: unknown;
+}
+
+export interface SimReply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export type RouteHandler = (req: SimRequest) => SimReply | Promise<SimReply>;
+
+interface Route {
+  method: string;
+  pattern: RegExp;
+  keys: string[];
+  handler: RouteHandler;
+}
+
+/** Routes written as `/devices/:deviceId/deeptraces/:traceId`. */
+export class Router {
+  private readonly routes: Route[] = [];
+
+  add(method: string, path: string, handler: RouteHandler): this {
+    const keys: string[] = [];
+    const source = path.replace(/:([A-Za-z_]+)/g, (_m, key: string) => {
+      keys.push(key);
+      return '([^/]+)';
+    });
+    this.routes.push({ method: method.toUpperCase(), pattern: new RegExp(`^${source}/?$`), keys, handler });
+    return this;
+  }
+
+  /** Returns the handler and path params, `'method'` when the path exists with another method, or undefined. */
+  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | 'method' | undefined {
+    let pathMatched = false;
+    for (const route of this.routes) {
+      const m = route.pattern.exec(path);
+      if (!m) continue;
+      pathMatched = true;
+      if (route.method !== method.toUpperCase()) continue;
+      const params: Record<string, string> = {};
+      route.keys.forEach((key, i) => {
+        params[key] = decodeURIComponent(m[i + 1] ?? '');
+      });
+      return { handler: route.handler, params };
+    }
+    return pathMatched ? 'method' : undefined;
+  }
+}
+
+export const json = (status: number, body?: unknown, headers?: Record<string, string>): SimReply => ({
+  status,
+  body,
+  headers,
+});
