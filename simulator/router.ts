@@ -67,3 +67,17 @@ export const json = (status: number, body?: unknown, headers?: Record<string, st
   body,
   headers,
 });
+
+/**
+ * One simulated product (ZDX, ZPA). server.ts authenticates the caller, strips the product prefix
+ * (`/zdx/v1` or `/v1` for ZDX; `/zpa` for ZPA over OneAPI) and hands the request over. Each product owns
+ * its own routes, rate limits and state.
+ */
+export interface SimProduct {
+  readonly name: 'zdx' | 'zpa';
+  handle(req: SimRequest, ctx: { clientIp: string }): Promise<SimReply>;
+  /** A JSON-serialisable snapshot for `GET /__sim/state`. */
+  state(): unknown;
+  /** Back to the seeded state (tests call this between cases). */
+  reset(): void;
+}
