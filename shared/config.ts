@@ -1,0 +1,95 @@
+/**
+ * Configuration from the environment, parsed once per container by a zod/mini schema. Each function declares
+ * the keys it needs by composing the field groups below, so an ingress function never asks for Zscaler keys.
+ * A missing or bad value fails the cold start with one message naming every bad key. No secret is ever read
+ * from the environment: only the *ids* of Secrets Manager secrets live here.
+ */
+import { z } from 'zod/mini';
+import { ConfigError } from './errors.js';
+
+// `prefault` feeds the default through the parser, so defaults and env values are converted alike.
+const int = (min: number, max: number, dflt: number) =>
+  z.prefault(z.pipe(z.string(), z.transform((v, ctx) => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      ctx.issues.push({ code: 'custom', message: `must be an integer between ${min} and ${max}`, input: v });
+      return z.NEVER;
+    }
+    return n;
+  })), String(dflt));
+
+const missingOr = (what: string) => ({
+  error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`),
+});
+const url = () => z.url({ protocol: /^https?$/, ...missingOr('an http(s) URL') });
+const text = () => z.string(missingOr('a string')).check(z.minLength(1, 'is required'));
+const csv = (dflt: string) =>
+  z.prefault(z.pipe(z.string(), z.transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))), dflt);
+
+export const commonFields = {
+  LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
+  STAGE: z._default(z.string(), 'dev'),
+};
+
+export const queueFields = {
+  /** The command queue the ingress functions write to and the worker reads from. */
+  WORK_QUEUE_URL: url(),
+};
+
+export const webhookFields = {
+  /** Secrets Manager id of the JSON holding webhook signing secrets (see README "Secrets"). */
+  WEBHOOK_SECRET_ID: text(),
+  /** Dotted paths under PagerDuty's `event.data` where the affected user's email may be found. */
+  PAGERDUTY_EMAIL_FIELDS: csv('custom_details.affected_user,custom_details.user_email,body.details.affected_user'),
+  MAX_BODY_BYTES: int(1024, 1_048_576, 262_144),
+  SECRET_CACHE_TTL_SECONDS: int(0, 86_400, 300),
+};
+
+export const zscalerFields = {
+  /** Secrets Manager id of the Zscaler credentials JSON. */
+  ZSCALER_SECRET_ID: text(),
+  /** `legacy`: ZDX API key + ZPA API key on the product hosts; `oneapi`: one ZIdentity client on api.zsapi.net. */
+  ZSCALER_AUTH_MODE: z._default(z.enum(['legacy', 'oneapi']), 'legacy'),
+  ZDX_BASE_URL: z._default(url(), 'https://api.zdxcloud.net'),
+  ZPA_BASE_URL: z._default(url(), 'https://config.private.zscaler.com'),
+  ONEAPI_BASE_URL: z._default(url(), 'https://api.zsapi.net'),
+  /** e.g. https://<vanity>.zslogin.net/oauth2/v1/token — required in oneapi mode. */
+  ZIDENTITY_TOKEN_URL: z.optional(url()),
+  ZPA_CUSTOMER_ID: z.optional(z.string().check(z.regex(/^\d+$/, 'must be the numeric ZPA customer id'))),
+  ZPA_MICROTENANT_ID: z.optional(z.string().check(z.regex(/^\d+$/, 'must be a numeric microtenant id'))),
+  HTTP_TIMEOUT_MS: int(100, 60_000, 10_000),
+  /** ZDX allows 5 requests per second per calling IP on every tier. */
+  ZDX_REQUESTS_PER_SECOND: int(1, 5, 5),
+  SECRET_CACHE_TTL_SECONDS: int(0, 86_400, 300),
+};
+
+export const traceFields = {
+  /** ZDX only finds devices active in the last 2 hours unless asked for a wider window. */
+  ZDX_DEVICE_LOOKBACK_HOURS: int(1, 24 * 14, 24),
+  TRACE_SESSION_MINUTES: z.prefault(z.pipe(z.enum(['5', '15', '30', '60']), z.transform(Number)), '5'),
+  /** How long the worker waits between checks of a running trace (an SQS delay: 0..900 s). */
+  TRACE_CHECK_DELAY_SECONDS: int(0, 900, 60),
+  /** Give up tracking after this many checks (the trace keeps running in ZDX). */
+  TRACE_MAX_CHECKS: int(1, 1000, 90),
+  /** Where trace summaries are POSTed (JSON). Optional: summaries are always logged. */
+  REPORT_CALLBACK_URL: z.optional(url()),
+};
+
+type Shape = Record<string, z.core.$ZodType>;
+export type ConfigOf<S extends Shape> = Readonly<z.infer<z.ZodMiniObject<S>>>;
+
+/**
+ * Parses `env` against the given field groups. Throws one ConfigError listing every bad key.
+ * @example const config = loadConfig({ ...commonFields, ...queueFields });
+ */
+export function loadConfig<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+  const schema = z.object(shape);
+  // Treat empty strings as unset so `${env:X, ''}` in serverless.yml behaves like a missing value.
+  const input = Object.fromEntries(Object.keys(shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const result = schema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return Object.freeze(result.data) as ConfigOf<S>;
+}

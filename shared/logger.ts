@@ -1,0 +1,73 @@
+/**
+ * Structured JSON logs, one line per entry, with secrets redacted by key name and by value pattern.
+ * Audit records are log entries with `type: "audit"`: who or what triggered a change, the target, before,
+ * after and the result, so CloudWatch Logs Insights can query them (`filter type = "audit"`).
+ */
+type Level = 'debug' | 'info' | 'warn' | 'error';
+const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+const SECRET_KEY = /secret|token|password|authorization|signature|api[-_]?key|credential|assertion|cookie/i;
+// Bearer tokens and JWT-shaped strings are redacted wherever they appear in a string value.
+const SECRET_VALUE = [/Bearer\s+[A-Za-z0-9._~+/-]+=*/g, /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g];
+
+/** Redacts secret-looking keys and values, recursively; safe on cycles and errors. */
+export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return SECRET_VALUE.reduce((s, re) => s.replace(re, '[REDACTED]'), value);
+  if (value === null || typeof value !== 'object' || depth > 8) return value;
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  if (value instanceof Error) {
+    const e = value as Error & { code?: unknown; statusCode?: unknown };
+    return redact({ name: e.name, message: e.message, code: e.code, status: e.statusCode, cause: e.cause }, depth + 1, seen);
+  }
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SECRET_KEY.test(k) && v !== undefined && typeof v !== 'boolean' ? '[REDACTED]' : redact(v, depth + 1, seen);
+  }
+  return out;
+}
+
+export interface Logger {
+  debug(msg: string, data?: Record<string, unknown>): void;
+  info(msg: string, data?: Record<string, unknown>): void;
+  warn(msg: string, data?: Record<string, unknown>): void;
+  error(msg: string, data?: Record<string, unknown>): void;
+  audit(record: AuditRecord): void;
+  child(fields: Record<string, unknown>): Logger;
+}
+
+export interface AuditRecord {
+  action: string;
+  trigger: { kind: string; id: string; by?: string };
+  target: Record<string, unknown>;
+  before?: unknown;
+  after?: unknown;
+  result: 'success' | 'skipped' | 'failed' | 'dry-run' | 'refused';
+  reason?: string;
+}
+
+export type LogSink = (line: string) => void;
+
+export function createLogger(
+  opts: { level?: Level; fields?: Record<string, unknown>; sink?: LogSink } = {},
+): Logger {
+  const level = opts.level ?? ((process.env.LOG_LEVEL as Level | undefined) ?? 'info');
+  const sink = opts.sink ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const base = opts.fields ?? {};
+  const write = (lvl: Level, msg: string, data?: Record<string, unknown>) => {
+    if (ORDER[lvl] < (ORDER[level] ?? 20)) return;
+    sink(JSON.stringify(redact({ level: lvl, time: new Date().toISOString(), msg, ...base, ...data })));
+  };
+  return {
+    debug: (m, d) => write('debug', m, d),
+    info: (m, d) => write('info', m, d),
+    warn: (m, d) => write('warn', m, d),
+    error: (m, d) => write('error', m, d),
+    audit: (record) => write('info', 'audit', { type: 'audit', ...record }),
+    child: (fields) => createLogger({ level, sink, fields: { ...base, ...fields } }),
+  };
+}
+
+/** The container's logger; functions add request ids with `child`. */
+export const logger = createLogger();

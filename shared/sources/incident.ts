@@ -1,0 +1,115 @@
+/**
+ * The normalised incident event every webhook source produces, and the JSON/zod helpers the sources share.
+ * zod/mini (functional API) rather than classic zod: it tree-shakes, which keeps the ingress bundles small.
+ */
+import { z } from 'zod/mini';
+import { ValidationError } from '../errors.js';
+
+const nonEmpty = () => z.string().check(z.minLength(1));
+
+/** Schema of {@link IncidentEvent}; also used by queue consumers to re-validate what ingress enqueued. */
+export const IncidentEventSchema = z.object({
+  source: z.enum(['pagerduty', 'generic']),
+  /** The vendor's delivery/event id: the dedupe key (webhooks are delivered at least once). */
+  eventId: nonEmpty(),
+  /** Empty only for `ignored` events that concern no incident (e.g. PagerDuty's `pagey.ping`). */
+  incidentId: z.string(),
+  action: z.enum(['opened', 'resolved', 'ignored']),
+  /** The source's own event type, kept for logs and metrics. */
+  eventType: nonEmpty(),
+  /** Affected end users: lower-cased, de-duplicated, valid addresses only. */
+  userEmails: z.array(z.email()),
+  service: z.optional(z.string()),
+  title: z.optional(z.string()),
+  link: z.optional(z.httpUrl()),
+  occurredAt: z.optional(z.string()),
+});
+
+/** A webhook event reduced to what the automation needs, whatever tool sent it. */
+export type IncidentEvent = z.infer<typeof IncidentEventSchema>;
+
+/** What a webhook event asks the automation to do. */
+export type IncidentAction = IncidentEvent['action'];
+
+/**
+ * JSON.parse with a clear 400 instead of a raw SyntaxError.
+ * @param what names the document in the message, e.g. "PagerDuty webhook body".
+ * @throws ValidationError on an empty body or invalid JSON.
+ */
+export function parseJsonBody(raw: string, what = 'request body'): unknown {
+  if (raw.trim() === '') throw new ValidationError(`${what} is empty`);
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch (e) {
+    throw new ValidationError(`${what} is not valid JSON: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
+
+/**
+ * Per-parse error map. zod/mini ships without a locale (every message is "Invalid input"), and loading one
+ * globally would change messages for every other schema in the process, so sources pass this map explicitly.
+ * Messages describe the rule, never echo the input (it may be large or sensitive).
+ */
+export const issueMessage: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined
+        ? 'required'
+        : `expected ${issue.expected}, got ${kindOf(issue.input)}`;
+    case 'invalid_format':
+      if (issue.format === 'email') return 'invalid email address';
+      if (issue.format === 'url') return 'invalid http(s) URL';
+      return `invalid ${issue.format}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'too_small':
+      if (issue.origin === 'string' && Number(issue.minimum) === 1) return 'must not be empty';
+      return `must have at least ${String(issue.minimum)} ${issue.origin === 'string' ? 'characters' : 'items'}`;
+    case 'too_big':
+      return `must have at most ${String(issue.maximum)} ${issue.origin === 'string' ? 'characters' : 'items'}`;
+    case 'unrecognized_keys':
+      return `unknown keys: ${issue.keys.join(', ')}`;
+    case 'invalid_union':
+      return 'does not match any allowed shape';
+    default:
+      return undefined; // keep zod's own (or a schema's custom) message
+  }
+};
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, seg) => {
+    if (typeof seg === 'number') return `${acc}[${seg}]`;
+    return acc === '' ? String(seg) : `${acc}.${String(seg)}`;
+  }, '') || '(root)';
+
+/** Issues reported in one error message; more would only bloat a 400 body and the logs. */
+const MAX_REPORTED_ISSUES = 10;
+
+/**
+ * One line for a zod error: `path: message` per issue, joined by "; ", e.g.
+ * `event.event_type: required; event.data.id: expected string, got number`.
+ */
+export function formatZodIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }): string {
+  const shown = error.issues.slice(0, MAX_REPORTED_ISSUES).map((i) => `${formatPath(i.path)}: ${i.message}`);
+  const more = error.issues.length - shown.length;
+  return more > 0 ? `${shown.join('; ')}; (+${more} more)` : shown.join('; ');
+}
+
+/**
+ * Validates `data` against `schema` with {@link issueMessage}, returning the typed output.
+ * @throws ValidationError `invalid <what>: <formatZodIssues>` with the issues in `details`.
+ */
+export function parseWithSchema<S extends z.ZodMiniType>(schema: S, data: unknown, what: string): z.output<S> {
+  const result = schema.safeParse(data, { error: issueMessage });
+  if (result.success) return result.data;
+  throw new ValidationError(`invalid ${what}: ${formatZodIssues(result.error)}`, {
+    details: { issues: result.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })) },
+  });
+}
+
+/** Re-validates an {@link IncidentEvent}, e.g. a queue message body produced by ingress. */
+export function parseIncidentEvent(data: unknown): IncidentEvent {
+  return parseWithSchema(IncidentEventSchema, data, 'incident event');
+}

@@ -1,0 +1,62 @@
+/**
+ * Errors from Zscaler APIs. ZPA bodies look like `{"id":"dotted.error.id","reason":"…","params":[…]}`,
+ * ZDX like `{"code":…,"message":"…"}`, the OneAPI gateway like `{"detail":"unauthorized",…}`. The request
+ * info kept here is method + path only: never headers, never the token, never a body.
+ */
+import { AppError } from '../errors.js';
+
+export class ZscalerApiError extends AppError {
+  constructor(
+    readonly status: number,
+    /** Zscaler's error id (ZPA `id`, ZDX `code`), when the body had one. */
+    readonly errorId: string | undefined,
+    readonly reason: string,
+    readonly request: { method: string; path: string },
+    retryable: boolean,
+    options?: ErrorOptions,
+  ) {
+    super(
+      errorId ? `zscaler_${errorId.replace(/\W+/g, '_')}` : `zscaler_http_${status}`,
+      `${request.method} ${request.path} → ${status}${errorId ? ` ${errorId}` : ''}: ${reason}`,
+      status >= 500 || status === 429 ? 502 : status,
+      retryable,
+      { ...options, expose: false },
+    );
+  }
+}
+
+/** A network failure or timeout before any response arrived. */
+export class ZscalerNetworkError extends AppError {
+  constructor(message: string, readonly request: { method: string; path: string }, options?: ErrorOptions) {
+    super('zscaler_unreachable', `${request.method} ${request.path}: ${message}`, 504, true, { ...options, expose: false });
+  }
+}
+
+/** The token endpoint refused the credentials (also after re-reading the secret). */
+export class ZscalerAuthError extends AppError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('zscaler_auth_rejected', message, 502, false, { ...options, expose: false });
+  }
+}
+
+/** Pulls the error id and reason out of any of the three body shapes. */
+export function parseErrorBody(text: string): { id: string | undefined; reason: string } {
+  try {
+    const body = JSON.parse(text) as Record<string, unknown>;
+    const id = body.id ?? body.code ?? body.error ?? body.detail;
+    const reason = body.reason ?? body.message ?? body.error_description ?? body.detail ?? '';
+    return { id: id === undefined || id === null ? undefined : String(id), reason: String(reason).slice(0, 300) };
+  } catch {
+    return { id: undefined, reason: text.slice(0, 200) };
+  }
+}
+
+/** ZPA documents "not found" as 400 `resource.not.found`; treat it like a 404. */
+export const isNotFound = (e: unknown): boolean =>
+  e instanceof ZscalerApiError && (e.status === 404 || e.errorId === 'resource.not.found');
+
+/** ZPA policy-set writes that collided with another writer. */
+export const isConcurrentWrite = (e: unknown): boolean =>
+  e instanceof ZscalerApiError && ['api.concurrent.access.error', 'db.simultaneous.request'].includes(e.errorId ?? '');
+
+export const isConflict = (e: unknown): boolean => e instanceof ZscalerApiError && e.status === 409;

@@ -1,0 +1,87 @@
+/**
+ * An authenticated JSON client for one Zscaler product: builds URLs, adds the bearer token, refreshes the
+ * token once on a 401 (never a loop), decodes JSON and turns error statuses into ZscalerApiError.
+ * Resource modules (shared/zdx/*, shared/zpa/*) only ever call `get/post/put/delete` here.
+ */
+import { ZscalerApiError, parseErrorBody } from './errors.js';
+import type { TokenProvider } from './auth/provider.js';
+import { DEFAULT_RETRY, isRetryableStatus } from './retry.js';
+import type { Transport } from './transport.js';
+
+export type Query = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
+
+export interface ApiClientOptions {
+  /** e.g. `https://api.zdxcloud.net/v1` or `https://api.zsapi.net/zpa`. */
+  baseUrl: string;
+  transport: Transport;
+  tokens: TokenProvider;
+  userAgent?: string;
+}
+
+export class ApiClient {
+  /** Requests sent, counting retries (for benchmarks: calls per action). */
+  requestCount = 0;
+
+  constructor(private readonly opts: ApiClientOptions) {}
+
+  get<T = unknown>(path: string, query?: Query): Promise<T> {
+    return this.call<T>('GET', path, query);
+  }
+  post<T = unknown>(path: string, body?: unknown, query?: Query): Promise<T> {
+    return this.call<T>('POST', path, query, body);
+  }
+  put<T = unknown>(path: string, body?: unknown, query?: Query): Promise<T> {
+    return this.call<T>('PUT', path, query, body);
+  }
+  delete<T = unknown>(path: string, query?: Query): Promise<T> {
+    return this.call<T>('DELETE', path, query);
+  }
+
+  private async call<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+    const url = this.opts.baseUrl + path + queryString(query);
+    const request = { method, path };
+    for (let refreshed = false; ; refreshed = true) {
+      const token = await this.opts.tokens.getToken();
+      const res = await this.opts.transport.send({
+        method, url, label: path,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: {
+          authorization: `Bearer ${token}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          'user-agent': this.opts.userAgent ?? 'zscaler-event-automation',
+        },
+      });
+      this.requestCount += res.attempts;
+      // A 401 means our cached token is no longer accepted (expired early, revoked): one refresh, one retry.
+      if (res.status === 401 && !refreshed) {
+        this.opts.tokens.invalidate(token);
+        continue;
+      }
+      if (res.status >= 400) {
+        const { id, reason } = parseErrorBody(res.text);
+        throw new ZscalerApiError(res.status, id, reason, request, isRetryableStatus(DEFAULT_RETRY, res.status, id));
+      }
+      // Create returns 201 + body; update/delete return 204 with no body.
+      if (!res.text) return undefined as T;
+      try {
+        return JSON.parse(res.text) as T;
+      } catch {
+        throw new ZscalerApiError(res.status, undefined, 'response is not JSON', request, true);
+      }
+    }
+  }
+}
+
+/** Arrays become repeated keys (`emails=a&emails=b`), as ZDX expects. */
+export function queryString(query?: Query): string {
+  if (!query) return '';
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    if (Array.isArray(v)) for (const item of v) params.append(k, String(item));
+    else params.append(k, String(v));
+  }
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}

@@ -1,0 +1,64 @@
+/**
+ * Client-side pacing to the published limits, so we wait before sending instead of collecting 429s.
+ * A sliding window admits at most `limit` requests in any `windowMs` interval — which also satisfies ZPA's
+ * fixed window that "starts at the first call" — plus a small margin for network jitter.
+ */
+export class SlidingWindow {
+  private readonly sent: number[] = [];
+  private tail: Promise<void> = Promise.resolve();
+  private pausedUntil = 0;
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly marginMs = 50,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Resolves when a request may be sent; callers are admitted in arrival order. */
+  acquire(): Promise<void> {
+    const turn = this.tail.then(() => this.waitForSlot());
+    this.tail = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** After a 429: send nothing more until `ms` from now. */
+  pause(ms: number): void {
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + ms);
+  }
+
+  private async waitForSlot(): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      while (this.sent.length && now - this.sent[0]! >= this.windowMs + this.marginMs) this.sent.shift();
+      const waitPause = this.pausedUntil - now;
+      const waitWindow = this.sent.length >= this.limit ? this.sent[0]! + this.windowMs + this.marginMs - now : 0;
+      const wait = Math.max(waitPause, waitWindow);
+      if (wait <= 0) {
+        this.sent.push(now);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+}
+
+/** Chooses the window a request counts against. */
+export interface Pacer {
+  acquire(method: string): Promise<void>;
+  pause(method: string, ms: number): void;
+}
+
+/** ZPA: 20 GET and 10 POST/PUT/DELETE per 10 s per organisation and calling IP. */
+export function zpaPacer(limits = { getPer10s: 20, writePer10s: 10, windowMs: 10_000 }): Pacer {
+  const reads = new SlidingWindow(limits.getPer10s, limits.windowMs);
+  const writes = new SlidingWindow(limits.writePer10s, limits.windowMs);
+  const pick = (m: string) => (m.toUpperCase() === 'GET' ? reads : writes);
+  return { acquire: (m) => pick(m).acquire(), pause: (m, ms) => pick(m).pause(ms) };
+}
+
+/** ZDX: 5 requests per second on every licence tier (the per-minute tiers are far above what one action needs). */
+export function zdxPacer(perSecond = 5): Pacer {
+  const window = new SlidingWindow(perSecond, 1000);
+  return { acquire: () => window.acquire(), pause: (_m, ms) => window.pause(ms) };
+}

@@ -1,0 +1,119 @@
+/**
+ * The one place that talks HTTP (undici, keep-alive). It owns per-request timeouts, the overall deadline,
+ * pacing and retries; it knows nothing about tokens (http.ts adds them) or resources.
+ */
+import { Agent, request, type Dispatcher } from 'undici';
+import { currentDeadline } from '../deadline.js';
+import { DeadlineExceededError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { ZscalerNetworkError, parseErrorBody } from './errors.js';
+import type { Pacer } from './pacer.js';
+import { backoffMs, isRetryableStatus, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js';
+
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string>;
+  text: string;
+}
+
+export interface SendOptions {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** Path for error messages and logs (no query: it can carry emails). */
+  label: string;
+}
+
+export interface TransportOptions {
+  dispatcher?: Dispatcher;
+  timeoutMs: number;
+  retry: RetryPolicy;
+  pacer?: Pacer;
+  logger?: Logger;
+  /** Milliseconds kept free at the end of the invocation so the handler can still report. */
+  deadlineReserveMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Container-wide keep-alive pool: invocations reuse warm connections. */
+export const sharedAgent = new Agent({ keepAliveTimeout: 30_000, connections: 16 });
+
+const defaultSleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+export class Transport {
+  constructor(private readonly opts: TransportOptions) {}
+
+  /**
+   * Sends with retries. Returns the final response whatever its status (callers map ≥ 400 to errors);
+   * throws only for network failures that outlived the retries or the deadline.
+   */
+  async send(req: SendOptions): Promise<RawResponse & { attempts: number }> {
+    const { retry, pacer, logger } = this.opts;
+    const sleep = this.opts.sleep ?? defaultSleep;
+    const deadline = currentDeadline() - (this.opts.deadlineReserveMs ?? 1_000);
+    for (let attempt = 1; ; attempt++) {
+      if (Date.now() >= deadline) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}`);
+      if (pacer) await pacer.acquire(req.method);
+      let res: RawResponse | undefined;
+      let failure: unknown;
+      try {
+        res = await this.once(req, Math.min(this.opts.timeoutMs, deadline - Date.now()));
+      } catch (e) {
+        failure = e;
+      }
+      const code = errorCode(failure);
+      if (failure && !retry.networkCodes.includes(code ?? '')) {
+        throw new ZscalerNetworkError((failure as Error).message, { method: req.method, path: req.label }, { cause: failure });
+      }
+      const errorId = res && res.status >= 400 ? parseErrorBody(res.text).id : undefined;
+      const retryable = failure !== undefined || (res !== undefined && isRetryableStatus(retry, res.status, errorId));
+      if (!retryable) return { ...res!, attempts: attempt };
+
+      const serverFloor = res ? serverWaitMs(res) : undefined;
+      if (res?.status === 429 && pacer && serverFloor !== undefined) pacer.pause(req.method, serverFloor);
+      const wait = backoffMs(retry, attempt, serverFloor ?? 0);
+      const outOfAttempts = attempt >= retry.maxAttempts;
+      const outOfTime = Date.now() + wait >= deadline;
+      if (outOfAttempts || outOfTime) {
+        if (res) return { ...res, attempts: attempt };
+        throw new ZscalerNetworkError(`${code} after ${attempt} attempt(s)`, { method: req.method, path: req.label }, { cause: failure });
+      }
+      logger?.warn('zscaler request retry', { method: req.method, path: req.label, status: res?.status, errorId, code, attempt, waitMs: wait });
+      await sleep(wait);
+    }
+  }
+
+  private async once(req: SendOptions, timeoutMs: number): Promise<RawResponse> {
+    const res = await request(req.url, {
+      method: req.method as Dispatcher.HttpMethod,
+      headers: req.headers,
+      body: req.body,
+      dispatcher: this.opts.dispatcher ?? sharedAgent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.body.text();
+    const headers: Record<string, string> = {};
+    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    return { status: res.statusCode, headers, text };
+  }
+}
+
+/** How long the server asked us to wait: `retry-after` first, then the rate-limit reset headers. */
+export function serverWaitMs(res: RawResponse): number | undefined {
+  const h = res.headers;
+  return (
+    parseRetryAfter(h['retry-after']) ??
+    (res.status === 429 ? parseRateLimitReset(h['ratelimit-reset'] ?? h['x-ratelimit-reset']) : undefined)
+  );
+}
+
+/** undici's codes, with aborts from our own per-request timeout counted as ETIMEDOUT. */
+function errorCode(e: unknown): string | undefined {
+  if (!e) return undefined;
+  const err = e as { code?: unknown; name?: string };
+  if (err.name === 'TimeoutError' || err.name === 'AbortError') return 'ETIMEDOUT';
+  return typeof err.code === 'string' ? err.code : undefined;
+}
