@@ -1,0 +1,29 @@
+/**
+ * The work queue. Commands are JSON; a delay (0–900 s, SQS's limit) schedules a later step without a
+ * Lambda sleeping. The queue URL's host is used as the endpoint (SDK default), so a local queue URL
+ * reaches the local SQS with no further configuration.
+ */
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Command } from '../commands.js';
+
+export interface CommandQueue {
+  send(command: Command, opts?: { delaySeconds?: number }): Promise<void>;
+}
+
+let sharedClient: SQSClient | undefined;
+export const sqsClient = (): SQSClient => (sharedClient ??= new SQSClient({}));
+
+export function sqsCommandQueue(queueUrl: string, client: SQSClient = sqsClient()): CommandQueue {
+  return {
+    async send(command, opts = {}) {
+      await client.send(
+        new SendMessageCommand({
+          QueueUrl: queueUrl,
+          MessageBody: JSON.stringify(command),
+          DelaySeconds: Math.max(0, Math.min(900, Math.round(opts.delaySeconds ?? 0))),
+          MessageAttributes: { commandType: { DataType: 'String', StringValue: command.type } },
+        }),
+      );
+    },
+  };
+}
