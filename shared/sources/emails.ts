@@ -2,7 +2,7 @@
  * Finding affected users' email addresses in loosely structured incident payloads. Incident tools carry the
  * affected user wherever the customer put it (custom details, custom fields, the title), in whatever form.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 const EMAIL = z.email();
 

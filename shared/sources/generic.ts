@@ -23,7 +23,7 @@
  * ```
  * (`printf '%s'` and `--data-binary` matter: `echo` adds a newline and `-d` strips them, changing the bytes.)
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { UnauthorizedError } from '../errors.js';
 import { assertFreshTimestamp, assertSecrets, hmacSha256, safeEqualAny, SHA256_HEX } from './hmac.js';
 import { type IncidentEvent, parseJsonBody, parseWithSchema } from './incident.js';

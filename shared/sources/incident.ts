@@ -2,7 +2,7 @@
  * The normalised incident event every webhook source produces, and the JSON/zod helpers the sources share.
  * zod/mini (functional API) rather than classic zod: it tree-shakes, which keeps the ingress bundles small.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 
 const nonEmpty = () => z.string().check(z.minLength(1));

@@ -5,7 +5,7 @@
  * subscription signing secret. PagerDuty sends several while it rotates the secret; we may hold several while we
  * rotate ours. No timestamp is signed, so replay protection is dedupe on `event.id` downstream.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { UnauthorizedError, ValidationError } from '../errors.js';
 import { emailsAtPaths, extractEmails } from './emails.js';
 import { assertSecrets, hmacSha256, safeEqualAny, SHA256_HEX } from './hmac.js';

@@ -1,0 +1,50 @@
+/**
+ * POST /webhooks/{source}: verify the signature over the raw body, normalise, enqueue, answer 202.
+ * Nothing is parsed before the signature checks out, and nothing is enqueued for a bad request.
+ */
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { ingestIncident } from '../../shared/actions/ingestIncident.js';
+import type { CommandQueue } from '../../shared/aws/queue.js';
+import type { SecretSource } from '../../shared/aws/secrets.js';
+import { NotFoundError, ConfigError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import { jsonResponse } from '../../shared/middleware/errorResponse.js';
+import { httpHandler } from '../../shared/middleware/presets.js';
+import { normaliseGeneric, verifyGenericSignature } from '../../shared/sources/generic.js';
+import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
+import type { IncidentEvent } from '../../shared/sources/incident.js';
+import { normalisePagerDuty, verifyPagerDutySignature } from '../../shared/sources/pagerduty.js';
+import { verifierWithRotation, type WebhookSecrets } from '../../shared/webhookSecrets.js';
+
+export interface IncidentWebhookDeps {
+  queue: CommandQueue;
+  secrets: SecretSource<WebhookSecrets>;
+  logger: Logger;
+  emailFields: string[];
+  maxBodyBytes: number;
+}
+
+const configured = (list: string[] | undefined, source: string): string[] => {
+  if (!list?.length) throw new ConfigError(`no signing secret configured for ${source}`);
+  return list;
+};
+
+export function makeHandler(deps: IncidentWebhookDeps) {
+  const verify = verifierWithRotation(deps.secrets);
+  return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
+    const source = event.pathParameters?.source;
+    const raw = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
+    let incident: IncidentEvent;
+    if (source === 'pagerduty') {
+      await verify((s) => verifyPagerDutySignature(raw, headerValue(event.headers, 'x-pagerduty-signature'), configured(s.pagerduty, source)));
+      incident = normalisePagerDuty(raw, { emailFields: deps.emailFields });
+    } else if (source === 'generic') {
+      const headers = { signature: headerValue(event.headers, 'x-signature'), timestamp: headerValue(event.headers, 'x-signature-timestamp') };
+      await verify((s) => verifyGenericSignature(raw, headers, configured(s.generic, source)));
+      incident = normaliseGeneric(raw);
+    } else {
+      throw new NotFoundError(`unknown webhook source "${source ?? ''}"; use pagerduty or generic`);
+    }
+    return jsonResponse(202, await ingestIncident(incident, deps.queue, deps.logger));
+  });
+}

@@ -1,0 +1,60 @@
+/**
+ * The worker's one domain entry: validate a queued command and run its action. Permanent failures (bad
+ * input, unknown user, no device) are reported back and end the command; transient ones are thrown so
+ * SQS redelivers the message, and after maxReceiveCount the redrive policy moves it to the DLQ. A message
+ * that is not a valid command is thrown too: it can never succeed, and the DLQ is where it belongs.
+ */
+import { commandSchema, type Command } from '../commands.js';
+import { AppError, ValidationError, isRetryable } from '../errors.js';
+import { parseJsonBody, formatZodIssues } from '../sources/incident.js';
+import { checkIncidentTrace } from './traces/check.js';
+import type { TraceDeps } from './traces/deps.js';
+import { startIncidentTraces } from './traces/start.js';
+import { stopIncidentTraces } from './traces/stop.js';
+
+export class PoisonMessageError extends AppError {
+  constructor(message: string) {
+    super('poison_message', message, 400, false);
+  }
+}
+
+export function parseCommand(body: string): Command {
+  let data: unknown;
+  try {
+    data = parseJsonBody(body, 'queue message');
+  } catch (e) {
+    throw new PoisonMessageError((e as Error).message);
+  }
+  const r = commandSchema.safeParse(data);
+  if (!r.success) throw new PoisonMessageError(`not a valid command: ${formatZodIssues(r.error)}`);
+  return r.data;
+}
+
+export async function runCommand(command: Command, deps: TraceDeps): Promise<unknown> {
+  const log = deps.logger.child({ commandId: command.id, commandType: command.type });
+  const scoped = { ...deps, logger: log };
+  try {
+    switch (command.type) {
+      case 'trace.start': {
+        const results = await startIncidentTraces(command, scoped);
+        const text = results.map((r) => `${r.deviceName}: ${r.result}${r.result === 'started' ? ` (trace ${r.traceId})` : ''}`).join('; ');
+        await deps.reporter.report({ kind: 'trace.started', ok: true, text: `Deep trace for ${command.incident.incidentId} — ${text}`, data: { incident: command.incident, results } }, command.reply);
+        return results;
+      }
+      case 'trace.check':
+        return await checkIncidentTrace(command, scoped);
+      case 'trace.stop':
+        return await stopIncidentTraces(command, scoped);
+    }
+  } catch (e) {
+    if (isRetryable(e)) throw e;
+    // Permanent: retrying cannot help. Say so where the request came from, then finish the message.
+    log.warn('command failed permanently', { error: e });
+    const message = e instanceof ValidationError || e instanceof AppError ? e.message : String(e);
+    await deps.reporter.report({ kind: `${command.type}.failed`, ok: false, text: `Could not ${describe(command)}: ${message}`, data: { commandId: command.id } }, command.reply);
+    return { failed: message };
+  }
+}
+
+const describe = (c: Command) =>
+  c.type === 'trace.start' ? `start a deep trace for ${c.userEmails.join(', ')}` : c.type === 'trace.stop' ? `stop the deep trace for ${c.incident.incidentId}` : `check trace ${c.traceId}`;
