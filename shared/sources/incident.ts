@@ -1,6 +1,8 @@
 /**
  * The normalised incident event every webhook source produces, and the JSON/zod helpers the sources share.
  * zod/mini (functional API) rather than classic zod: it tree-shakes, which keeps the ingress bundles small.
+ * Import it as `import * as z from 'zod/mini'`: the named `{ z }` export is a namespace object that esbuild
+ * cannot tree-shake, and it drags every locale and the JSON-schema code in (≈430 KB instead of ≈24 KB).
  */
 import * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
