@@ -2,7 +2,7 @@
  * The commands that travel on the work queue from the ingress functions (and from the worker to itself)
  * to the worker. One zod/mini schema is the contract; types are inferred from it.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 
 export const incidentRefSchema = z.object({
   source: z.string().check(z.minLength(1)),

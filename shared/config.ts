@@ -4,7 +4,7 @@
  * A missing or bad value fails the cold start with one message naming every bad key. No secret is ever read
  * from the environment: only the *ids* of Secrets Manager secrets live here.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 
 // `prefault` feeds the default through the parser, so defaults and env values are converted alike.

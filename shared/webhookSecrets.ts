@@ -2,7 +2,7 @@
  * The webhook signing secrets: a second Secrets Manager JSON, separate from the Zscaler credentials so the
  * internet-facing functions can read only this one. Lists allow two secrets at once during rotation.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { jsonSecret, type SecretSource } from './aws/secrets.js';
 
 const secretList = z.array(z.string().check(z.minLength(16))).check(z.minLength(1));

@@ -4,7 +4,7 @@
  * re-read it at once instead of failing until the TTL runs out. Concurrent reads share one request.
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { z } from 'zod/mini';
+import type * as z from 'zod/mini';
 import { ConfigError, AppError } from '../errors.js';
 
 export interface SecretSource<T> {

@@ -2,7 +2,7 @@
  * A device's apps and the probes ZDX runs for them: the inputs of a deep trace (`app_id`,
  * `web_probe_id`, `cloudpath_probe_id`).
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { ApiClient } from '../zscaler/http.js';
 
 export const deviceAppSchema = z.looseObject({ id: z.number(), name: z.string(), score: z.optional(z.nullable(z.number())) });

@@ -4,7 +4,7 @@
  * the response `session_length` and `cloud_path_name`; `trace_id` is a number in docs and a string in
  * the Go SDK, so we keep it as a string.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { ApiClient } from '../zscaler/http.js';
 
 const traceId = z.pipe(z.union([z.number(), z.string()]), z.transform(String));

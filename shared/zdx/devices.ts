@@ -2,7 +2,7 @@
  * ZDX devices. ZDX only returns devices active in the requested window, and the default window is the
  * last 2 hours — a user whose laptop slept since lunch has "no device" unless we widen `from`.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import type { ApiClient } from '../zscaler/http.js';
 import { collect, zdxPages } from '../zscaler/paginate.js';
 

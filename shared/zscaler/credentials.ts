@@ -2,7 +2,7 @@
  * The Zscaler credentials secret: one JSON document in Secrets Manager holding whichever credential sets
  * the deployment uses (README "Secrets"). Only the sections the auth mode needs are required, at use time.
  */
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
 import type { SecretSource } from '../aws/secrets.js';
 import type { CredentialSource } from './auth/provider.js';

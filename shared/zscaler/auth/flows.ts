@@ -3,7 +3,7 @@
  * lifetime; reply quirks are handled here and nowhere else.
  */
 import { createHash } from 'node:crypto';
-import { z } from 'zod/mini';
+import * as z from 'zod/mini';
 import { AppError } from '../../errors.js';
 import type { Transport } from '../transport.js';
 import { parseErrorBody } from '../errors.js';
