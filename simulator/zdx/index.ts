@@ -1,0 +1,92 @@
+/**
+ * The simulated ZDX product: seeded devices/users/apps, deep traces on the SimClock, per-IP rate limits.
+ */
+import type { SimClock } from '../clock.js';
+import { Router, type SimProduct, type SimReply } from '../router.js';
+import { DeepTraceStore, registerDeepTraceRoutes, traceView } from './deeptraces.js';
+import { registerDeviceRoutes, type ZdxContext } from './devices.js';
+import { QueryError, zdxError } from './query.js';
+import { ZDX_TIERS, ZdxRateLimiter, type RateLimitConfig, type ZdxTier } from './ratelimit.js';
+import { buildSeed } from './seed.js';
+
+export { ZDX_TIERS, type RateLimitConfig, type ZdxTier } from './ratelimit.js';
+export { APPS, buildSeed, type ZdxApp, type ZdxDevice, type ZdxUser } from './seed.js';
+export { MAX_ACTIVE_PER_TENANT, STARTUP_DELAY_MS } from './deeptraces.js';
+export { SESSION_LENGTHS } from './traceRequest.js';
+
+/** Override some limits of the tier, or `false` to switch ZDX rate limiting off. */
+export type ZdxRateLimitOption = Partial<RateLimitConfig> | false;
+
+export interface ZdxSimulatorOptions {
+  /** Default T4 (5/s, 180/min). */
+  tier?: ZdxTier;
+  rateLimit?: ZdxRateLimitOption;
+}
+
+export function createZdxSimulator(clock: SimClock, opts: ZdxSimulatorOptions = {}): SimProduct {
+  const seed = buildSeed();
+  const devices = new Map(seed.devices.map((d) => [d.id, d]));
+  const users = new Map(seed.users.map((u) => [u.id, u]));
+  let requestsPerDevice = new Map<number, number>();
+  const ctx: ZdxContext = {
+    clock,
+    seed,
+    device: (id) => (id === undefined ? undefined : devices.get(id)),
+    user: (id) => (id === undefined ? undefined : users.get(id)),
+    touch: (id) => requestsPerDevice.set(id, (requestsPerDevice.get(id) ?? 0) + 1),
+  };
+  const traces = new DeepTraceStore(clock);
+  const router = new Router();
+  registerDeviceRoutes(router, ctx);
+  registerDeepTraceRoutes(router, ctx, traces);
+  const limiter =
+    opts.rateLimit === false ? undefined : new ZdxRateLimiter({ ...ZDX_TIERS[opts.tier ?? 'T4'], ...opts.rateLimit });
+
+  const route = async (req: Parameters<SimProduct['handle']>[0]): Promise<SimReply> => {
+    const m = router.match(req.method, req.path);
+    if (m === undefined) return zdxError(404, `No ZDX endpoint ${req.method} ${req.path}`);
+    if (m === 'method') return zdxError(405, `Method ${req.method} not allowed on ${req.path}`);
+    try {
+      return await m.handler({ ...req, params: m.params });
+    } catch (err) {
+      if (err instanceof QueryError) return zdxError(400, err.message);
+      throw err;
+    }
+  };
+
+  return {
+    name: 'zdx',
+    async handle(req, { clientIp }) {
+      const rate = limiter?.check(clientIp);
+      if (rate && !rate.allowed) return { ...zdxError(429, 'Rate limit exceeded'), headers: rate.headers };
+      const reply = await route(req);
+      return rate ? { ...reply, headers: { ...rate.headers, ...reply.headers } } : reply;
+    },
+    state() {
+      const perDevice: Record<string, { requests: number; traces: number; active_traces: number }> = {};
+      for (const d of seed.devices) {
+        const mine = traces.forDevice(d.id);
+        const requests = requestsPerDevice.get(d.id) ?? 0;
+        if (requests === 0 && mine.length === 0) continue;
+        perDevice[d.id] = { requests, traces: mine.length, active_traces: mine.filter((t) => traces.isActive(t)).length };
+      }
+      return {
+        devices: seed.devices.length,
+        users: seed.users.length,
+        traces: traces.all().map((t) => ({
+          ...traceView(ctx, traces, t),
+          device: ctx.device(t.deviceId)?.name ?? null,
+          user: ctx.user(t.userId)?.email ?? null,
+        })),
+        active_traces: traces.all().filter((t) => traces.isActive(t)).length,
+        per_device: perDevice,
+        rate_limit: limiter ? { ...limiter.config, usage: limiter.snapshot() } : null,
+      };
+    },
+    reset() {
+      traces.reset();
+      requestsPerDevice = new Map();
+      limiter?.reset();
+    },
+  };
+}
