@@ -77,5 +77,5 @@ export class CachingTokenProvider<C> implements TokenProvider {
 /** Refresh a minute early, or at 90 % of the lifetime for short-lived tokens (ZIdentity allows 1 minute). */
 export function refreshAfterMs(expiresInSec: number): number {
   const lifetime = expiresInSec * 1000;
-  return Math.max(0, Math.min(lifetime - 60_000, lifetime * 0.9));
+  return Math.max(0, lifetime - 60_000, lifetime * 0.9);
 }

@@ -1,0 +1,27 @@
+/** `schedule: rate(N minutes)` events, fired as EventBridge scheduled events. */
+import type { FunctionDef } from './serverlessYml.js';
+
+const UNIT_MS: Record<string, number> = { minute: 60_000, minutes: 60_000, hour: 3_600_000, hours: 3_600_000, day: 86_400_000, days: 86_400_000 };
+
+export function startSchedules(functions: FunctionDef[], invoke: (fn: FunctionDef, event: unknown) => Promise<unknown>, everySeconds?: number) {
+  const timers = functions.flatMap((fn) =>
+    fn.schedules.map((s) => {
+      const m = /^rate\((\d+)\s+(\w+)\)$/.exec(s.rate);
+      if (!m) throw new Error(`local stack supports rate() schedules only: ${s.rate}`);
+      const ms = everySeconds ? everySeconds * 1000 : Number(m[1]) * (UNIT_MS[m[2]!] ?? 60_000);
+      let running = false;
+      return setInterval(async () => {
+        if (running) return; // like a reserved concurrency of 1: never overlap
+        running = true;
+        try {
+          await invoke(fn, { version: '0', id: crypto.randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', account: '123456789012', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} });
+        } catch (e) {
+          console.error(`schedule ${fn.name}:`, e);
+        } finally {
+          running = false;
+        }
+      }, ms);
+    }),
+  );
+  return { stop: () => timers.forEach((t) => clearInterval(t)) };
+}

@@ -1,0 +1,68 @@
+/**
+ * Reads serverless.yml for the local stack — functions, their handlers and events, queues and the
+ * environment keys — so local and deployed wiring cannot drift. CloudFormation tags (!Ref, !GetAtt,
+ * !Sub) become plain objects; `${…}` variables are left for the local stack to fill in.
+ */
+import { readFileSync } from 'node:fs';
+import { parse, type Tags } from 'yaml';
+
+const cfnTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If'].map((name) => ({
+  tag: `!${name}`,
+  resolve: (value: unknown) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
+}));
+
+export interface FunctionDef {
+  name: string;
+  /** e.g. dist/worker/index.handler */
+  handler: string;
+  timeoutSec: number;
+  environment: Record<string, unknown>;
+  httpApi: Array<{ method: string; path: string }>;
+  sqs: Array<{ queue: string; batchSize: number }>;
+  schedules: Array<{ rate: string }>;
+}
+
+export interface QueueDef {
+  logicalId: string;
+  visibilityTimeout: number;
+  redrive?: { dlq: string; maxReceiveCount: number };
+}
+
+export function readServerlessYml(path = 'serverless.yml'): { service: string; functions: FunctionDef[]; queues: QueueDef[] } {
+  const doc = parse(readFileSync(path, 'utf8'), { customTags: cfnTags }) as Record<string, any>;
+  const providerEnv = doc.provider?.environment ?? {};
+  const defaultTimeout = Number(doc.provider?.timeout ?? 6);
+  const functions: FunctionDef[] = Object.entries<Record<string, any>>(doc.functions ?? {}).map(([name, fn]) => {
+    const events: Array<Record<string, any>> = fn.events ?? [];
+    return {
+      name,
+      handler: fn.handler,
+      timeoutSec: Number(fn.timeout ?? defaultTimeout),
+      environment: { ...providerEnv, ...(fn.environment ?? {}) },
+      httpApi: events.filter((e) => e.httpApi).map((e) => ({ method: String(e.httpApi.method).toUpperCase(), path: e.httpApi.path })),
+      sqs: events.filter((e) => e.sqs).map((e) => ({ queue: refOf(e.sqs.arn ?? e.sqs), batchSize: Number(e.sqs.batchSize ?? 10) })),
+      schedules: events.filter((e) => e.schedule).map((e) => ({ rate: String(e.schedule.rate ?? e.schedule) })),
+    };
+  });
+  const queues: QueueDef[] = Object.entries<Record<string, any>>(doc.resources?.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::SQS::Queue')
+    .map(([logicalId, r]) => ({
+      logicalId,
+      visibilityTimeout: Number(r.Properties?.VisibilityTimeout ?? 30),
+      redrive: r.Properties?.RedrivePolicy
+        ? { dlq: refOf(r.Properties.RedrivePolicy.deadLetterTargetArn), maxReceiveCount: Number(r.Properties.RedrivePolicy.maxReceiveCount) }
+        : undefined,
+    }));
+  return { service: doc.service, functions, queues };
+}
+
+/** `!GetAtt WorkQueue.Arn` / `!Ref WorkQueue` → "WorkQueue". */
+function refOf(v: unknown): string {
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    const inner = o.Ref ?? o['Fn::GetAtt'];
+    if (typeof inner === 'string') return inner.split('.')[0]!;
+    if (Array.isArray(inner)) return String(inner[0]);
+  }
+  return String(v);
+}

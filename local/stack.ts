@@ -1,0 +1,121 @@
+/**
+ * The whole system on one machine: the Zscaler simulator, local SQS (with the DLQ and redrive policy of
+ * serverless.yml), a local Secrets Manager, the HTTP functions behind a local HTTP API, an SQS poller per
+ * queue-triggered function, schedules, and a receiver for reports. Everything comes from serverless.yml;
+ * only the values of `${param:…}`, `${sls:stage}` and `!Ref` are local.
+ */
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { createSqsServer } from 'local-aws-sqs';
+import type { AddressInfo } from 'node:net';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator/index.js';
+import { SIM_CREDENTIALS } from '../simulator/credentials.js';
+import { LOCAL_SECRET_IDS, LOCAL_WEBHOOK_SECRETS, LOCAL_ZSCALER_SECRET } from './fakeSecrets.js';
+import { startGateway } from './gateway.js';
+import { loadHandler, makeContext } from './lambda.js';
+import { startPoller } from './poller.js';
+import { startReceiver } from './receiver.js';
+import { startLocalSecretsManager } from './secretsManager.js';
+import { readServerlessYml, type FunctionDef } from './serverlessYml.js';
+import { resolveEnvironment } from './env.js';
+import { startSchedules } from './schedules.js';
+
+export interface LocalStackOptions {
+  handlerSource?: 'dist' | 'src';
+  ports?: { gateway?: number; simulator?: number; sqs?: number; secrets?: number; receiver?: number };
+  simulator?: SimulatorOptions;
+  /** Environment values that win over serverless.yml (e.g. a short TRACE_CHECK_DELAY_SECONDS). */
+  env?: Record<string, string>;
+  /** Failed records come back after this many seconds (AWS: the queue's visibility timeout). */
+  retryDelaySeconds?: number;
+  /** Run schedules every N seconds instead of their rate (demos and tests). */
+  scheduleEverySeconds?: number;
+}
+
+export async function startLocalStack(opts: LocalStackOptions = {}) {
+  const ports = opts.ports ?? {};
+  const yml = readServerlessYml();
+  const sim: RunningSimulator = await startSimulator({ timeScale: 60, ...opts.simulator, port: ports.simulator ?? 0 });
+  const receiver = await startReceiver(ports.receiver ?? 0);
+  const secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: LOCAL_WEBHOOK_SECRETS }, ports.secrets ?? 0);
+
+  const sqsServer = await createSqsServer({ port: ports.sqs ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+  const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const queueUrls: Record<string, string> = {};
+  const queueArns: Record<string, string> = {};
+  // Dead-letter queues first: a redrive policy must point at an existing queue.
+  for (const q of [...yml.queues].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive))) {
+    const name = `${yml.service}-local-${q.logicalId}`;
+    const attributes: Record<string, string> = { VisibilityTimeout: String(q.visibilityTimeout) };
+    if (q.redrive) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[q.redrive.dlq], maxReceiveCount: q.redrive.maxReceiveCount });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    queueUrls[q.logicalId] = QueueUrl!;
+    queueArns[q.logicalId] = `arn:aws:sqs:us-east-1:123456789012:${name}`;
+  }
+
+  const params: Record<string, string> = {
+    zscalerSecretId: LOCAL_SECRET_IDS.zscaler,
+    webhookSecretId: LOCAL_SECRET_IDS.webhooks,
+    zscalerAuthMode: 'legacy',
+    zdxBaseUrl: sim.url,
+    zpaBaseUrl: sim.url,
+    oneapiBaseUrl: sim.url,
+    zidentityTokenUrl: `${sim.url}/oauth2/v1/token`,
+    zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
+    reportCallbackUrl: `${receiver.url}/callback`,
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+  };
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_SQS: sqsUrl,
+    AWS_ACCESS_KEY_ID: 'local-fake-access-key',
+    AWS_SECRET_ACCESS_KEY: 'local-fake-secret-key',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+  // All functions share this process, so their environments must agree; resolveEnvironment checks that.
+  Object.assign(process.env, resolveEnvironment(yml.functions, { params, stage: 'local', refs: queueUrls, overrides: { TRACE_CHECK_DELAY_SECONDS: '2', ...opts.env } }));
+
+  const handlers = new Map<string, Awaited<ReturnType<typeof loadHandler>>>();
+  for (const fn of yml.functions) handlers.set(fn.name, await loadHandler(fn, opts.handlerSource ?? 'dist'));
+  const invoke = (fn: FunctionDef, event: unknown) => handlers.get(fn.name)!(event, makeContext(fn, yml.service));
+
+  const gateway = await startGateway(
+    yml.functions.flatMap((fn) => fn.httpApi.map((r) => ({ ...r, invoke: (e: unknown) => invoke(fn, e) }))),
+    ports.gateway ?? 0,
+  );
+  const pollers = yml.functions.flatMap((fn) =>
+    fn.sqs.map((s) =>
+      startPoller({
+        sqs, queueUrl: queueUrls[s.queue]!, queueArn: queueArns[s.queue]!, batchSize: s.batchSize,
+        invoke: (e: SQSEvent) => invoke(fn, e),
+        retryDelaySeconds: opts.retryDelaySeconds ?? 2,
+        onError: (e) => console.error(`poller ${fn.name}:`, e),
+      }),
+    ),
+  );
+  const schedules = startSchedules(yml.functions, (fn, e) => invoke(fn, e), opts.scheduleEverySeconds);
+
+  return {
+    gatewayUrl: gateway.url,
+    simulator: sim,
+    receiver,
+    secrets,
+    sqs,
+    sqsUrl,
+    queueUrls,
+    functions: yml.functions.map((f) => f.name),
+    invoke: (name: string, event: unknown) => invoke(yml.functions.find((f) => f.name === name)!, event),
+    async stop() {
+      schedules.stop();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await gateway.close();
+      await new Promise<void>((r) => sqsServer.close(() => r()));
+      sqs.destroy();
+      await Promise.all([sim.close(), receiver.close(), secrets.close()]);
+    },
+  };
+}
+
+export type LocalStack = Awaited<ReturnType<typeof startLocalStack>>;

@@ -1,0 +1,83 @@
+/** The HTTP core against the simulator: retries, Retry-After, deadline bounds, paging, pacing. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { runWithDeadline } from '../../shared/deadline.js';
+import { DeadlineExceededError } from '../../shared/errors.js';
+import { findDevicesByEmail } from '../../shared/zdx/devices.js';
+import { collect, zdxPages } from '../../shared/zscaler/paginate.js';
+import { zdxPacer } from '../../shared/zscaler/pacer.js';
+import { ZscalerApiError } from '../../shared/zscaler/errors.js';
+import { zscalerTestEnv } from '../helpers/zscaler.js';
+
+let env: Awaited<ReturnType<typeof zscalerTestEnv>> | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+describe('retries', () => {
+  it('retries 503s and succeeds', async () => {
+    env = await zscalerTestEnv();
+    env.sim.injectFault({ path: '/devices', status: 503, count: 2 });
+    const res = await env.clients.zdx.get<{ devices: unknown[] }>('/devices');
+    expect(Array.isArray(res.devices)).toBe(true);
+    expect(env.clients.zdx.requestCount).toBe(3);
+  });
+
+  it('waits as long as a 429 Retry-After in the "1s" form says', async () => {
+    env = await zscalerTestEnv();
+    env.sim.injectFault({ path: '/devices', status: 429, count: 1, headers: { 'retry-after': '1s' } });
+    const start = Date.now();
+    await env.clients.zdx.get('/devices');
+    expect(Date.now() - start).toBeGreaterThanOrEqual(950);
+  });
+
+  it('stops retrying when the invocation deadline is near, with a retryable error', async () => {
+    env = await zscalerTestEnv();
+    env.sim.injectFault({ path: '/devices', status: 503, count: 50, headers: { 'retry-after': '1' } });
+    const start = Date.now();
+    const err = await runWithDeadline(Date.now() + 2_500, () => env!.clients.zdx.get('/devices')).catch((e: unknown) => e);
+    expect(Date.now() - start).toBeLessThan(2_500);
+    expect(err instanceof ZscalerApiError || err instanceof DeadlineExceededError).toBe(true);
+    expect((err as ZscalerApiError).retryable).toBe(true);
+  });
+
+  it('does not retry a 404, and redacts nothing useful away', async () => {
+    env = await zscalerTestEnv();
+    const err = await env.clients.zdx.get('/devices/999999999').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZscalerApiError);
+    expect((err as ZscalerApiError).status).toBe(404);
+    expect(env.clients.zdx.requestCount).toBe(1);
+    expect((err as Error).message).toContain('/devices/999999999');
+    expect((err as Error).message).not.toMatch(/Bearer|eyJ/);
+  });
+});
+
+describe('ZDX paging and the 2-hour default window', () => {
+  it('follows next_offset through every page exactly once', async () => {
+    env = await zscalerTestEnv();
+    const now = Math.floor(env.sim.clock.nowMs() / 1000);
+    const all = await collect(zdxPages(env.clients.zdx, '/devices', { from: now - 30 * 86400, to: now }, (p) => p.devices as Array<{ id: number }>, 7));
+    const ids = all.map((d) => d.id);
+    expect(ids.length).toBeGreaterThanOrEqual(25);
+    expect(new Set(ids).size).toBe(ids.length);
+    // next_offset is null on the last page, so one request per page and no empty trailing page
+    expect(env.clients.zdx.requestCount).toBe(Math.ceil(ids.length / 7));
+  });
+
+  it('finds a device idle for 6 hours only with a widened window', async () => {
+    env = await zscalerTestEnv();
+    const nowSec = Math.floor(env.sim.clock.nowMs() / 1000);
+    expect(await findDevicesByEmail(env.clients.zdx, ['bob@corp.example'], { lookbackHours: 2, nowSec })).toHaveLength(0);
+    expect(await findDevicesByEmail(env.clients.zdx, ['bob@corp.example'], { lookbackHours: 24, nowSec })).toHaveLength(1);
+  });
+});
+
+describe('pacing', () => {
+  it('keeps a burst inside the ZDX per-second limit: no 429 from a simulator enforcing it', async () => {
+    env = await zscalerTestEnv({ sim: { zdxRateLimit: { perSecond: 5, perMinute: 1000 } }, pacers: { zdx: zdxPacer(5) } });
+    await Promise.all(Array.from({ length: 12 }, () => env!.clients.zdx.get('/devices')));
+    const statuses = env.sim.calls.filter((c) => c.product === 'zdx').map((c) => c.status);
+    expect(statuses).toHaveLength(12);
+    expect(statuses.every((s) => s === 200)).toBe(true);
+  });
+});
