@@ -40,7 +40,7 @@ export function startPoller(opts: PollerOptions): { stop(): Promise<void> } {
 
 export async function pollOnce(opts: PollerOptions): Promise<number> {
   const { Messages = [] } = await opts.sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: opts.queueUrl, MaxNumberOfMessages: opts.batchSize, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+    new ReceiveMessageCommand({ QueueUrl: opts.queueUrl, MaxNumberOfMessages: opts.batchSize, WaitTimeSeconds: 1, AttributeNames: ['All'], MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
   );
   if (!Messages.length) return 0;
   const event: SQSEvent = {

@@ -34,6 +34,7 @@ export interface LocalStackOptions {
 
 export async function startLocalStack(opts: LocalStackOptions = {}) {
   const ports = opts.ports ?? {};
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const yml = readServerlessYml();
   const sim: RunningSimulator = await startSimulator({ timeScale: 60, ...opts.simulator, port: ports.simulator ?? 0 });
   const receiver = await startReceiver(ports.receiver ?? 0);

@@ -37,6 +37,8 @@ export async function runCommand(command: Command, deps: TraceDeps): Promise<unk
     switch (command.type) {
       case 'trace.start': {
         const results = await startIncidentTraces(command, scoped);
+        // A redelivery that found only its own traces already running has nothing new to say.
+        if (results.every((r) => r.result === 'already-tracing')) return results;
         const text = results.map((r) => `${r.deviceName}: ${r.result}${r.result === 'started' ? ` (trace ${r.traceId})` : ''}`).join('; ');
         await deps.reporter.report({ kind: 'trace.started', ok: true, text: `Deep trace for ${command.incident.incidentId} — ${text}`, data: { incident: command.incident, results } }, command.reply);
         return results;

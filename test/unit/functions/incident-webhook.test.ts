@@ -1,0 +1,90 @@
+/** The incident webhook's real middy chain with an in-memory queue: what is enqueued, and what is not. */
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createHmac } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { makeHandler } from '../../../functions/incident-webhook/app.js';
+import type { Command } from '../../../shared/commands.js';
+import { quietLogger } from '../../helpers/zscaler.js';
+import { pagerDutyDelivery } from '../../helpers/webhooks.js';
+
+const SECRETS = { pagerduty: ['local-fake-pagerduty-signing-secret'], generic: ['local-fake-generic-signing-secret'] };
+
+function setup() {
+  const sent: Command[] = [];
+  let secretReads = 0;
+  const handler = makeHandler({
+    queue: { send: async (c) => void sent.push(c) },
+    secrets: { get: async () => (secretReads++, SECRETS), refresh: async () => (secretReads++, SECRETS) },
+    logger: quietLogger().logger,
+    emailFields: ['custom_details.affected_user'],
+    maxBodyBytes: 4096,
+  });
+  const call = async (source: string, body: string, headers: Record<string, string>, isBase64Encoded = false) =>
+    (await handler(
+      { rawPath: `/webhooks/${source}`, pathParameters: { source }, headers, body, isBase64Encoded, requestContext: {} } as unknown as APIGatewayProxyEventV2,
+      { getRemainingTimeInMillis: () => 5000 } as Context,
+    )) as APIGatewayProxyStructuredResultV2;
+  return { sent, call, secretReads: () => secretReads };
+}
+
+describe('incident-webhook handler', () => {
+  it('enqueues a trace.start for a signed incident.triggered and answers 202 with the command id', async () => {
+    const { sent, call } = setup();
+    const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q1', email: 'Alice@Corp.Example', eventId: 'evt-1' });
+    const res = await call('pagerduty', d.body, d.headers);
+    expect(res.statusCode).toBe(202);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ type: 'trace.start', userEmails: ['alice@corp.example'], incident: { source: 'pagerduty', incidentId: 'Q1', service: 'Payroll Portal' } });
+    expect(JSON.parse(res.body!).commandId).toBe(sent[0]!.id);
+  });
+
+  it('gives a redelivery the same command id', async () => {
+    const { sent, call } = setup();
+    const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q1', email: 'alice@corp.example', eventId: 'evt-same' });
+    await call('pagerduty', d.body, d.headers);
+    await call('pagerduty', d.body, d.headers);
+    expect(sent[0]!.id).toBe(sent[1]!.id);
+  });
+
+  it('accepts a base64-encoded body from API Gateway', async () => {
+    const { sent, call } = setup();
+    const d = pagerDutyDelivery({ kind: 'resolved', incidentId: 'Q2', email: 'bob@corp.example' });
+    const res = await call('pagerduty', Buffer.from(d.body).toString('base64'), d.headers, true);
+    expect(res.statusCode).toBe(202);
+    expect(sent[0]?.type).toBe('trace.stop');
+  });
+
+  it.each([
+    ['a tampered body', (d: { body: string; headers: Record<string, string> }) => ({ ...d, body: d.body.replace('Q3', 'Q4') })],
+    ['a missing signature', (d: { body: string; headers: Record<string, string> }) => ({ ...d, headers: { 'content-type': 'application/json' } })],
+    ['a signature from another secret', () => pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q3', email: 'alice@corp.example', secret: 'some-other-secret-entirely' })],
+  ])('answers 401 to %s and enqueues nothing', async (_name, mutate) => {
+    const { sent, call } = setup();
+    const d = mutate(pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q3', email: 'alice@corp.example' }));
+    const res = await call('pagerduty', d.body, d.headers);
+    expect(res.statusCode).toBe(401);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('answers 413 to an oversized body and 400 to a schema error, enqueueing nothing', async () => {
+    const { sent, call } = setup();
+    const big = 'x'.repeat(5000);
+    expect((await call('pagerduty', big, {})).statusCode).toBe(413);
+    const body = JSON.stringify({ event: { id: 'e', event_type: 'incident.triggered' } });
+    const sig = createHmac('sha256', SECRETS.pagerduty[0]!).update(body).digest('hex');
+    const res = await call('pagerduty', body, { 'x-pagerduty-signature': `v1=${sig}` });
+    expect(res.statusCode).toBe(400);
+    expect(JSON.parse(res.body!).message).toMatch(/event/);
+    expect(sent).toHaveLength(0);
+  });
+
+  it('answers 404 for an unknown source and 2xx without enqueueing for events that need no action', async () => {
+    const { sent, call } = setup();
+    expect((await call('nagios', '{}', {})).statusCode).toBe(404);
+    const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q5' }); // no affected user email
+    const res = await call('pagerduty', d.body, d.headers);
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body!)).toMatchObject({ status: 'ignored' });
+    expect(sent).toHaveLength(0);
+  });
+});
