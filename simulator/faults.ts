@@ -62,12 +62,14 @@ export class FaultInjector {
 
   /** The canned reply for this request, consuming one use of the first matching fault, or undefined. */
   take(target: 'product' | 'auth', method: string, pathWithQuery: string): SimReply | undefined {
-    const fault = this.faults.find(
-      (f) =>
-        (f.spec.target ?? 'product') !== (target === 'product' ? 'auth' : 'product') &&
+    const fault = this.faults.find((f) => {
+      const aim = f.spec.target ?? 'product';
+      return (
+        (aim === 'any' || aim === target) &&
         (!f.spec.method || f.spec.method.toUpperCase() === method.toUpperCase()) &&
-        f.pattern.test(pathWithQuery),
-    );
+        f.pattern.test(pathWithQuery)
+      );
+    });
     if (!fault) return undefined;
     fault.remaining -= 1;
     if (fault.remaining <= 0) this.faults = this.faults.filter((f) => f !== fault);

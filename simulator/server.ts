@@ -101,7 +101,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     const contentType = headerValue(req.headers as IncomingMessage['headers'], 'content-type');
     switch (dest.kind) {
       case 'control': {
-        const parsed = parseJsonBody(req.rawBody, contentType ?? 'application/json');
+        // Control bodies are always JSON, whatever the content type (`curl -d` sends a form type).
+        const parsed = parseJsonBody(req.rawBody, 'application/json');
         if (!parsed.ok) return { product: 'sim', reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } } };
         return { product: 'sim', reply: await handleControl(control, { ...req, path: dest.path, body: parsed.body }) };
       }

@@ -112,6 +112,11 @@ describe('state, reset and advance', () => {
     expect(r.status).toBe(200);
     expect(r.body.now - before).toBeGreaterThanOrEqual(3_600_000);
     expect((await postJson(`${sim.url}/__sim/advance`, { ms: 'soon' })).status).toBe(400);
+    // curl -d sends a form content type; control bodies are JSON regardless.
+    const curlish = await postForm(`${sim.url}/__sim/advance`, {}, {});
+    expect(curlish.status).toBe(400);
+    const raw = await call(`${sim.url}/__sim/advance`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '{"ms":1000}' });
+    expect(raw.status).toBe(200);
   });
 
   it('POST /__sim/reset clears traces, tokens and faults', async () => {
