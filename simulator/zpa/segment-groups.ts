@@ -85,13 +85,15 @@ export function registerSegmentGroups(router: Router, ctx: ZpaContext): void {
   router.add('PUT', `${V1}/segmentGroup/:id`, put);
   router.add('PUT', `${V2}/segmentGroup/:id`, put);
 
-  // A group that still holds segments cannot go (every segment needs a group) [simulator choice].
+  // A group that still holds segments or that a rule names (APP_GROUP) cannot go [simulator choice].
   router.add('DELETE', `${V1}/segmentGroup/:id`, (req) => {
     const { store } = ctx;
     const group = store.find(store.segmentGroups, req.params.id!, req.query.get('microtenantId'));
     if (store.segmentsInGroup(group.id).length > 0) {
       fail(errors.invalid(`Segment group ${group.id} still contains application segments`, [group.id]));
     }
+    const inRules = [...store.rules.values()].some((r) => r.conditions.some((c) => c.operands.some((o) => o.objectType === 'APP_GROUP' && o.rhs === group.id)));
+    if (inRules) fail(errors.invalid(`Segment group ${group.id} is referenced by policy rules`, [group.id]));
     store.segmentGroups.delete(group.id);
     return noContent();
   });

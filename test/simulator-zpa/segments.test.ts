@@ -123,3 +123,12 @@ describe('ZPA segment groups', () => {
     expect((await call(sim, 'DELETE', `${V1}/segmentGroup/${groupId}`)).status).toBe(400);
   });
 });
+
+describe('ZPA segment group references', () => {
+  it('refuses to delete an empty group that an APP_GROUP operand still names', async () => {
+    const { json } = await call(sim, 'POST', `${V1}/segmentGroup`, { body: { name: 'empty', enabled: true } });
+    const ps = await policySetId(sim, 'CLIENT_FORWARDING_POLICY');
+    await call(sim, 'POST', `${V1}/policySet/${ps}/rule`, { body: { name: 'r', conditions: [{ operands: [{ objectType: 'APP_GROUP', lhs: 'id', rhs: json.id }] }] } });
+    expect((await call(sim, 'DELETE', `${V1}/segmentGroup/${json.id}`)).status).toBe(400);
+  });
+});
