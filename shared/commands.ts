@@ -18,10 +18,14 @@ export type IncidentRef = z.infer<typeof incidentRefSchema>;
 export const replyTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('callback'), url: z.url() }),
   z.object({ kind: z.literal('slack'), responseUrl: z.url() }),
+  /** A Teams Workflows/incoming webhook URL: outgoing webhooks can only answer synchronously. */
+  z.object({ kind: z.literal('teams'), url: z.url() }),
 ]);
 export type ReplyTarget = z.infer<typeof replyTargetSchema>;
 
-const requestedBy = z.object({ kind: z.enum(['incident', 'slack', 'teams', 'schedule']), id: z.string() });
+/** Who or what asked: an incident, a chat user (Slack user id / Teams AAD object id), a window, the schedule. */
+export const requestedBySchema = z.object({ kind: z.enum(['incident', 'slack', 'teams', 'schedule', 'window']), id: z.string(), name: z.optional(z.string()) });
+const requestedBy = requestedBySchema;
 const emails = z.array(z.email()).check(z.minLength(1));
 const common = { id: z.string().check(z.minLength(1)), reply: z.optional(replyTargetSchema) };
 
@@ -52,8 +56,45 @@ export const traceStopSchema = z.object({
   requestedBy,
 });
 
-export const commandSchema = z.discriminatedUnion('type', [traceStartSchema, traceCheckSchema, traceStopSchema]);
+/** Ad-hoc bypass of one ZPA application segment (by name or id) for a duration; expires like a window. */
+export const bypassApplySchema = z.object({
+  ...common,
+  type: z.literal('bypass.apply'),
+  segment: z.string().check(z.minLength(1)),
+  durationMinutes: z.number().check(z.int(), z.positive()),
+  reason: z.string().check(z.minLength(1)),
+  requestedBy,
+  dryRun: z.optional(z.boolean()),
+});
+
+/** Ends an ad-hoc bypass of a segment now. */
+export const bypassRemoveSchema = z.object({
+  ...common,
+  type: z.literal('bypass.remove'),
+  segment: z.string().check(z.minLength(1)),
+  requestedBy,
+  dryRun: z.optional(z.boolean()),
+});
+
+/** Active bypasses (from ZPA) and the deep traces on the given users' devices (from ZDX). */
+export const statusSchema = z.object({
+  ...common,
+  type: z.literal('status'),
+  requestedBy,
+  userEmails: z.optional(z.array(z.email())),
+});
+
+/** Make ZPA match the maintenance windows now (sent by the schedule; serialised with bypass commands). */
+export const reconcileSchema = z.object({ ...common, type: z.literal('reconcile'), requestedBy });
+
+export const commandSchema = z.discriminatedUnion('type', [
+  traceStartSchema, traceCheckSchema, traceStopSchema, bypassApplySchema, bypassRemoveSchema, statusSchema, reconcileSchema,
+]);
 export type Command = z.infer<typeof commandSchema>;
 export type TraceStart = z.infer<typeof traceStartSchema>;
 export type TraceCheck = z.infer<typeof traceCheckSchema>;
 export type TraceStop = z.infer<typeof traceStopSchema>;
+export type BypassApply = z.infer<typeof bypassApplySchema>;
+export type BypassRemove = z.infer<typeof bypassRemoveSchema>;
+export type StatusCommand = z.infer<typeof statusSchema>;
+export type RequestedBy = z.infer<typeof requestedBySchema>;

@@ -36,6 +36,11 @@ export const queueFields = {
   WORK_QUEUE_URL: url(),
 };
 
+export const policyQueueFields = {
+  /** The serialised queue for ZPA policy changes (bypass commands, reconcile). */
+  POLICY_QUEUE_URL: url(),
+};
+
 export const webhookFields = {
   /** Secrets Manager id of the JSON holding webhook signing secrets (see README "Secrets"). */
   WEBHOOK_SECRET_ID: text(),

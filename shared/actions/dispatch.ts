@@ -5,7 +5,9 @@
  * that is not a valid command is thrown too: it can never succeed, and the DLQ is where it belongs.
  */
 import { commandSchema, type Command } from '../commands.js';
-import { AppError, ValidationError, isRetryable } from '../errors.js';
+import { AppError, isRetryable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Reporter } from '../report.js';
 import { parseJsonBody, formatZodIssues } from '../sources/incident.js';
 import { checkIncidentTrace } from './traces/check.js';
 import type { TraceDeps } from './traces/deps.js';
@@ -30,10 +32,29 @@ export function parseCommand(body: string): Command {
   return r.data;
 }
 
-export async function runCommand(command: Command, deps: TraceDeps): Promise<unknown> {
+/** Runs one command's action; permanent failures are reported back and end the command. */
+export async function runReported<T>(
+  command: Command,
+  deps: { reporter: Reporter; logger: Logger },
+  action: (logger: Logger) => Promise<T>,
+): Promise<T | { failed: string }> {
   const log = deps.logger.child({ commandId: command.id, commandType: command.type });
-  const scoped = { ...deps, logger: log };
   try {
+    return await action(log);
+  } catch (e) {
+    if (isRetryable(e)) throw e;
+    // Permanent: retrying cannot help. Say so where the request came from, then finish the message.
+    log.warn('command failed permanently', { error: e });
+    const message = e instanceof AppError ? e.message : String(e);
+    await deps.reporter.report({ kind: `${command.type}.failed`, ok: false, text: `Could not ${describe(command)}: ${message}`, data: { commandId: command.id } }, command.reply);
+    return { failed: message };
+  }
+}
+
+/** The deep-trace worker's commands. */
+export async function runTraceCommand(command: Command, deps: TraceDeps): Promise<unknown> {
+  return runReported(command, deps, async (logger) => {
+    const scoped = { ...deps, logger };
     switch (command.type) {
       case 'trace.start': {
         const results = await startIncidentTraces(command, scoped);
@@ -44,19 +65,23 @@ export async function runCommand(command: Command, deps: TraceDeps): Promise<unk
         return results;
       }
       case 'trace.check':
-        return await checkIncidentTrace(command, scoped);
+        return checkIncidentTrace(command, scoped);
       case 'trace.stop':
-        return await stopIncidentTraces(command, scoped);
+        return stopIncidentTraces(command, scoped);
+      default:
+        throw new PoisonMessageError(`the trace worker does not handle ${command.type}; it belongs on the policy queue`);
     }
-  } catch (e) {
-    if (isRetryable(e)) throw e;
-    // Permanent: retrying cannot help. Say so where the request came from, then finish the message.
-    log.warn('command failed permanently', { error: e });
-    const message = e instanceof ValidationError || e instanceof AppError ? e.message : String(e);
-    await deps.reporter.report({ kind: `${command.type}.failed`, ok: false, text: `Could not ${describe(command)}: ${message}`, data: { commandId: command.id } }, command.reply);
-    return { failed: message };
-  }
+  });
 }
 
-const describe = (c: Command) =>
-  c.type === 'trace.start' ? `start a deep trace for ${c.userEmails.join(', ')}` : c.type === 'trace.stop' ? `stop the deep trace for ${c.incident.incidentId}` : `check trace ${c.traceId}`;
+function describe(c: Command): string {
+  switch (c.type) {
+    case 'trace.start': return `start a deep trace for ${c.userEmails.join(', ')}`;
+    case 'trace.stop': return `stop the deep trace for ${c.incident.incidentId}`;
+    case 'trace.check': return `check trace ${c.traceId}`;
+    case 'bypass.apply': return `bypass ${c.segment}`;
+    case 'bypass.remove': return `end the bypass of ${c.segment}`;
+    case 'status': return 'show the status';
+    case 'reconcile': return 'reconcile maintenance windows';
+  }
+}

@@ -13,6 +13,19 @@ export interface CommandQueue {
 let sharedClient: SQSClient | undefined;
 export const sqsClient = (): SQSClient => (sharedClient ??= new SQSClient({}));
 
+/**
+ * ZPA policy writes must never run concurrently (ZPA answers 409), so bypass and reconcile commands go to
+ * the policy queue, consumed by the reconciler with a reserved concurrency of 1; everything else goes to
+ * the work queue.
+ */
+export const POLICY_COMMANDS: ReadonlySet<Command['type']> = new Set(['bypass.apply', 'bypass.remove', 'reconcile']);
+
+export function routedCommandQueue(urls: { work: string; policy: string }, client: SQSClient = sqsClient()): CommandQueue {
+  const work = sqsCommandQueue(urls.work, client);
+  const policy = sqsCommandQueue(urls.policy, client);
+  return { send: (command, opts) => (POLICY_COMMANDS.has(command.type) ? policy : work).send(command, opts) };
+}
+
 export function sqsCommandQueue(queueUrl: string, client: SQSClient = sqsClient()): CommandQueue {
   return {
     async send(command, opts = {}) {
