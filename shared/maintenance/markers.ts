@@ -1,0 +1,55 @@
+/**
+ * Markers make ZPA itself the state of every bypass we create: a later run, a crash, a redeploy or a lost
+ * message can always find what we created, why, for whom, and when it expires.
+ * - Rule mode: the rule's name `zea-bypass:<kind>:<key>` identifies it; its description carries the expiry.
+ * - bypassType mode: the segment's description gets a suffix with the expiry and the previous bypassType,
+ *   removed again on restore so the segment ends exactly as it began.
+ */
+export const RULE_PREFIX = 'zea-bypass:';
+
+export interface BypassMarker {
+  kind: 'window' | 'adhoc';
+  /** Window id, or the segment id for ad-hoc bypasses. */
+  key: string;
+  until: Date;
+  reason: string;
+  by: string;
+}
+
+export const ruleNameFor = (kind: BypassMarker['kind'], key: string) => `${RULE_PREFIX}${kind === 'window' ? 'win' : 'adhoc'}:${key}`;
+
+export function parseRuleName(name: string): Pick<BypassMarker, 'kind' | 'key'> | undefined {
+  const m = /^zea-bypass:(win|adhoc):(.+)$/.exec(name);
+  return m ? { kind: m[1] === 'win' ? 'window' : 'adhoc', key: m[2]! } : undefined;
+}
+
+/** `[zea] until=<iso> by=<who> reason=<text>` — readable in the ZPA portal, parseable here. */
+export function ruleDescription(m: Omit<BypassMarker, 'kind' | 'key'>): string {
+  return `[zea] until=${m.until.toISOString()} by=${clean(m.by)} reason=${m.reason.replace(/\s+/g, " ").trim()}`.slice(0, 500);
+}
+
+export function parseRuleDescription(text: string | undefined): { until?: Date; by?: string; reason?: string } {
+  const m = /\[zea\] until=(\S+) by=(\S*) reason=(.*)$/.exec(text ?? '');
+  if (!m) return {};
+  const until = new Date(m[1]!);
+  return { until: Number.isNaN(until.getTime()) ? undefined : until, by: m[2], reason: m[3] };
+}
+
+const SEGMENT_MARK = / ?\[zea-bypass window=(\S+) until=(\S+) prev=(\w+) had-desc=(\d)\]$/;
+
+/** Appends our marker to a segment description (kept short; ZPA descriptions are free text). */
+export function markSegmentDescription(description: string | undefined, m: { windowId: string; until: Date; prevBypassType: string }): string {
+  const base = description ?? '';
+  return `${base}${base ? ' ' : ''}[zea-bypass window=${m.windowId} until=${m.until.toISOString()} prev=${m.prevBypassType} had-desc=${description === undefined ? 0 : 1}]`;
+}
+
+export function parseSegmentMarker(description: string | undefined):
+  | { windowId: string; until: Date; prevBypassType: string; originalDescription: string | undefined }
+  | undefined {
+  const m = SEGMENT_MARK.exec(description ?? '');
+  if (!m) return undefined;
+  const original = (description ?? '').slice(0, m.index);
+  return { windowId: m[1]!, until: new Date(m[2]!), prevBypassType: m[3]!, originalDescription: m[4] === '1' ? original : undefined };
+}
+
+const clean = (s: string) => s.replace(/\s+/g, '_').slice(0, 200);
