@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_CREDENTIALS } from '../../simulator/credentials.js';
 import type { RunningSimulator } from '../../simulator/server.js';
-import { call, oneApiToken, postForm, postJson, startZdxSim, zdxToken } from './helpers.js';
+import { call, decodeJwtPart, oneApiToken, postForm, postJson, startZdxSim, zdxToken } from './helpers.js';
 
 let sim: RunningSimulator;
 beforeAll(async () => {
@@ -20,9 +20,11 @@ describe('bearer tokens on the APIs', () => {
     const token = await zdxToken(sim);
     const auth = { authorization: `Bearer ${token}` };
     expect((await call(`${sim.url}/v1/devices`, { headers: auth })).status).toBe(200);
-    await postJson(`${sim.url}/__sim/advance`, { ms: 3599_000 });
+    const { exp } = decodeJwtPart(token.split('.')[1]!) as { exp: number };
+    // Up to two seconds before exp (iat is whole seconds, so real time may already have eaten a fraction).
+    await postJson(`${sim.url}/__sim/advance`, { ms: (exp - 2) * 1000 - sim.clock.nowMs() });
     expect((await call(`${sim.url}/v1/devices`, { headers: auth })).status).toBe(200);
-    await postJson(`${sim.url}/__sim/advance`, { ms: 1_000 });
+    await postJson(`${sim.url}/__sim/advance`, { ms: 2_000 });
     const r = await call(`${sim.url}/v1/devices`, { headers: auth });
     expect(r.status).toBe(401);
     expect(r.body.code).toBe(401);
