@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { activeOccurrence, isAllowed, parseWindowsFile, parseWindowsJson, type MaintenanceWindow } from '../../../shared/maintenance/windows.js';
+import { activeOccurrence, isAllowed, parseWindowsFile, parseWindowsJson } from '../../../shared/maintenance/windows.js';
 import { markSegmentDescription, parseRuleDescription, parseRuleName, parseSegmentMarker, ruleDescription, ruleNameFor } from '../../../shared/maintenance/markers.js';
 
 const guardrails = { allowedSegments: ['payroll-app', 'app-*', '216196257331300020'], maxWindowMinutes: 240 };
-const win = (over: Partial<MaintenanceWindow> & Record<string, unknown> = {}) => ({ id: 'w1', segments: ['payroll-app'], schedule: { cron: '0 2 * * SUN', timezone: 'Europe/Berlin', durationMinutes: 120 }, reason: 'patching', ...over });
+const win = (over: Record<string, unknown> = {}) => ({ id: 'w1', segments: ['payroll-app'], schedule: { cron: '0 2 * * SUN', timezone: 'Europe/Berlin', durationMinutes: 120 }, reason: 'patching', ...over });
 
 describe('windows file', () => {
   it('accepts the repository\'s own windows file', () => {

@@ -1,0 +1,106 @@
+/**
+ * The reconciler's brain, pure: from the windows active now and what ZPA holds (our marked rules and
+ * segments), the list of operations that makes ZPA match. Executing is separate (execute.ts), so dry-run
+ * is "plan and print", and tests can check plans without a server.
+ */
+import type { MaintenanceWindow } from './windows.js';
+import { parseRuleDescription, parseRuleName, parseSegmentMarker, ruleDescription, ruleNameFor } from './markers.js';
+
+export interface RuleView {
+  id: string;
+  name: string;
+  description?: string;
+  action: string;
+  ruleOrder: string;
+  /** APP operand values (segment ids) of the rule. */
+  appIds: string[];
+}
+
+export interface SegmentView {
+  id: string;
+  name: string;
+  bypassType?: string;
+  description?: string;
+}
+
+/** A window active now, with its targets resolved to segment ids. */
+export interface ActiveWindow {
+  window: MaintenanceWindow;
+  start: Date;
+  end: Date;
+  segmentIds: string[];
+}
+
+export type Operation =
+  | { op: 'create-rule'; name: string; description: string; appIds: string[]; why: string }
+  | { op: 'update-rule'; ruleId: string; name: string; description: string; appIds: string[]; why: string }
+  | { op: 'move-rule-first'; ruleId: string; name: string; why: string }
+  | { op: 'delete-rule'; ruleId: string; name: string; why: string }
+  | { op: 'set-bypass-always'; segmentId: string; name: string; windowId: string; until: Date; prev: string; why: string }
+  | { op: 'restore-bypass'; segmentId: string; name: string; prev: string; description: string | undefined; why: string }
+  | { op: 'drift'; target: string; detail: string; policy: 'restore' | 'respect' };
+
+/** How long after a window starts a missing bypass counts as removed by someone rather than not created yet. */
+export const DRIFT_GRACE_MS = 2 * 60_000;
+
+export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules: RuleView[]; segments: SegmentView[] }): Operation[] {
+  const { now, active } = input;
+  const ops: Operation[] = [];
+  const activeById = new Map(active.map((a) => [a.window.id, a]));
+
+  // Rule mode: our rules, found by name in the client forwarding policy.
+  const ours = input.rules.filter((r) => parseRuleName(r.name));
+  for (const rule of ours) {
+    const marker = parseRuleName(rule.name)!;
+    const until = parseRuleDescription(rule.description).until;
+    const a = marker.kind === 'window' ? activeById.get(marker.key) : undefined;
+    if (marker.kind === 'window' && (!a || a.window.mode !== 'rule')) {
+      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: a ? 'window switched to bypassType mode' : 'window is not active' });
+    } else if (marker.kind === 'adhoc' && (!until || until <= now)) {
+      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry' });
+    }
+  }
+  for (const a of active.filter((x) => x.window.mode === 'rule')) {
+    const name = ruleNameFor('window', a.window.id);
+    const description = ruleDescription({ until: a.end, by: `window:${a.window.id}`, reason: a.window.reason });
+    const rule = ours.find((r) => r.name === name);
+    const late = now.getTime() - a.start.getTime() > DRIFT_GRACE_MS;
+    if (!rule) {
+      if (late) ops.push({ op: 'drift', target: name, detail: 'bypass rule missing during its window (deleted by someone?)', policy: a.window.onDrift });
+      if (!late || a.window.onDrift === 'restore') ops.push({ op: 'create-rule', name, description, appIds: a.segmentIds, why: `window active until ${a.end.toISOString()}` });
+      continue;
+    }
+    const changed = rule.action !== 'BYPASS' || !sameSet(rule.appIds, a.segmentIds);
+    if (changed) {
+      const desired = sameSet(rule.appIds, a.segmentIds) ? '' : ` segments ${rule.appIds.join(',')} → ${a.segmentIds.join(',')}`;
+      // Segments changed in the windows file are not drift: only a changed action is someone else's edit.
+      if (rule.action !== 'BYPASS') ops.push({ op: 'drift', target: name, detail: `action changed to ${rule.action}`, policy: a.window.onDrift });
+      if (rule.action === 'BYPASS' || a.window.onDrift === 'restore') ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: `bring rule back to BYPASS${desired}` });
+    } else if (rule.description !== description) {
+      ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: 'expiry or reason changed' });
+    }
+    if (rule.ruleOrder !== '1') {
+      ops.push({ op: 'drift', target: name, detail: `rule moved to position ${rule.ruleOrder}`, policy: a.window.onDrift });
+      if (a.window.onDrift === 'restore') ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'a bypass rule must be first to win' });
+    }
+  }
+
+  // bypassType mode: our marks on segment descriptions.
+  const wanted = new Map<string, ActiveWindow>();
+  for (const a of active.filter((x) => x.window.mode === 'bypassType')) for (const id of a.segmentIds) wanted.set(id, a);
+  for (const seg of input.segments) {
+    const mark = parseSegmentMarker(seg.description);
+    const a = wanted.get(seg.id);
+    if (mark && (!a || a.window.id !== mark.windowId)) {
+      ops.push({ op: 'restore-bypass', segmentId: seg.id, name: seg.name, prev: mark.prevBypassType, description: mark.originalDescription, why: mark.until <= now ? `expired at ${mark.until.toISOString()}` : 'window is not active' });
+    } else if (mark && a && seg.bypassType !== 'ALWAYS') {
+      ops.push({ op: 'drift', target: seg.name, detail: `bypassType changed to ${seg.bypassType} during the window`, policy: a.window.onDrift });
+      if (a.window.onDrift === 'restore') ops.push({ op: 'set-bypass-always', segmentId: seg.id, name: seg.name, windowId: a.window.id, until: a.end, prev: mark.prevBypassType, why: 'restore the bypass' });
+    } else if (!mark && a) {
+      ops.push({ op: 'set-bypass-always', segmentId: seg.id, name: seg.name, windowId: a.window.id, until: a.end, prev: seg.bypassType ?? 'NEVER', why: `window ${a.window.id} active until ${a.end.toISOString()}` });
+    }
+  }
+  return ops;
+}
+
+const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { markSegmentDescription, ruleDescription, ruleNameFor } from '../../../shared/maintenance/markers.js';
+import { planReconcile, type ActiveWindow, type RuleView } from '../../../shared/maintenance/plan.js';
+import { parseWindowsFile } from '../../../shared/maintenance/windows.js';
+
+const now = new Date('2026-11-22T01:30:00Z');
+const start = new Date('2026-11-22T01:00:00Z');
+const end = new Date('2026-11-22T03:00:00Z');
+const file = parseWindowsFile({
+  guardrails: { allowedSegments: ['*'], maxWindowMinutes: 480 },
+  windows: [
+    { id: 'w-rule', segments: ['a'], schedule: { cron: '0 2 * * SUN', timezone: 'Europe/Berlin', durationMinutes: 120 }, reason: 'patch' },
+    { id: 'w-respect', segments: ['a'], schedule: { cron: '0 2 * * SUN', timezone: 'Europe/Berlin', durationMinutes: 120 }, reason: 'patch', onDrift: 'respect' },
+    { id: 'w-type', segments: ['b'], schedule: { cron: '0 2 * * SUN', timezone: 'Europe/Berlin', durationMinutes: 120 }, reason: 'patch', mode: 'bypassType' },
+  ],
+});
+const [wRule, wRespect, wType] = file.windows as [typeof file.windows[0], typeof file.windows[0], typeof file.windows[0]];
+const active = (w: typeof wRule, ids = ['1001'], s = start): ActiveWindow => ({ window: w, start: s, end, segmentIds: ids });
+const ourRule = (over: Partial<RuleView> = {}): RuleView => ({
+  id: 'r1', name: ruleNameFor('window', 'w-rule'), description: ruleDescription({ until: end, by: 'window:w-rule', reason: 'patch' }),
+  action: 'BYPASS', ruleOrder: '1', appIds: ['1001'], ...over,
+});
+const ops = (x: ReturnType<typeof planReconcile>) => x.map((o) => o.op);
+
+describe('planReconcile, rule mode', () => {
+  it('creates the bypass rule for a window that just started', () => {
+    const plan = planReconcile({ now: new Date(start.getTime() + 30_000), active: [active(wRule)], rules: [], segments: [] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'create-rule', name: 'zea-bypass:win:w-rule', appIds: ['1001'] })]);
+  });
+  it('does nothing when ZPA already matches (idempotent)', () => {
+    expect(planReconcile({ now, active: [active(wRule)], rules: [ourRule()], segments: [] })).toEqual([]);
+  });
+  it('deletes the rule once the window is over, even if the end was never processed', () => {
+    expect(planReconcile({ now: new Date('2026-11-22T09:00:00Z'), active: [], rules: [ourRule()], segments: [] })).toEqual([expect.objectContaining({ op: 'delete-rule', ruleId: 'r1' })]);
+  });
+  it('never touches rules that are not ours', () => {
+    const theirs = { id: 'x', name: 'Existing intercept rule', action: 'INTERCEPT', ruleOrder: '1', appIds: [] };
+    expect(planReconcile({ now, active: [], rules: [theirs], segments: [] })).toEqual([]);
+  });
+  it('deletes an expired ad-hoc rule and keeps a live one', () => {
+    const adhoc = (id: string, until: Date): RuleView => ({ id, name: ruleNameFor('adhoc', id), description: ruleDescription({ until, by: 'U1', reason: 'r' }), action: 'BYPASS', ruleOrder: '1', appIds: [id] });
+    const plan = planReconcile({ now, active: [], rules: [adhoc('1', new Date('2026-11-22T01:00:00Z')), adhoc('2', new Date('2026-11-22T05:00:00Z'))], segments: [] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'delete-rule', ruleId: '1' })]);
+  });
+  it('drift, restore policy: a rule deleted by hand during the window is logged and re-created', () => {
+    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [], segments: [] }))).toEqual(['drift', 'create-rule']);
+  });
+  it('drift, respect policy: a rule deleted by hand stays deleted and is logged', () => {
+    const plan = planReconcile({ now, active: [active(wRespect)], rules: [], segments: [] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'drift', policy: 'respect' })]);
+  });
+  it('drift: a changed action or position is logged, then put back (restore) or left (respect)', () => {
+    const changed = ourRule({ action: 'INTERCEPT', ruleOrder: '3' });
+    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [changed], segments: [] }))).toEqual(['drift', 'update-rule', 'drift', 'move-rule-first']);
+    const respected = { ...changed, name: ruleNameFor('window', 'w-respect') };
+    expect(ops(planReconcile({ now, active: [active(wRespect)], rules: [respected], segments: [] }))).toEqual(['drift', 'drift']);
+  });
+});
+
+describe('planReconcile, bypassType mode', () => {
+  it('sets ALWAYS and remembers the previous value', () => {
+    const plan = planReconcile({ now, active: [active(wType, ['2002'])], rules: [], segments: [{ id: '2002', name: 'b', bypassType: 'ON_NET', description: 'hr' }] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'set-bypass-always', segmentId: '2002', prev: 'ON_NET' })]);
+  });
+  it('restores the exact previous value and description after the window', () => {
+    const description = markSegmentDescription(undefined, { windowId: 'w-type', until: end, prevBypassType: 'ON_NET' });
+    const plan = planReconcile({ now: new Date('2026-11-22T04:00:00Z'), active: [], rules: [], segments: [{ id: '2002', name: 'b', bypassType: 'ALWAYS', description }] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'restore-bypass', segmentId: '2002', prev: 'ON_NET', description: undefined })]);
+  });
+});
