@@ -1,0 +1,12 @@
+/**
+ * Whole bypass operations (a reconcile, an ad-hoc bypass) run one at a time per container, so a second
+ * run always sees what the first created. Across containers, the reconciler's reserved concurrency of 1
+ * gives the same guarantee (serverless.yml).
+ */
+let tail: Promise<unknown> = Promise.resolve();
+
+export function runExclusive<T>(fn: () => Promise<T>): Promise<T> {
+  const run = tail.then(fn, fn);
+  tail = run.catch(() => undefined);
+  return run;
+}

@@ -1,0 +1,80 @@
+/**
+ * Carries out a plan against ZPA, one operation at a time (ZPA paces writes at 10 per 10 s and refuses
+ * concurrent policy writes), with one audit record per change. A failed operation does not stop the
+ * others: the next run retries whatever is still wrong.
+ */
+import type { Logger } from '../logger.js';
+import { markSegmentDescription } from './markers.js';
+import type { Operation } from './plan.js';
+import type { BypassPort, SegmentObject } from './port.js';
+
+export interface ExecuteResult {
+  done: Operation[];
+  failed: Array<{ op: Operation; error: string }>;
+  drift: Operation[];
+}
+
+export async function executePlan(
+  plan: Operation[],
+  ctx: { port: BypassPort; logger: Logger; trigger: { kind: string; id: string; by?: string }; dryRun: boolean; segments: SegmentObject[] },
+): Promise<ExecuteResult> {
+  const result: ExecuteResult = { done: [], failed: [], drift: [] };
+  const byId = new Map(ctx.segments.map((s) => [s.id, s]));
+  for (const op of plan) {
+    if (op.op === 'drift') {
+      result.drift.push(op);
+      ctx.logger.warn('drift', { target: op.target, detail: op.detail, policy: op.policy });
+      ctx.logger.audit({ action: 'zpa.bypass.drift', trigger: ctx.trigger, target: { name: op.target }, after: op.detail, result: 'skipped', reason: `policy ${op.policy}` });
+      continue;
+    }
+    if (ctx.dryRun) {
+      ctx.logger.audit({ action: `zpa.bypass.${op.op}`, trigger: ctx.trigger, target: targetOf(op), after: op, result: 'dry-run', reason: op.why });
+      result.done.push(op);
+      continue;
+    }
+    try {
+      const change = await apply(op, ctx.port, byId);
+      ctx.logger.audit({ action: `zpa.bypass.${op.op}`, trigger: ctx.trigger, target: targetOf(op), before: change.before, after: change.after, result: 'success', reason: op.why });
+      result.done.push(op);
+    } catch (e) {
+      ctx.logger.audit({ action: `zpa.bypass.${op.op}`, trigger: ctx.trigger, target: targetOf(op), result: 'failed', reason: (e as Error).message });
+      result.failed.push({ op, error: (e as Error).message });
+    }
+  }
+  return result;
+}
+
+async function apply(op: Exclude<Operation, { op: 'drift' }>, port: BypassPort, segments: Map<string, SegmentObject>): Promise<{ before?: unknown; after?: unknown }> {
+  switch (op.op) {
+    case 'create-rule': {
+      const id = await port.createBypassRule(op);
+      await port.moveRuleFirst(id); // new rules land just above the default rule; a bypass must win
+      return { after: { ruleId: id, name: op.name, appIds: op.appIds, order: 1 } };
+    }
+    case 'update-rule':
+      await port.updateBypassRule(op.ruleId, op);
+      return { after: { ruleId: op.ruleId, appIds: op.appIds, description: op.description } };
+    case 'move-rule-first':
+      await port.moveRuleFirst(op.ruleId);
+      return { after: { ruleId: op.ruleId, order: 1 } };
+    case 'delete-rule':
+      await port.deleteRule(op.ruleId);
+      return { before: { ruleId: op.ruleId, name: op.name } };
+    case 'set-bypass-always': {
+      const seg = segments.get(op.segmentId)!;
+      // Keep an existing marker (drift repair); otherwise remember the previous value in the description.
+      const description = /\[zea-bypass /.test(seg.description ?? '') ? seg.description : markSegmentDescription(seg.description, { windowId: op.windowId, until: op.until, prevBypassType: op.prev });
+      await port.writeSegment(seg, { bypassType: 'ALWAYS', description });
+      return { before: { bypassType: seg.bypassType, description: seg.description }, after: { bypassType: 'ALWAYS', description } };
+    }
+    case 'restore-bypass': {
+      const seg = segments.get(op.segmentId)!;
+      await port.writeSegment(seg, { bypassType: op.prev, description: op.description });
+      return { before: { bypassType: seg.bypassType, description: seg.description }, after: { bypassType: op.prev, description: op.description } };
+    }
+  }
+}
+
+function targetOf(op: Exclude<Operation, { op: 'drift' }>): Record<string, unknown> {
+  return 'segmentId' in op ? { segmentId: op.segmentId, segment: op.name } : { rule: op.name, ...('ruleId' in op ? { ruleId: op.ruleId } : {}) };
+}

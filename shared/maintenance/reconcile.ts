@@ -1,0 +1,71 @@
+/**
+ * One reconcile run: which windows are active now → resolve their segments → read what ZPA holds → plan →
+ * execute. Safe to run any number of times, after a crash, a redeploy or a lost message: ZPA is the state.
+ * A window that cannot be resolved (unknown segment, not allowed) is refused and reported; others go on.
+ */
+import type { Logger } from '../logger.js';
+import { executePlan, type ExecuteResult } from './execute.js';
+import { planReconcile, type ActiveWindow, type Operation, type SegmentView } from './plan.js';
+import type { BypassPort, SegmentObject } from './port.js';
+import { activeOccurrence, isAllowed, type WindowsFile } from './windows.js';
+
+export interface ReconcileResult extends ExecuteResult {
+  plan: Operation[];
+  refused: Array<{ windowId: string; reason: string }>;
+  dryRun: boolean;
+}
+
+export async function reconcile(deps: { port: BypassPort; windows: WindowsFile; logger: Logger; now?: Date; dryRun?: boolean; trigger?: { kind: string; id: string } }): Promise<ReconcileResult> {
+  const now = deps.now ?? new Date();
+  const dryRun = deps.dryRun || deps.windows.guardrails.dryRun;
+  const segments = await deps.port.listSegments();
+  const rules = await deps.port.listForwardingRules();
+  const { active, refused } = await resolveActive(deps.windows, now, segments, deps.port);
+  for (const r of refused) deps.logger.error('maintenance window refused', r);
+  const plan = planReconcile({ now, active, rules, segments: segments.map(viewOf) });
+  if (plan.length) deps.logger.info(dryRun ? 'reconcile plan (dry run: nothing is changed)' : 'reconcile plan', { plan: plan.map(describeOp) });
+  const result = await executePlan(plan, { port: deps.port, logger: deps.logger, trigger: deps.trigger ?? { kind: 'schedule', id: 'reconcile' }, dryRun, segments });
+  return { ...result, plan, refused, dryRun };
+}
+
+async function resolveActive(file: WindowsFile, now: Date, segments: SegmentObject[], port: BypassPort) {
+  const active: ActiveWindow[] = [];
+  const refused: Array<{ windowId: string; reason: string }> = [];
+  const byName = new Map(segments.map((s) => [s.name.toLowerCase(), s]));
+  const byId = new Map(segments.map((s) => [s.id, s]));
+  for (const window of file.windows) {
+    const occ = activeOccurrence(window, now);
+    if (!occ) continue;
+    try {
+      const ids = new Set<string>();
+      for (const ref of window.segments) {
+        const seg = byId.get(ref) ?? byName.get(ref.toLowerCase());
+        if (!seg) throw new Error(`segment "${ref}" does not exist in ZPA`);
+        ids.add(seg.id);
+      }
+      for (const group of window.segmentGroups) for (const id of await port.segmentGroupMembers(group)) ids.add(id);
+      for (const id of ids) {
+        const seg = byId.get(id);
+        if (!seg || !isAllowed(file.guardrails, seg.name, seg.id)) throw new Error(`segment "${seg?.name ?? id}" is not in guardrails.allowedSegments`);
+      }
+      active.push({ window, start: occ.start, end: occ.end, segmentIds: [...ids] });
+    } catch (e) {
+      refused.push({ windowId: window.id, reason: (e as Error).message });
+    }
+  }
+  return { active, refused };
+}
+
+const viewOf = (s: SegmentObject): SegmentView => ({ id: s.id, name: s.name, bypassType: s.bypassType, description: s.description });
+
+export function describeOp(op: Operation): string {
+  switch (op.op) {
+    case 'drift': return `DRIFT ${op.target}: ${op.detail} (policy ${op.policy})`;
+    case 'create-rule': return `create BYPASS rule ${op.name} for segments ${op.appIds.join(', ')} (${op.why})`;
+    case 'update-rule': return `update rule ${op.name} (${op.why})`;
+    case 'move-rule-first': return `move rule ${op.name} to position 1 (${op.why})`;
+    case 'delete-rule': return `delete rule ${op.name} (${op.why})`;
+    case 'set-bypass-always': return `set bypassType ALWAYS on ${op.name}, was ${op.prev} (${op.why})`;
+    case 'restore-bypass': return `restore bypassType ${op.prev} on ${op.name} (${op.why})`;
+  }
+}
