@@ -19,6 +19,9 @@ import { startLocalSecretsManager } from './secretsManager.js';
 import { readServerlessYml, type FunctionDef } from './serverlessYml.js';
 import { resolveEnvironment } from './env.js';
 import { startSchedules } from './schedules.js';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { initialLocalWindows, LOCAL_WINDOWS_FILE } from './window.js';
 
 export interface LocalStackOptions {
   handlerSource?: 'dist' | 'src';
@@ -26,6 +29,8 @@ export interface LocalStackOptions {
   simulator?: SimulatorOptions;
   /** Environment values that win over serverless.yml (e.g. a short TRACE_CHECK_DELAY_SECONDS). */
   env?: Record<string, string>;
+  /** The windows file the local reconciler reads (default .local-state/windows.json, created empty). */
+  windowsFile?: string;
   /** Failed records come back after this many seconds (AWS: the queue's visibility timeout). */
   retryDelaySeconds?: number;
   /** Run schedules every N seconds instead of their rate (demos and tests). */
@@ -65,6 +70,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     zidentityTokenUrl: `${sim.url}/oauth2/v1/token`,
     zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
     reportCallbackUrl: `${receiver.url}/callback`,
+    bypassDryRun: 'false',
     logLevel: process.env.LOG_LEVEL ?? 'info',
   };
   Object.assign(process.env, {
@@ -76,7 +82,13 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
   });
   // All functions share this process, so their environments must agree; resolveEnvironment checks that.
-  Object.assign(process.env, resolveEnvironment(yml.functions, { params, stage: 'local', refs: queueUrls, overrides: { TRACE_CHECK_DELAY_SECONDS: '2', ...opts.env } }));
+  const windowsFile = opts.windowsFile ?? LOCAL_WINDOWS_FILE;
+  if (!existsSync(windowsFile)) {
+    mkdirSync(dirname(windowsFile), { recursive: true });
+    writeFileSync(windowsFile, initialLocalWindows());
+  }
+  const overrides = { TRACE_CHECK_DELAY_SECONDS: '2', WINDOWS_FILE: windowsFile, ...opts.env };
+  Object.assign(process.env, resolveEnvironment(yml.functions, { params, stage: 'local', refs: queueUrls, overrides }));
 
   const handlers = new Map<string, Awaited<ReturnType<typeof loadHandler>>>();
   for (const fn of yml.functions) handlers.set(fn.name, await loadHandler(fn, opts.handlerSource ?? 'dist'));

@@ -76,7 +76,10 @@ export const traceFields = {
   TRACE_CHECK_DELAY_SECONDS: int(0, 900, 60),
   /** Give up tracking after this many checks (the trace keeps running in ZDX). */
   TRACE_MAX_CHECKS: int(1, 1000, 90),
-  /** Where trace summaries are POSTed (JSON). Optional: summaries are always logged. */
+};
+
+export const reportFields = {
+  /** Where outcomes (trace summaries, bypass results, problems) are POSTed as JSON. Always logged too. */
   REPORT_CALLBACK_URL: z.optional(url()),
 };
 
@@ -98,3 +101,10 @@ export function loadConfig<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = p
   }
   return Object.freeze(result.data) as ConfigOf<S>;
 }
+
+export const maintenanceFields = {
+  /** Local runs and tests: read the windows from this JSON file instead of the bundled one. */
+  WINDOWS_FILE: z.optional(text()),
+  /** `true` forces dry-run whatever the windows file says: plans are logged, nothing is written. */
+  BYPASS_DRY_RUN: z._default(z.enum(['true', 'false']), 'false'),
+};

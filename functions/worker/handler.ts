@@ -1,14 +1,14 @@
 /** Lambda entry: clients built once per container so tokens, pacing and connections survive warm starts. */
 import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
-import { commonFields, loadConfig, queueFields, traceFields, zscalerFields } from '../../shared/config.js';
+import { commonFields, loadConfig, queueFields, reportFields, traceFields, zscalerFields } from '../../shared/config.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { createReporter } from '../../shared/report.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...queueFields, ...zscalerFields, ...traceFields });
+const config = loadConfig({ ...commonFields, ...queueFields, ...zscalerFields, ...traceFields, ...reportFields });
 const logger = rootLogger.child({ function: 'worker' });
 const secret = jsonSecret({ secretId: config.ZSCALER_SECRET_ID, schema: zscalerSecretSchema, ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000 });
 const clients = createZscalerClients(config, { secret, logger });

@@ -1,0 +1,66 @@
+/**
+ * The reconciler: every minute (schedule) it makes ZPA match the maintenance windows; from the policy queue
+ * it runs ad-hoc bypass commands. One function with a reserved concurrency of 1 owns every ZPA policy
+ * write, so writes are never concurrent across Lambda instances (ZPA answers concurrent writes with 409).
+ */
+import type { Context, SQSEvent, ScheduledEvent, SQSBatchResponse } from 'aws-lambda';
+import { parseCommand, runReported } from '../../shared/actions/dispatch.js';
+import { runWithDeadline } from '../../shared/deadline.js';
+import type { Logger } from '../../shared/logger.js';
+import { applyAdhocBypass, removeAdhocBypass } from '../../shared/maintenance/adhoc.js';
+import { runExclusive } from '../../shared/maintenance/exclusive.js';
+import type { BypassPort } from '../../shared/maintenance/port.js';
+import { describeOp, reconcile, type ReconcileResult } from '../../shared/maintenance/reconcile.js';
+import type { WindowsFile } from '../../shared/maintenance/windows.js';
+import { sqsHandler } from '../../shared/middleware/presets.js';
+import type { Reporter } from '../../shared/report.js';
+import { PoisonMessageError } from '../../shared/actions/dispatch.js';
+
+export interface ReconcilerDeps {
+  port: BypassPort;
+  windows: () => WindowsFile;
+  logger: Logger;
+  reporter: Reporter;
+  dryRun: boolean;
+}
+
+export function makeHandler(deps: ReconcilerDeps) {
+  const runReconcile = (trigger: { kind: string; id: string }): Promise<ReconcileResult> =>
+    runExclusive(() => reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }));
+
+  const fromQueue = sqsHandler(deps.logger, async (record) => {
+    const command = parseCommand(record.body);
+    const adhoc = { port: deps.port, guardrails: { ...deps.windows().guardrails, dryRun: deps.dryRun || deps.windows().guardrails.dryRun }, logger: deps.logger };
+    await runReported(command, deps, async (logger) => {
+      const scoped = { ...adhoc, logger };
+      switch (command.type) {
+        case 'bypass.apply':
+        case 'bypass.remove': {
+          const outcome = await runExclusive(() => (command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped)));
+          await deps.reporter.report({ kind: command.type, ok: true, text: outcome.text, data: outcome.data }, command.reply);
+          return outcome;
+        }
+        case 'reconcile':
+          return runReconcile({ kind: command.requestedBy.kind, id: command.id });
+        default:
+          throw new PoisonMessageError(`the reconciler does not handle ${command.type}; it belongs on the work queue`);
+      }
+    });
+  });
+
+  return async (event: SQSEvent | ScheduledEvent, context: Context): Promise<SQSBatchResponse | ReconcileSummary> => {
+    if ('Records' in event) return fromQueue(event, context);
+    const deadline = Date.now() + (context.getRemainingTimeInMillis?.() ?? 60_000);
+    const result = await runWithDeadline(deadline, () => runReconcile({ kind: 'schedule', id: event.id ?? 'schedule' }));
+    if (result.refused.length || result.failed.length) {
+      await deps.reporter.report({ kind: 'reconcile.problems', ok: false, text: [...result.refused.map((r) => `window ${r.windowId} refused: ${r.reason}`), ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`)].join('\n'), data: { refused: result.refused, failed: result.failed } });
+    }
+    return summarise(result);
+  };
+}
+
+export type ReconcileSummary = { dryRun: boolean; plan: string[]; done: number; failed: number; drift: number; refused: number };
+
+const summarise = (r: ReconcileResult): ReconcileSummary => ({
+  dryRun: r.dryRun, plan: r.plan.map(describeOp), done: r.done.length, failed: r.failed.length, drift: r.drift.length, refused: r.refused.length,
+});
