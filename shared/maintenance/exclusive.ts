@@ -3,10 +3,6 @@
  * run always sees what the first created. Across containers, the reconciler's reserved concurrency of 1
  * gives the same guarantee (serverless.yml).
  */
-let tail: Promise<unknown> = Promise.resolve();
+import { createMutex } from '../mutex.js';
 
-export function runExclusive<T>(fn: () => Promise<T>): Promise<T> {
-  const run = tail.then(fn, fn);
-  tail = run.catch(() => undefined);
-  return run;
-}
+export const runExclusive = createMutex();

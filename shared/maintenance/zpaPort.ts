@@ -1,0 +1,59 @@
+/**
+ * The bypass machinery's view of ZPA (port.ts), implemented with the ZPA client. A bypass rule is a client
+ * forwarding rule with action BYPASS and one `APP` operand condition naming the segments.
+ */
+import { NotFoundError } from '../errors.js';
+import type { ApiClient } from '../zscaler/http.js';
+import { getPolicySet } from '../zpa/policySets.js';
+import { reorderRule } from '../zpa/reorder.js';
+import { createRule, deleteRule, listRules, operandValues, updateRule, type Rule, type RuleInput } from '../zpa/rules.js';
+import { findSegmentGroupByName, segmentIdsOf } from '../zpa/segmentGroups.js';
+import { listSegments, updateSegment } from '../zpa/segments.js';
+import type { ZpaScope } from '../zpa/scope.js';
+import type { RuleView } from './plan.js';
+import type { BypassPort } from './port.js';
+
+const FORWARDING = 'CLIENT_FORWARDING_POLICY';
+
+export const bypassRuleBody = (i: { name: string; description: string; appIds: string[] }): RuleInput => ({
+  name: i.name,
+  description: i.description,
+  action: 'BYPASS',
+  operator: 'AND',
+  conditions: [{ operator: 'OR', operands: [{ objectType: 'APP', values: i.appIds }] }],
+});
+
+export const ruleView = (r: Rule): RuleView => ({
+  id: r.id, name: r.name, description: r.description, action: r.action ?? '', ruleOrder: r.ruleOrder ?? '', appIds: operandValues(r, 'APP'),
+});
+
+export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microtenantId?: string }): BypassPort {
+  const scope: ZpaScope = opts;
+  // The forwarding policy set's id never changes: read it once per container (a failure is not cached).
+  let policySet: Promise<string> | undefined;
+  const policySetId = () =>
+    (policySet ??= getPolicySet(scope, FORWARDING).then((p) => p.id).catch((e: unknown) => {
+      policySet = undefined;
+      throw e;
+    }));
+
+  return {
+    listForwardingRules: async () => (await listRules(scope, FORWARDING)).filter((r) => !r.defaultRule).map(ruleView),
+    createBypassRule: async (i) => (await createRule(scope, await policySetId(), bypassRuleBody(i))).id,
+    updateBypassRule: async (ruleId, i) => {
+      await updateRule(scope, await policySetId(), ruleId, bypassRuleBody(i));
+    },
+    moveRuleFirst: async (ruleId) => reorderRule(scope, await policySetId(), ruleId, 1),
+    deleteRule: async (ruleId) => deleteRule(scope, await policySetId(), ruleId),
+    listSegments: () => listSegments(scope),
+    // GET-before-PUT on the segment itself: merges onto its latest state, not the list read earlier.
+    writeSegment: async (current, changes) => {
+      await updateSegment(scope, current.id, changes);
+    },
+    segmentGroupMembers: async (name) => {
+      const group = await findSegmentGroupByName(scope, name);
+      if (!group) throw new NotFoundError(`segment group "${name}" does not exist in ZPA`);
+      return segmentIdsOf(group);
+    },
+  };
+}
