@@ -21,7 +21,7 @@ export { createZpaSimulator };
 /** ZDX (with the tier/rate-limit options) plus ZPA for the simulator's fake customer id. */
 export const defaultProducts: ProductFactory = (clock: SimClock, opts: SimulatorOptions): SimProduct[] => [
   ...defaultZdxOnly(clock, opts),
-  createZpaSimulator(clock, { customerId: SIM_CREDENTIALS.zpaCustomerId }),
+  createZpaSimulator(clock, { customerId: SIM_CREDENTIALS.zpaCustomerId, rateLimits: opts.zpaRateLimits }),
 ];
 
 /** Starts the simulator on loopback with ZDX and ZPA mounted unless `opts.products` says otherwise. */

@@ -35,7 +35,11 @@ export interface SimulatorOptions {
   zdxTier?: ZdxTier;
   /** Override the ZDX per-second/per-minute limits, or `false` to disable ZDX rate limiting. */
   zdxRateLimit?: ZdxRateLimitOption;
+  /** ZPA per-IP limits (default 20 GET / 10 writes per 10 s), shorter windows for fast tests, or `false`. */
+  zpaRateLimits?: RateLimits | false;
 }
+
+import type { RateLimits } from './zpa/ratelimit.js';
 
 export type ProductFactory = (clock: SimClock, opts: SimulatorOptions) => SimProduct[];
 
