@@ -8,7 +8,7 @@ import { loadConfig, zscalerFields } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
 import { createZscalerClients, type ClientDeps } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
-import { startSimulator, type SimulatorOptions } from '../../simulator/server.js';
+import { startSimulator, type SimulatorOptions } from '../../simulator/index.js';
 import { LOCAL_ZSCALER_SECRET } from '../../local/fakeSecrets.js';
 import { startLocalSecretsManager } from '../../local/secretsManager.js';
 
