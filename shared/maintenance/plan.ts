@@ -48,8 +48,15 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
   const ops: Operation[] = [];
   const activeById = new Map(active.map((a) => [a.window.id, a]));
 
-  // Rule mode: our rules, found by name in the client forwarding policy.
-  const ours = input.rules.filter((r) => parseRuleName(r.name));
+  // Rule mode: our rules, found by name in the client forwarding policy. Two writers that raced (which the
+  // design prevents, but a manual run could cause) leave two rules with one marker: keep the first.
+  const ours: RuleView[] = [];
+  for (const r of input.rules.filter((x) => parseRuleName(x.name))) {
+    if (ours.some((o) => o.name === r.name)) ops.push({ op: 'delete-rule', ruleId: r.id, name: r.name, why: 'duplicate of a rule with the same marker' });
+    else ours.push(r);
+  }
+  // A bypass wins only above every rule that is not ours (several of ours may share the top positions).
+  const firstForeign = Math.min(...input.rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
   for (const rule of ours) {
     const marker = parseRuleName(rule.name)!;
     const until = parseRuleDescription(rule.description).until;
@@ -79,9 +86,13 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
     } else if (rule.description !== description) {
       ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: 'expiry or reason changed' });
     }
-    if (rule.ruleOrder !== '1') {
-      ops.push({ op: 'drift', target: name, detail: `rule moved to position ${rule.ruleOrder}`, policy: a.window.onDrift });
-      if (a.window.onDrift === 'restore') ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'a bypass rule must be first to win' });
+    if (Number(rule.ruleOrder) > firstForeign) {
+      // Early in the window this is our own unfinished create (the run died before the reorder), not drift.
+      if (!late) ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'created but not yet moved first' });
+      else {
+        ops.push({ op: 'drift', target: name, detail: `rule moved to position ${rule.ruleOrder}, below a rule that is not ours`, policy: a.window.onDrift });
+        if (a.window.onDrift === 'restore') ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'a bypass rule must be first to win' });
+      }
     }
   }
 

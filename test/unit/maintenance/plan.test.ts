@@ -21,6 +21,7 @@ const ourRule = (over: Partial<RuleView> = {}): RuleView => ({
   action: 'BYPASS', ruleOrder: '1', appIds: ['1001'], ...over,
 });
 const ops = (x: ReturnType<typeof planReconcile>) => x.map((o) => o.op);
+const theirs: RuleView = { id: 'x', name: 'Existing intercept rule', action: 'INTERCEPT', ruleOrder: '1', appIds: [] };
 
 describe('planReconcile, rule mode', () => {
   it('creates the bypass rule for a window that just started', () => {
@@ -34,7 +35,6 @@ describe('planReconcile, rule mode', () => {
     expect(planReconcile({ now: new Date('2026-11-22T09:00:00Z'), active: [], rules: [ourRule()], segments: [] })).toEqual([expect.objectContaining({ op: 'delete-rule', ruleId: 'r1' })]);
   });
   it('never touches rules that are not ours', () => {
-    const theirs = { id: 'x', name: 'Existing intercept rule', action: 'INTERCEPT', ruleOrder: '1', appIds: [] };
     expect(planReconcile({ now, active: [], rules: [theirs], segments: [] })).toEqual([]);
   });
   it('deletes an expired ad-hoc rule and keeps a live one', () => {
@@ -51,9 +51,21 @@ describe('planReconcile, rule mode', () => {
   });
   it('drift: a changed action or position is logged, then put back (restore) or left (respect)', () => {
     const changed = ourRule({ action: 'INTERCEPT', ruleOrder: '3' });
-    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [changed], segments: [] }))).toEqual(['drift', 'update-rule', 'drift', 'move-rule-first']);
+    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [theirs, changed], segments: [] }))).toEqual(['drift', 'update-rule', 'drift', 'move-rule-first']);
     const respected = { ...changed, name: ruleNameFor('window', 'w-respect') };
-    expect(ops(planReconcile({ now, active: [active(wRespect)], rules: [respected], segments: [] }))).toEqual(['drift', 'drift']);
+    expect(ops(planReconcile({ now, active: [active(wRespect)], rules: [theirs, respected], segments: [] }))).toEqual(['drift', 'drift']);
+  });
+  it('moves a rule that was created but not yet moved first (a run that died mid-way), without calling it drift', () => {
+    const early = new Date(start.getTime() + 30_000);
+    expect(ops(planReconcile({ now: early, active: [active(wRule)], rules: [theirs, ourRule({ ruleOrder: '2' })], segments: [] }))).toEqual(['move-rule-first']);
+  });
+  it('leaves several of our rules sharing the top positions alone: each is above every foreign rule', () => {
+    const second = ourRule({ id: 'r2', name: ruleNameFor('window', 'w-respect'), description: ruleDescription({ until: end, by: 'window:w-respect', reason: 'patch' }), ruleOrder: '2' });
+    expect(planReconcile({ now, active: [active(wRule), active(wRespect)], rules: [ourRule(), second, { ...theirs, ruleOrder: '3' }], segments: [] })).toEqual([]);
+  });
+  it('deletes a duplicate of our rule left by two racing writers, keeping the first', () => {
+    const plan = planReconcile({ now, active: [active(wRule)], rules: [ourRule(), ourRule({ id: 'r1-dup', ruleOrder: '2' }), { ...theirs, ruleOrder: '3' }], segments: [] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'delete-rule', ruleId: 'r1-dup' })]);
   });
 });
 
