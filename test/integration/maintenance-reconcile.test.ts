@@ -1,0 +1,188 @@
+/**
+ * Maintenance windows against the ZPA simulator over HTTP, through the real client, auth, pacing and the
+ * reconciler's own handler: ZPA is the state, so every scenario is "set up ZPA, run reconcile at some
+ * time, look at ZPA". The simulator enforces the ZPA limits in 1 s windows (the client paces the same).
+ */
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeHandler } from '../../functions/reconciler/app.js';
+import type { Outcome } from '../../shared/report.js';
+import { reconcile } from '../../shared/maintenance/reconcile.js';
+import { parseWindowsFile, type WindowsFile } from '../../shared/maintenance/windows.js';
+import { zpaBypassPort } from '../../shared/maintenance/zpaPort.js';
+import { zpaPacer } from '../../shared/zscaler/pacer.js';
+import { getPolicySet } from '../../shared/zpa/policySets.js';
+import { deleteRule, listRules, operandValues } from '../../shared/zpa/rules.js';
+import { findSegmentByName, getSegment } from '../../shared/zpa/segments.js';
+import type { ZpaScope } from '../../shared/zpa/scope.js';
+import { createLogger } from '../../shared/logger.js';
+import { zscalerTestEnv } from '../helpers/zscaler.js';
+
+const CUSTOMER = '216196257331281920';
+const LIMITS = { getPer10s: 20, writePer10s: 10, windowMs: 1000 };
+const T0 = new Date();
+const at = (min: number) => new Date(T0.getTime() + min * 60_000);
+const guardrails = { allowedSegments: ['payroll-app', 'hr-portal', 'erp-finance', 'app-*', 'Finance Apps'], maxWindowMinutes: 240 };
+const windows = (list: unknown[], extra: Record<string, unknown> = {}): WindowsFile => parseWindowsFile({ guardrails: { ...guardrails, ...extra }, windows: list });
+const oneOff = (id: string, segments: string[], over: Record<string, unknown> = {}) => ({ id, segments, schedule: { start: at(-1).toISOString(), end: at(60).toISOString() }, reason: 'test window', ...over });
+
+let env: Awaited<ReturnType<typeof zscalerTestEnv>>;
+let s: ZpaScope;
+let port: ReturnType<typeof zpaBypassPort>;
+let lines: string[];
+const logger = createLogger({ level: 'debug', sink: (l) => lines.push(l) });
+const audits = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === 'audit');
+const zpa = () => env.sim.state().products.zpa as { counters: { writes: number; r409: number; r429: number } };
+const ourRules = async () => (await listRules(s, 'CLIENT_FORWARDING_POLICY')).filter((r) => r.name.startsWith('zea-bypass:'));
+const full = async (name: string) => {
+  const { modifiedTime: _m, modifiedBy: _b, ...rest } = await getSegment(s, (await findSegmentByName(s, name))!.id);
+  return rest;
+};
+
+beforeAll(async () => {
+  env = await zscalerTestEnv({ sim: { zpaRateLimits: LIMITS }, pacers: { zpa: zpaPacer(LIMITS) } });
+  s = { api: env.clients.zpa, customerId: CUSTOMER };
+  port = zpaBypassPort({ api: env.clients.zpa, customerId: CUSTOMER });
+});
+afterAll(() => env.close());
+beforeEach(() => {
+  env.sim.reset();
+  lines = [];
+});
+
+describe('rule mode', () => {
+  it('creates the BYPASS rule first in order during the window, changes nothing on the next run, removes it after', async () => {
+    const file = windows([oneOff('payroll-patch', ['payroll-app'])]);
+    const payroll = (await findSegmentByName(s, 'payroll-app'))!;
+    const first = await reconcile({ port, windows: file, logger, now: at(0) });
+    expect(first.failed).toEqual([]);
+    const [rule, ...others] = await listRules(s, 'CLIENT_FORWARDING_POLICY');
+    expect(rule).toMatchObject({ name: 'zea-bypass:win:payroll-patch', action: 'BYPASS', ruleOrder: '1' });
+    expect(rule!.description).toContain(`until=${at(60).toISOString()}`);
+    expect(operandValues(rule!, 'APP')).toEqual([payroll.id]);
+    expect(others.map((r) => r.name)).toEqual(['Existing intercept rule', 'Default_Rule']);
+    expect(audits()).toContainEqual(expect.objectContaining({ action: 'zpa.bypass.create-rule', result: 'success', trigger: { kind: 'schedule', id: 'reconcile' } }));
+
+    const writes = zpa().counters.writes;
+    expect((await reconcile({ port, windows: file, logger, now: at(1) })).plan).toEqual([]);
+    expect(zpa().counters.writes).toBe(writes);
+
+    // No end-of-window event exists to be lost: the first run after the end removes the rule.
+    const after = await reconcile({ port, windows: file, logger, now: at(61) });
+    expect(after.done.map((o) => o.op)).toEqual(['delete-rule']);
+    expect(await ourRules()).toEqual([]);
+  });
+
+  it('finishes a run that died between create and reorder', async () => {
+    const file = windows([oneOff('crash', ['erp-finance'])]);
+    env.sim.injectFault({ path: '/reorder/', method: 'PUT', status: 500, count: 5 });
+    const broken = await reconcile({ port, windows: file, logger, now: at(0) });
+    expect(broken.failed.map((f) => f.op.op)).toEqual(['create-rule']);
+    expect((await ourRules())[0]?.ruleOrder).toBe('2');
+    const healed = await reconcile({ port, windows: file, logger, now: at(0.5) });
+    expect(healed.done.map((o) => o.op)).toEqual(['move-rule-first']);
+    expect((await ourRules())[0]?.ruleOrder).toBe('1');
+  });
+
+  it('drift: a rule deleted by hand is logged and re-created (restore) or left deleted (respect)', async () => {
+    const file = windows([oneOff('keep', ['payroll-app']), oneOff('let-go', ['hr-portal'], { onDrift: 'respect' })]);
+    await reconcile({ port, windows: file, logger, now: at(0) });
+    const ps = await getPolicySet(s, 'CLIENT_FORWARDING_POLICY');
+    for (const r of await ourRules()) await deleteRule(s, ps.id, r.id);
+    const later = await reconcile({ port, windows: file, logger, now: at(10) });
+    expect(later.drift.map((d) => [d.op === 'drift' && d.target, d.op === 'drift' && d.policy])).toEqual([['zea-bypass:win:keep', 'restore'], ['zea-bypass:win:let-go', 'respect']]);
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:keep']);
+    expect(audits().filter((a) => a.action === 'zpa.bypass.drift')).toHaveLength(2);
+  });
+});
+
+describe('bypassType mode', () => {
+  it('sets ALWAYS for the window and leaves each segment exactly as it began, every field', async () => {
+    const file = windows([oneOff('migrate', ['hr-portal', 'app-007'], { mode: 'bypassType' })]);
+    const before = [await full('hr-portal'), await full('app-007')];
+    expect(before[1]).not.toHaveProperty('description'); // one with a description, one without
+    await reconcile({ port, windows: file, logger, now: at(0) });
+    expect((await full('hr-portal')).bypassType).toBe('ALWAYS');
+    expect((await full('app-007')).bypassType).toBe('ALWAYS');
+    expect(audits().filter((a) => a.action === 'zpa.bypass.set-bypass-always')).toHaveLength(2);
+    await reconcile({ port, windows: file, logger, now: at(61) });
+    expect([await full('hr-portal'), await full('app-007')]).toEqual(before);
+  });
+
+  it('bypasses and restores a window over 50 segments with no 429', async () => {
+    const names = Array.from({ length: 50 }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
+    const file = windows([oneOff('fifty', names, { mode: 'bypassType' })]);
+    const on = await reconcile({ port, windows: file, logger, now: at(0) });
+    expect(on.done).toHaveLength(50);
+    expect(on.failed).toEqual([]);
+    const state = env.sim.state().products.zpa as { segments: Array<{ name: string; bypassType: string }> };
+    expect(state.segments.filter((x) => names.includes(x.name)).every((x) => x.bypassType === 'ALWAYS')).toBe(true);
+    const off = await reconcile({ port, windows: file, logger, now: at(61) });
+    expect(off.done).toHaveLength(50);
+    const restored = env.sim.state().products.zpa as { segments: Array<{ name: string; bypassType: string }> };
+    expect(restored.segments.filter((x) => names.includes(x.name)).every((x) => x.bypassType === 'NEVER')).toBe(true);
+    expect(zpa().counters.r429).toBe(0);
+  }, 60_000);
+});
+
+describe('guardrails and dry run', () => {
+  it('refuses a bad windows file with a message naming each problem', () => {
+    expect(() => windows([oneOff('x', ['gitlab'])])).toThrow(/segment "gitlab" is not in guardrails.allowedSegments/);
+    expect(() => windows([{ ...oneOff('long', ['payroll-app']), schedule: { start: at(0).toISOString(), end: at(300).toISOString() } }])).toThrow(/lasts 300 min, longer than maxWindowMinutes 240/);
+    expect(() => windows([{ ...oneOff('cron', ['payroll-app']), schedule: { cron: 'every sunday', durationMinutes: 60 } }])).toThrow(/5-field cron expression/);
+  });
+
+  it('refuses a window whose segment group holds a segment outside the allowlist, and writes nothing', async () => {
+    const file = windows([{ id: 'group', segmentGroups: ['Engineering'], schedule: oneOff('g', []).schedule, reason: 'eng patching' }]);
+    const result = await reconcile({ port, windows: file, logger, now: at(0) });
+    expect(result.refused).toEqual([{ windowId: 'group', reason: expect.stringMatching(/is not in guardrails.allowedSegments/) }]);
+    expect(zpa().counters.writes).toBe(0);
+  });
+
+  it('dry run prints the plan and changes nothing', async () => {
+    const file = windows([oneOff('dry', ['payroll-app']), oneOff('dry2', ['app-003'], { mode: 'bypassType' })], { dryRun: true });
+    const result = await reconcile({ port, windows: file, logger, now: at(0) });
+    expect(result.dryRun).toBe(true);
+    expect(result.plan.map((o) => o.op)).toEqual(['create-rule', 'set-bypass-always']);
+    expect(zpa().counters.writes).toBe(0);
+    expect(lines.some((l) => l.includes('reconcile plan (dry run: nothing is changed)') && l.includes('create BYPASS rule zea-bypass:win:dry'))).toBe(true);
+    expect(audits().every((a) => a.result === 'dry-run')).toBe(true);
+  });
+});
+
+describe('the reconciler function', () => {
+  const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'test' } as Context;
+  const outcomes: Outcome[] = [];
+  const handlerFor = (file: WindowsFile) => makeHandler({ port, windows: () => file, logger, reporter: { report: async (o) => void outcomes.push(o) }, dryRun: false });
+  const record = (body: unknown, id: string) => ({ messageId: id, receiptHandle: id, body: JSON.stringify(body), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:policy', awsRegion: 'us-east-1' });
+  const schedule = { id: 'tick', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '1', time: '', region: 'us-east-1', resources: [], detail: {}, version: '0' };
+
+  it('two runs at once (schedule and queue) produce no 409 and one rule', async () => {
+    const handler = handlerFor(windows([{ ...oneOff('race', ['payroll-app']), schedule: { start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() } }]));
+    const queued = { Records: [record({ id: 'c1', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'manual' } }, 'm1')] };
+    const [a, b] = await Promise.all([handler(schedule as never, context), handler(queued as never, context)]);
+    expect(b).toEqual({ batchItemFailures: [] });
+    expect(a).toMatchObject({ done: 1, failed: 0 });
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:race']);
+    expect(zpa().counters.r409).toBe(0);
+  });
+
+  it('ad-hoc bypass from the queue: first in order with its expiry and requester, refused outside the guardrails', async () => {
+    const handler = handlerFor(windows([]));
+    const ok = { id: 'adhoc-1', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'db failover', requestedBy: { kind: 'slack', id: 'U123', name: 'alice' } };
+    const notAllowed = { ...ok, id: 'adhoc-2', segment: 'gitlab' };
+    const tooLong = { ...ok, id: 'adhoc-3', durationMinutes: 600 };
+    const res = await handler({ Records: [record(ok, 'a'), record(notAllowed, 'b'), record(tooLong, 'c')] } as never, context);
+    expect(res).toEqual({ batchItemFailures: [] }); // permanent refusals are reported, not retried
+    const [rule] = await ourRules();
+    expect(rule).toMatchObject({ ruleOrder: '1', action: 'BYPASS' });
+    expect(rule!.name).toMatch(/^zea-bypass:adhoc:\d+$/);
+    expect(rule!.description).toMatch(/by=slack:U123\(alice\) reason=db failover/);
+    expect(outcomes.map((o) => [o.kind, o.ok])).toEqual(expect.arrayContaining([['bypass.apply', true], ['bypass.apply.failed', false], ['bypass.apply.failed', false]]));
+    expect(outcomes.find((o) => o.text.includes('gitlab'))?.text).toMatch(/not in the guardrails allowlist/);
+    expect(outcomes.find((o) => o.text.includes('600'))?.text).toMatch(/at most 240 minutes/);
+    // It expires by itself: a reconcile after its expiry deletes it, whatever happened to the message.
+    await reconcile({ port, windows: windows([]), logger, now: new Date(Date.now() + 31 * 60_000) });
+    expect(await ourRules()).toEqual([]);
+  });
+});
