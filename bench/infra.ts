@@ -1,0 +1,65 @@
+/**
+ * The local endpoints the benchmarks run against — Zscaler simulator (ZDX + ZPA, real time, published rate
+ * limits), local SQS with the queues of serverless.yml, the local Secrets Manager with the fake secrets, a
+ * report receiver — and the environment a function gets from serverless.yml when pointed at them. Child
+ * processes (cold start, memory, warm) get this environment, so the bundles run exactly as `npm start` runs them.
+ */
+import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsServer } from 'local-aws-sqs';
+import type { AddressInfo } from 'node:net';
+import { LOCAL_SECRET_IDS, LOCAL_WEBHOOK_SECRETS, LOCAL_ZSCALER_SECRET } from '../local/fakeSecrets.js';
+import { resolveEnvironment } from '../local/env.js';
+import { startReceiver } from '../local/receiver.js';
+import { startLocalSecretsManager } from '../local/secretsManager.js';
+import { readServerlessYml, type FunctionDef } from '../local/serverlessYml.js';
+import { SIM_CREDENTIALS } from '../simulator/credentials.js';
+import { startSimulator } from '../simulator/index.js';
+
+export async function startBenchInfra(overrides: Record<string, string> = {}) {
+  const yml = readServerlessYml();
+  const sim = await startSimulator({ port: 0 });
+  const receiver = await startReceiver(0);
+  const secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: LOCAL_WEBHOOK_SECRETS });
+  const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
+  const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const queueUrls: Record<string, string> = {};
+  // No redrive policies: the benchmarks never fail a record on purpose.
+  for (const q of yml.queues) {
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${yml.service}-bench-${q.logicalId}`, Attributes: { VisibilityTimeout: String(q.visibilityTimeout) } }));
+    queueUrls[q.logicalId] = QueueUrl!;
+  }
+  const params: Record<string, string> = {
+    zscalerSecretId: LOCAL_SECRET_IDS.zscaler,
+    webhookSecretId: LOCAL_SECRET_IDS.webhooks,
+    zscalerAuthMode: 'legacy',
+    zdxBaseUrl: sim.url,
+    zpaBaseUrl: sim.url,
+    oneapiBaseUrl: sim.url,
+    zidentityTokenUrl: `${sim.url}/oauth2/v1/token`,
+    zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
+    reportCallbackUrl: `${receiver.url}/callback`,
+    bypassDryRun: 'false',
+    logLevel: 'info',
+  };
+  const env: Record<string, string> = {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_SQS: sqsUrl,
+    AWS_ACCESS_KEY_ID: 'bench-fake-access-key',
+    AWS_SECRET_ACCESS_KEY: 'bench-fake-secret-key',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...resolveEnvironment(yml.functions, { params, stage: 'bench', refs: queueUrls, overrides }),
+  };
+  return {
+    yml, sim, receiver, secrets, sqs, sqsUrl, queueUrls, env,
+    fn: (name: string): FunctionDef | undefined => yml.functions.find((f) => f.name === name),
+    async close() {
+      sqs.destroy();
+      await new Promise<void>((r) => sqsServer.close(() => r()));
+      await Promise.all([sim.close(), receiver.close(), secrets.close()]);
+    },
+  };
+}
+
+export type BenchInfra = Awaited<ReturnType<typeof startBenchInfra>>;
