@@ -5,10 +5,9 @@
  * honoured: position rules with reorder.ts.
  */
 import * as z from 'zod/mini';
-import { collect, zpaPages } from '../zscaler/paginate.js';
 import { policyWrite } from './policyLock.js';
 import type { PolicyType } from './policySets.js';
-import { q, v1, v2, withoutReadOnly, zpaId, zpaNumeric, type ZpaScope } from './scope.js';
+import { listAll, q, v1, v2, withoutReadOnly, zpaId, zpaNumeric, type ZpaScope } from './scope.js';
 
 const operandV1 = z.looseObject({ objectType: z.string(), lhs: z.optional(z.string()), rhs: z.optional(zpaNumeric) });
 const conditionV1 = z.looseObject({ operator: z.optional(z.string()), negated: z.optional(z.boolean()), operands: z.optional(z.array(operandV1)) });
@@ -58,8 +57,8 @@ export const operandValues = (rule: Rule, objectType: string): string[] =>
 const parse = (raw: unknown) => ruleSchema.parse(raw);
 
 /** All rules of a policy type, sorted by ruleOrder (the default rule, where the type has one, is last). */
-export const listRules = async (s: ZpaScope, type: PolicyType, opts: { search?: string } = {}): Promise<Rule[]> =>
-  (await collect(zpaPages<unknown>(s.api, v1(s, `/policySet/rules/policyType/${type}`), q(s, { search: opts.search })))).map(parse);
+export const listRules = (s: ZpaScope, type: PolicyType, opts: { search?: string } = {}): Promise<Rule[]> =>
+  listAll(s, `/policySet/rules/policyType/${type}`, ruleSchema, opts.search);
 
 export const getRule = async (s: ZpaScope, policySetId: string, ruleId: string): Promise<Rule> =>
   parse(await s.api.get(v1(s, `/policySet/${policySetId}/rule/${ruleId}`), q(s)));

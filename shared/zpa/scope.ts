@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import type { ApiClient, Query } from '../zscaler/http.js';
+import { collect, zpaPages } from '../zscaler/paginate.js';
 
 export interface ZpaScope {
   api: ApiClient;
@@ -39,3 +40,12 @@ export function withoutReadOnly<T extends Record<string, unknown>>(obj: T): Reco
 
 /** `name EQ <value>`: the search form ZPA matches exactly (a bare multi-word string is refused). */
 export const nameEq = (name: string) => `name EQ ${name}`;
+
+/** Every object of a v1 collection (all pages of 500), each parsed with the resource's schema. */
+export async function listAll<T>(s: ZpaScope, path: string, schema: z.ZodMiniType<T>, search?: string): Promise<T[]> {
+  return (await collect(zpaPages<unknown>(s.api, v1(s, path), q(s, { search })))).map((raw) => schema.parse(raw));
+}
+
+/** From a `name EQ` search result, the object with exactly this name (ZPA's EQ ignores case; we prefer an exact match). */
+export const pickByName = <T extends { name: string }>(found: T[], name: string): T | undefined =>
+  found.find((x) => x.name === name) ?? found.find((x) => x.name.toLowerCase() === name.toLowerCase());

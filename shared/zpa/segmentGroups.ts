@@ -1,7 +1,6 @@
 /** Segment groups: a window may name a group to bypass all of its segments. */
 import * as z from 'zod/mini';
-import { collect, zpaPages } from '../zscaler/paginate.js';
-import { nameEq, q, v1, zpaId, type ZpaScope } from './scope.js';
+import { listAll, nameEq, pickByName, q, v1, zpaId, type ZpaScope } from './scope.js';
 
 export const segmentGroupSchema = z.looseObject({
   id: zpaId,
@@ -12,16 +11,10 @@ export const segmentGroupSchema = z.looseObject({
 });
 export type SegmentGroup = z.infer<typeof segmentGroupSchema>;
 
-const parse = (raw: unknown) => segmentGroupSchema.parse(raw);
+export const listSegmentGroups = (s: ZpaScope, opts: { search?: string } = {}): Promise<SegmentGroup[]> => listAll(s, '/segmentGroup', segmentGroupSchema, opts.search);
 
-export const listSegmentGroups = async (s: ZpaScope, opts: { search?: string } = {}): Promise<SegmentGroup[]> =>
-  (await collect(zpaPages<unknown>(s.api, v1(s, '/segmentGroup'), q(s, { search: opts.search })))).map(parse);
+export const getSegmentGroup = async (s: ZpaScope, id: string): Promise<SegmentGroup> => segmentGroupSchema.parse(await s.api.get(v1(s, `/segmentGroup/${id}`), q(s)));
 
-export const getSegmentGroup = async (s: ZpaScope, id: string): Promise<SegmentGroup> => parse(await s.api.get(v1(s, `/segmentGroup/${id}`), q(s)));
-
-export async function findSegmentGroupByName(s: ZpaScope, name: string): Promise<SegmentGroup | undefined> {
-  const found = await listSegmentGroups(s, { search: nameEq(name) });
-  return found.find((x) => x.name === name) ?? found.find((x) => x.name.toLowerCase() === name.toLowerCase());
-}
+export const findSegmentGroupByName = async (s: ZpaScope, name: string): Promise<SegmentGroup | undefined> => pickByName(await listSegmentGroups(s, { search: nameEq(name) }), name);
 
 export const segmentIdsOf = (g: SegmentGroup): string[] => (g.applications ?? []).map((a) => a.id);

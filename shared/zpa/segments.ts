@@ -4,8 +4,7 @@
  * `updateSegment` always reads the current object, merges the change and writes it all back.
  */
 import * as z from 'zod/mini';
-import { collect, zpaPages } from '../zscaler/paginate.js';
-import { nameEq, q, v1, withoutReadOnly, zpaId, type ZpaScope } from './scope.js';
+import { listAll, nameEq, pickByName, q, v1, withoutReadOnly, zpaId, type ZpaScope } from './scope.js';
 
 /** Only what we read is checked; every other field is kept, because a PUT must send it back. */
 export const segmentSchema = z.looseObject({
@@ -19,19 +18,12 @@ export const segmentSchema = z.looseObject({
 });
 export type Segment = z.infer<typeof segmentSchema>;
 
-const parse = (raw: unknown) => segmentSchema.parse(raw);
-
 /** Every segment (all pages of 500), optionally filtered with ZPA's search syntax. */
-export const listSegments = async (s: ZpaScope, opts: { search?: string } = {}): Promise<Segment[]> =>
-  (await collect(zpaPages<unknown>(s.api, v1(s, '/application'), q(s, { search: opts.search })))).map(parse);
+export const listSegments = (s: ZpaScope, opts: { search?: string } = {}): Promise<Segment[]> => listAll(s, '/application', segmentSchema, opts.search);
 
-export const getSegment = async (s: ZpaScope, id: string): Promise<Segment> => parse(await s.api.get(v1(s, `/application/${id}`), q(s)));
+export const getSegment = async (s: ZpaScope, id: string): Promise<Segment> => segmentSchema.parse(await s.api.get(v1(s, `/application/${id}`), q(s)));
 
-/** The segment with exactly this name, or undefined (ZPA's `EQ` is case-insensitive; we compare exactly first). */
-export async function findSegmentByName(s: ZpaScope, name: string): Promise<Segment | undefined> {
-  const found = await listSegments(s, { search: nameEq(name) });
-  return found.find((x) => x.name === name) ?? found.find((x) => x.name.toLowerCase() === name.toLowerCase());
-}
+export const findSegmentByName = async (s: ZpaScope, name: string): Promise<Segment | undefined> => pickByName(await listSegments(s, { search: nameEq(name) }), name);
 
 /** Read-merge-write: GET the segment, apply `changes` (a key set to undefined is removed), PUT all of it. */
 export async function updateSegment(s: ZpaScope, id: string, changes: Record<string, unknown>): Promise<{ before: Segment; after: Record<string, unknown> }> {
