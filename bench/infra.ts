@@ -14,6 +14,16 @@ import { startLocalSecretsManager } from '../local/secretsManager.js';
 import { readServerlessYml, type FunctionDef } from '../local/serverlessYml.js';
 import { SIM_CREDENTIALS } from '../simulator/credentials.js';
 import { startSimulator } from '../simulator/index.js';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { BENCH_CHAT_PERMISSIONS } from './events.js';
+
+/** `params.default` of serverless.yml, as strings (CloudFormation tags elsewhere in the file are kept opaque). */
+function defaultParams(): Record<string, string> {
+  const tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
+  const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags }) as { params?: { default?: Record<string, unknown> } };
+  return Object.fromEntries(Object.entries(doc.params?.default ?? {}).map(([k, v]) => [k, String(v)]));
+}
 
 export async function startBenchInfra(overrides: Record<string, string> = {}) {
   const yml = readServerlessYml();
@@ -29,7 +39,10 @@ export async function startBenchInfra(overrides: Record<string, string> = {}) {
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${yml.service}-bench-${q.logicalId}`, Attributes: { VisibilityTimeout: String(q.visibilityTimeout) } }));
     queueUrls[q.logicalId] = QueueUrl!;
   }
+  // serverless.yml's default params first (a param added there needs no change here), then the local values.
   const params: Record<string, string> = {
+    ...defaultParams(),
+    slackApiBaseUrl: `${receiver.url}/slack-api`,
     zscalerSecretId: LOCAL_SECRET_IDS.zscaler,
     webhookSecretId: LOCAL_SECRET_IDS.webhooks,
     zscalerAuthMode: 'legacy',
@@ -49,7 +62,7 @@ export async function startBenchInfra(overrides: Record<string, string> = {}) {
     AWS_SECRET_ACCESS_KEY: 'bench-fake-secret-key',
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...resolveEnvironment(yml.functions, { params, stage: 'bench', refs: queueUrls, overrides }),
+    ...resolveEnvironment(yml.functions, { params, stage: 'bench', refs: queueUrls, overrides: { CHATOPS_PERMISSIONS: BENCH_CHAT_PERMISSIONS, ...overrides } }),
   };
   return {
     yml, sim, receiver, secrets, sqs, sqsUrl, queueUrls, env,

@@ -5,7 +5,7 @@
  */
 import type { BenchInfra } from './infra.js';
 import { runChild } from './child.js';
-import { representativeEvent } from './events.js';
+import { representativeEvents } from './events.js';
 import type { Floor } from './floors.js';
 
 export interface MemoryRow { fn: string; what: string; status: string; ms: number; maxRssMB: number; floorRssMB?: number; response: string }
@@ -13,17 +13,16 @@ export interface MemoryRow { fn: string; what: string; status: string; ms: numbe
 export async function measureMemory(functions: string[], infra: BenchInfra, floors: Map<string, Floor>): Promise<MemoryRow[]> {
   const rows: MemoryRow[] = [];
   const floorRss = new Map<string, number>();
-  for (const [fn, floor] of floors) {
+  for (const floor of floors.values()) {
     if (floorRss.has(floor.file)) continue;
     const r = await runChild<{ maxRssKB: number }>({ name: `floor-${floor.key}`, mode: 'floor', bundle: floor.file }, infra.env);
     floorRss.set(floor.file, r.maxRssKB);
-    void fn;
   }
   for (const name of functions) {
     const def = infra.fn(name);
-    const { event, what } = def ? representativeEvent(def) : { event: {}, what: 'not in serverless.yml: empty event' };
+    const { events, what } = representativeEvents(name, def);
     const r = await runChild<{ maxRssKB: number; status: string; ms: number; response: string }>(
-      { name, mode: 'memory', bundle: `dist/${name}/index.mjs`, event, timeoutSec: def?.timeoutSec ?? 10 },
+      { name, mode: 'memory', bundle: `dist/${name}/index.mjs`, events, timeoutSec: def?.timeoutSec ?? 10 },
       infra.env,
     );
     const floor = floors.get(name);

@@ -6,7 +6,7 @@
  */
 import type { BenchInfra } from './infra.js';
 import { runChild } from './child.js';
-import { representativeEvent, sampleTraceStart } from './events.js';
+import { representativeEvents, sampleTraceStart } from './events.js';
 import { percentile, round } from './stats.js';
 
 export const WARM_N = Number(process.env.BENCH_WARM_N ?? 3000);
@@ -17,11 +17,11 @@ export async function measureWarm(functions: string[], infra: BenchInfra, n = WA
   const rows: WarmRow[] = [];
   for (const name of functions) {
     const def = infra.fn(name);
-    if (!def) continue;
-    const { event, what } = representativeEvent(def);
+    const warmup = Math.min(300, Math.ceil(n / 10));
+    const { events, what } = representativeEvents(name, def, warmup + n);
     const bare = { QueueUrl: infra.queueUrls.WorkQueue, MessageBody: JSON.stringify({ ...sampleTraceStart(), id: 'cmd_0123456789abcdef' }), DelaySeconds: 0, MessageAttributes: { commandType: { DataType: 'String', StringValue: 'trace.start' } } };
     const r = await runChild<{ full: number[]; bare: number[]; statuses: Record<string, number> }>(
-      { name, mode: 'warm', bundle: `dist/${name}/index.mjs`, event, n, warmup: Math.min(300, Math.ceil(n / 10)), bare, timeoutSec: def.timeoutSec },
+      { name, mode: 'warm', bundle: `dist/${name}/index.mjs`, events, n, warmup, bare, timeoutSec: def?.timeoutSec ?? 10 },
       infra.env,
     );
     rows.push({

@@ -1,8 +1,8 @@
 // Runs in a fresh Node process (plain JS, no loader, so nothing but the bundle is measured).
-// Spec (JSON file, argv[2]): { bundle, event, mode: 'memory' | 'warm' | 'floor', n?, warmup?, bare?, out }.
-//   memory: import the bundle, handle `event` once, report peak RSS (process.resourceUsage().maxRSS).
+// Spec (JSON file, argv[2]): { bundle, events, mode: 'memory' | 'warm' | 'floor', n?, warmup?, bare?, out }.
+//   memory: import the bundle, handle events[0] once, report peak RSS (process.resourceUsage().maxRSS).
 //   floor:  import the floor bundle (constructs the SDK clients only), report peak RSS.
-//   warm:   handle `event` n times, alternating with a bare SendMessage (`bare`) to the same queue;
+//   warm:   handle warmup + n events (events[i], each unique where replays are refused), alternating with a bare SendMessage (`bare`) to the same queue;
 //           report every duration in ms.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -29,7 +29,7 @@ if (spec.mode === 'floor') {
   result.maxRssKB = process.resourceUsage().maxRSS;
 } else if (spec.mode === 'memory') {
   const t = performance.now();
-  const r = await mod.handler(structuredClone(spec.event), context());
+  const r = await mod.handler(spec.events[0], context());
   result.ms = performance.now() - t;
   result.status = statusOf(r);
   result.response = typeof r === 'object' ? JSON.stringify(r).slice(0, 300) : String(r);
@@ -46,14 +46,16 @@ if (spec.mode === 'floor') {
   const statuses = {};
   const full = [];
   const bareTimes = [];
+  const events = spec.events;
+  if (events.length < spec.warmup + spec.n) throw new Error('bench child: fewer events than warmup + n');
   for (let i = 0; i < spec.warmup; i++) {
     await bare();
-    await mod.handler(structuredClone(spec.event), context());
+    await mod.handler(events[i], context());
   }
   for (let i = 0; i < spec.n; i++) {
     // Alternate so drift (the local queue growing, GC, machine noise) hits both alike.
     bareTimes.push((await time(bare))[0]);
-    const event = structuredClone(spec.event);
+    const event = events[spec.warmup + i];
     const ctx = context();
     const [ms, r] = await time(() => mod.handler(event, ctx));
     full.push(ms);
