@@ -1,9 +1,10 @@
 /**
- * A local stand-in for report targets (the callback URL, Slack's response_url): records every POST so a
+ * A local stand-in for report targets (the callback URL, Slack's response_url, the Teams reply URL): records every POST so a
  * newcomer (GET /received) and the tests can see what the system reported.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fakeSlackApi } from './fakeChat.js';
 
 export interface Received {
   at: string;
@@ -18,6 +19,12 @@ export async function startReceiver(port = 0) {
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString('utf8')));
     req.on('end', () => {
+      // Stands in for Slack's Web API too (users.info for `trace me`), see fakeChat.ts.
+      if (req.method === 'GET' && req.url?.startsWith('/slack-api/')) {
+        const r = fakeSlackApi(req.url, req.headers.authorization);
+        res.writeHead(r.status, { 'content-type': 'application/json' });
+        return res.end(JSON.stringify(r.body));
+      }
       if (req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });
         return res.end(JSON.stringify(received, null, 2));

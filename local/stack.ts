@@ -10,6 +10,7 @@ import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator/index.js';
 import { SIM_CREDENTIALS } from '../simulator/credentials.js';
+import { LOCAL_CHAT_PERMISSIONS } from './fakeChat.js';
 import { LOCAL_SECRET_IDS, LOCAL_WEBHOOK_SECRETS, LOCAL_ZSCALER_SECRET } from './fakeSecrets.js';
 import { startGateway } from './gateway.js';
 import { loadHandler, makeContext } from './lambda.js';
@@ -43,7 +44,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   const yml = readServerlessYml();
   const sim: RunningSimulator = await startSimulator({ timeScale: 60, ...opts.simulator, port: ports.simulator ?? 0 });
   const receiver = await startReceiver(ports.receiver ?? 0);
-  const secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: LOCAL_WEBHOOK_SECRETS }, ports.secrets ?? 0);
+  // Teams outcomes go to a Workflows URL kept with the security token; locally, the receiver.
+  const webhookSecret = { ...LOCAL_WEBHOOK_SECRETS, teams: { ...LOCAL_WEBHOOK_SECRETS.teams, replyUrl: `${receiver.url}/teams-reply` } };
+  const secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: webhookSecret }, ports.secrets ?? 0);
 
   const sqsServer = await createSqsServer({ port: ports.sqs ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
@@ -70,6 +73,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     zidentityTokenUrl: `${sim.url}/oauth2/v1/token`,
     zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
     reportCallbackUrl: `${receiver.url}/callback`,
+    slackApiBaseUrl: `${receiver.url}/slack-api`,
     bypassDryRun: 'false',
     logLevel: process.env.LOG_LEVEL ?? 'info',
   };
@@ -87,7 +91,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     mkdirSync(dirname(windowsFile), { recursive: true });
     writeFileSync(windowsFile, initialLocalWindows());
   }
-  const overrides = { TRACE_CHECK_DELAY_SECONDS: '2', WINDOWS_FILE: windowsFile, ...opts.env };
+  const overrides = { TRACE_CHECK_DELAY_SECONDS: '2', WINDOWS_FILE: windowsFile, CHATOPS_PERMISSIONS: JSON.stringify(LOCAL_CHAT_PERMISSIONS), ...opts.env };
   Object.assign(process.env, resolveEnvironment(yml.functions, { params, stage: 'local', refs: queueUrls, overrides }));
 
   const handlers = new Map<string, Awaited<ReturnType<typeof loadHandler>>>();

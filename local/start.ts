@@ -20,7 +20,7 @@ const stack = await startLocalStack({
 });
 
 console.log(`functions:  ${stack.functions.join(', ')}`);
-console.log(`http api:   ${stack.gatewayUrl}  (POST /webhooks/pagerduty, /webhooks/generic)`);
+console.log(`http api:   ${stack.gatewayUrl}  (POST /webhooks/pagerduty, /webhooks/generic, /chat/slack, /chat/teams)`);
 console.log(`simulator:  ${stack.simulator.url}  (state: GET /__sim/state, calls: GET /__sim/calls)`);
 console.log(`local sqs:  ${stack.sqsUrl}  queues: ${Object.values(stack.queueUrls).join(' ')}`);
 console.log(`secrets:    ${stack.secrets.url}  (fake credentials only)`);

@@ -108,3 +108,10 @@ export const maintenanceFields = {
   /** `true` forces dry-run whatever the windows file says: plans are logged, nothing is written. */
   BYPASS_DRY_RUN: z._default(z.enum(['true', 'false']), 'false'),
 };
+
+export const chatopsFields = {
+  /** Slack Web API base (users.info for `trace me`); the local stack points it at its fake Slack. */
+  SLACK_API_BASE_URL: z._default(url(), 'https://slack.com/api'),
+  /** Who may do what from chat, as JSON; unset → the bundled config/chatops-permissions.json. */
+  CHATOPS_PERMISSIONS: z.optional(text()),
+};

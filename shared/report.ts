@@ -41,6 +41,19 @@ export function createReporter(opts: { callbackUrl?: string; logger: Logger; tim
       if (target?.kind === 'callback') await post(target.url, outcome);
       // Slack's response_url takes `text` + `response_type`; the full outcome stays in the log.
       if (target?.kind === 'slack') await post(target.responseUrl, { response_type: 'in_channel', text: outcome.text });
+      if (target?.kind === 'teams') await post(target.url, teamsMessage(outcome.text));
     },
   };
 }
+
+/**
+ * A message with one Adaptive Card: the shape Teams Workflows' "post to a channel when a webhook request is
+ * received" expects, and one the older incoming-webhook connectors accept too.
+ */
+export const teamsMessage = (text: string) => ({
+  type: 'message',
+  attachments: [{
+    contentType: 'application/vnd.microsoft.card.adaptive',
+    content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body: [{ type: 'TextBlock', text, wrap: true }] },
+  }],
+});

@@ -11,7 +11,9 @@ export const webhookSecretSchema = z.object({
   pagerduty: z.optional(secretList),
   generic: z.optional(secretList),
   slack: z.optional(z.object({ signingSecret: z.string().check(z.minLength(16)), botToken: z.optional(z.string()) })),
-  teams: z.optional(z.object({ securityToken: z.string().check(z.minLength(16)) })),
+  // replyUrl: the Teams Workflows (or incoming-webhook) URL that later outcomes are posted to. It embeds its
+  // own signature, so it is a secret too, not configuration.
+  teams: z.optional(z.object({ securityToken: z.string().check(z.minLength(16)), replyUrl: z.optional(z.url({ protocol: /^https?$/ })) })),
 });
 export type WebhookSecrets = z.infer<typeof webhookSecretSchema>;
 

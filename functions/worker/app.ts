@@ -1,15 +1,27 @@
 /**
  * SQS worker: each record on its own; only failed records are reported back (ReportBatchItemFailures),
- * so one bad message never re-runs its neighbours.
+ * so one bad message never re-runs its neighbours. Runs the deep-trace commands and the read-only
+ * `status`; policy writes belong to the reconciler.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { parseCommand, runTraceCommand } from '../../shared/actions/dispatch.js';
+import { parseCommand, runReported, runTraceCommand } from '../../shared/actions/dispatch.js';
+import { collectStatus, type StatusPort } from '../../shared/actions/status.js';
 import type { TraceDeps } from '../../shared/actions/traces/deps.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
 
-export function makeHandler(deps: TraceDeps) {
+export interface WorkerDeps extends TraceDeps {
+  /** ZPA reads for `status`; absent when no ZPA tenant is configured. */
+  zpa?: StatusPort;
+}
+
+export function makeHandler(deps: WorkerDeps) {
   return sqsHandler(deps.logger, async (record: SQSRecord) => {
     const command = parseCommand(record.body);
-    await runTraceCommand(command, deps);
+    if (command.type !== 'status') return void (await runTraceCommand(command, deps));
+    await runReported(command, deps, async () => {
+      const outcome = await collectStatus(command, deps);
+      await deps.reporter.report(outcome, command.reply);
+      return outcome;
+    });
   });
 }
