@@ -53,13 +53,13 @@ async function apply(op: Exclude<Operation, { op: 'drift' }>, port: BypassPort, 
     }
     case 'update-rule':
       await port.updateBypassRule(op.ruleId, op);
-      return { after: { ruleId: op.ruleId, appIds: op.appIds, description: op.description } };
+      return { before: op.before, after: { ...op.before, action: 'BYPASS', appIds: op.appIds, description: op.description } };
     case 'move-rule-first':
       await port.moveRuleFirst(op.ruleId);
-      return { after: { ruleId: op.ruleId, order: 1 } };
+      return { before: { ruleId: op.ruleId, ruleOrder: op.before.ruleOrder }, after: { ruleId: op.ruleId, ruleOrder: '1' } };
     case 'delete-rule':
       await port.deleteRule(op.ruleId);
-      return { before: { ruleId: op.ruleId, name: op.name } };
+      return { before: op.before };
     case 'set-bypass-always': {
       const seg = segments.get(op.segmentId)!;
       // Keep an existing marker (drift repair); otherwise remember the previous value in the description.

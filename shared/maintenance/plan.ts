@@ -33,9 +33,9 @@ export interface ActiveWindow {
 
 export type Operation =
   | { op: 'create-rule'; name: string; description: string; appIds: string[]; why: string }
-  | { op: 'update-rule'; ruleId: string; name: string; description: string; appIds: string[]; why: string }
-  | { op: 'move-rule-first'; ruleId: string; name: string; why: string }
-  | { op: 'delete-rule'; ruleId: string; name: string; why: string }
+  | { op: 'update-rule'; ruleId: string; name: string; description: string; appIds: string[]; why: string; before: RuleView }
+  | { op: 'move-rule-first'; ruleId: string; name: string; why: string; before: RuleView }
+  | { op: 'delete-rule'; ruleId: string; name: string; why: string; before: RuleView }
   | { op: 'set-bypass-always'; segmentId: string; name: string; windowId: string; until: Date; prev: string; why: string }
   | { op: 'restore-bypass'; segmentId: string; name: string; prev: string; description: string | undefined; why: string }
   | { op: 'drift'; target: string; detail: string; policy: 'restore' | 'respect' };
@@ -52,7 +52,7 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
   // design prevents, but a manual run could cause) leave two rules with one marker: keep the first.
   const ours: RuleView[] = [];
   for (const r of input.rules.filter((x) => parseRuleName(x.name))) {
-    if (ours.some((o) => o.name === r.name)) ops.push({ op: 'delete-rule', ruleId: r.id, name: r.name, why: 'duplicate of a rule with the same marker' });
+    if (ours.some((o) => o.name === r.name)) ops.push({ op: 'delete-rule', ruleId: r.id, name: r.name, why: 'duplicate of a rule with the same marker', before: r });
     else ours.push(r);
   }
   // A bypass wins only above every rule that is not ours (several of ours may share the top positions).
@@ -62,9 +62,9 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
     const until = parseRuleDescription(rule.description).until;
     const a = marker.kind === 'window' ? activeById.get(marker.key) : undefined;
     if (marker.kind === 'window' && (!a || a.window.mode !== 'rule')) {
-      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: a ? 'window switched to bypassType mode' : 'window is not active' });
+      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: a ? 'window switched to bypassType mode' : 'window is not active', before: rule });
     } else if (marker.kind === 'adhoc' && (!until || until <= now)) {
-      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry' });
+      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry', before: rule });
     }
   }
   for (const a of active.filter((x) => x.window.mode === 'rule')) {
@@ -82,16 +82,16 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
       const desired = sameSet(rule.appIds, a.segmentIds) ? '' : ` segments ${rule.appIds.join(',')} → ${a.segmentIds.join(',')}`;
       // Segments changed in the windows file are not drift: only a changed action is someone else's edit.
       if (rule.action !== 'BYPASS') ops.push({ op: 'drift', target: name, detail: `action changed to ${rule.action}`, policy: a.window.onDrift });
-      if (rule.action === 'BYPASS' || a.window.onDrift === 'restore') ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: `bring rule back to BYPASS${desired}` });
+      if (rule.action === 'BYPASS' || a.window.onDrift === 'restore') ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: `bring rule back to BYPASS${desired}`, before: rule });
     } else if (rule.description !== description) {
-      ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: 'expiry or reason changed' });
+      ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: 'expiry or reason changed', before: rule });
     }
     if (Number(rule.ruleOrder) > firstForeign) {
       // Early in the window this is our own unfinished create (the run died before the reorder), not drift.
-      if (!late) ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'created but not yet moved first' });
+      if (!late) ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'created but not yet moved first', before: rule });
       else {
         ops.push({ op: 'drift', target: name, detail: `rule moved to position ${rule.ruleOrder}, below a rule that is not ours`, policy: a.window.onDrift });
-        if (a.window.onDrift === 'restore') ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'a bypass rule must be first to win' });
+        if (a.window.onDrift === 'restore') ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'a bypass rule must be first to win', before: rule });
       }
     }
   }

@@ -71,6 +71,7 @@ describe('rule mode', () => {
     const after = await reconcile({ port, windows: file, logger, now: at(61) });
     expect(after.done.map((o) => o.op)).toEqual(['delete-rule']);
     expect(await ourRules()).toEqual([]);
+    expect(audits()).toContainEqual(expect.objectContaining({ action: 'zpa.bypass.delete-rule', result: 'success', before: expect.objectContaining({ name: 'zea-bypass:win:payroll-patch', appIds: [payroll.id], action: 'BYPASS' }) }));
   });
 
   it('finishes a run that died between create and reorder', async () => {
