@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { helpText, parseChatCommand, parseDuration } from '../../../shared/chatops/parse.js';
+
+describe('parseChatCommand', () => {
+  it('answers help for "help" and for empty text', () => {
+    expect(parseChatCommand('help')).toEqual({ name: 'help' });
+    expect(parseChatCommand('   ')).toEqual({ name: 'help' });
+  });
+
+  it('parses trace with an email, an optional length, and "me"', () => {
+    expect(parseChatCommand('trace Alice@Corp.Example 15m')).toEqual({ name: 'trace', user: { email: 'alice@corp.example' }, sessionMinutes: 15 });
+    expect(parseChatCommand('trace me')).toEqual({ name: 'trace', user: { me: true } });
+    expect(parseChatCommand('TRACE me 1h')).toEqual({ name: 'trace', user: { me: true }, sessionMinutes: 60 });
+  });
+
+  it("understands Slack's escaped mailto links", () => {
+    expect(parseChatCommand('trace <mailto:bob@corp.example|bob@corp.example>')).toEqual({ name: 'trace', user: { email: 'bob@corp.example' } });
+  });
+
+  it('parses bypass with a duration and a multi-word reason, and its dry run', () => {
+    expect(parseChatCommand('bypass payroll-app 2h patching db')).toEqual({ name: 'bypass', segment: 'payroll-app', durationMinutes: 120, reason: 'patching db', dryRun: false });
+    expect(parseChatCommand('dry-run bypass "HR Portal" 1h30m move')).toEqual({ name: 'bypass', segment: 'HR Portal', durationMinutes: 90, reason: 'move', dryRun: true });
+  });
+
+  it('parses unbypass and status', () => {
+    expect(parseChatCommand('dry-run unbypass jira')).toEqual({ name: 'unbypass', segment: 'jira', dryRun: true });
+    expect(parseChatCommand('status')).toEqual({ name: 'status', users: [] });
+    expect(parseChatCommand('status me carol@corp.example')).toEqual({ name: 'status', users: [{ me: true }, { email: 'carol@corp.example' }] });
+  });
+
+  it.each([
+    ['frobnicate', /unknown command "frobnicate".*help/],
+    ['trace', /expected a user.*Usage: trace <email>\|me/],
+    ['trace not-an-email', /"not-an-email" is not an email address or "me"/],
+    ['trace me 10m', /a trace lasts 5m, 15m, 30m or 60m, not "10m"/],
+    ['bypass payroll-app 2h', /expected a segment, a duration and a reason/],
+    ['bypass payroll-app 120 patching', /"120" is not a duration/],
+    ['bypass payroll-app 0m patching', /"0m" is not a duration/],
+    ['unbypass', /expected one segment/],
+    ['status nobody', /"nobody" is not an email/],
+    ['dry-run trace me', /dry-run applies to bypass and unbypass/],
+    ['bypass "payroll-app 2h x', /opening quote has no closing quote/],
+  ])('explains what is wrong with %j', (text, message) => {
+    const r = parseChatCommand(text);
+    expect(r.name).toBe('usage');
+    expect(r.name === 'usage' && r.message).toMatch(message);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads minutes, hours and both', () => {
+    expect([parseDuration('45m'), parseDuration('2h'), parseDuration('1h30m'), parseDuration('2H')]).toEqual([45, 120, 90, 120]);
+    expect([parseDuration('90'), parseDuration('h'), parseDuration('1d'), parseDuration('')]).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
+
+describe('helpText', () => {
+  it('lists every command under the caller\'s own prefix', () => {
+    const text = helpText('/zscaler');
+    expect(text).toMatch(/^Usage: \/zscaler <command>/);
+    for (const word of ['trace <email>|me', 'bypass <segment>', 'unbypass <segment>', 'status', 'dry-run', 'help']) expect(text).toContain(word);
+  });
+});
