@@ -25,6 +25,7 @@ export interface ReconcilerDeps {
 }
 
 export function makeHandler(deps: ReconcilerDeps) {
+  const reportedRefusals = new Set<string>();
   const runReconcile = (trigger: { kind: string; id: string }): Promise<ReconcileResult> =>
     runExclusive(() => reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }));
 
@@ -52,15 +53,18 @@ export function makeHandler(deps: ReconcilerDeps) {
     if ('Records' in event) return fromQueue(event, context);
     const deadline = Date.now() + (context.getRemainingTimeInMillis?.() ?? 60_000);
     const result = await runWithDeadline(deadline, () => runReconcile({ kind: 'schedule', id: event.id ?? 'schedule' }));
-    if (result.refused.length || result.failed.length) {
-      await deps.reporter.report({ kind: 'reconcile.problems', ok: false, text: [...result.refused.map((r) => `window ${r.windowId} refused: ${r.reason}`), ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`)].join('\n'), data: { refused: result.refused, failed: result.failed } });
+    // A refused window is refused again every minute: report it once per container, log it every run.
+    const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
+    if (refused.length || result.failed.length) {
+      await deps.reporter.report({ kind: 'reconcile.problems', ok: false, text: [...refused.map((r) => `window ${r.windowId} refused: ${r.reason}`), ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`)].join('\n'), data: { refused, failed: result.failed } });
+      for (const r of refused) reportedRefusals.add(`${r.windowId}:${r.reason}`);
     }
     return summarise(result);
   };
 }
 
-export type ReconcileSummary = { dryRun: boolean; plan: string[]; done: number; failed: number; drift: number; refused: number };
+export type ReconcileSummary = { dryRun: boolean; plan: string[]; done: number; failed: number; deferred: number; drift: number; refused: number };
 
 const summarise = (r: ReconcileResult): ReconcileSummary => ({
-  dryRun: r.dryRun, plan: r.plan.map(describeOp), done: r.done.length, failed: r.failed.length, drift: r.drift.length, refused: r.refused.length,
+  dryRun: r.dryRun, plan: r.plan.map(describeOp), done: r.done.length, failed: r.failed.length, deferred: r.deferred.length, drift: r.drift.length, refused: r.refused.length,
 });

@@ -66,8 +66,7 @@ export async function removeAdhocBypass(cmd: BypassRemove, deps: AdhocDeps): Pro
 }
 
 async function findSegment(deps: AdhocDeps, ref: string): Promise<SegmentObject> {
-  const segments = await deps.port.listSegments();
-  const seg = segments.find((s) => s.id === ref) ?? segments.find((s) => s.name.toLowerCase() === ref.toLowerCase());
+  const seg = await deps.port.findSegment(ref);
   if (!seg) throw new NotFoundError(`no application segment named "${ref}"`);
   if (!isAllowed(deps.guardrails, seg.name, seg.id)) throw new ForbiddenError(`segment "${seg.name}" may not be bypassed (not in the guardrails allowlist)`);
   return seg;

@@ -14,6 +14,8 @@ export interface BypassPort {
   moveRuleFirst(ruleId: string): Promise<void>;
   deleteRule(ruleId: string): Promise<void>;
   listSegments(): Promise<SegmentObject[]>;
+  /** One segment by id or exact name (one lookup, not a listing of the tenant), or undefined. */
+  findSegment(ref: string): Promise<SegmentObject | undefined>;
   /** Read-merge-write from an object already read: PUT `current` with `changes` applied. */
   writeSegment(current: SegmentObject, changes: Partial<SegmentObject>): Promise<void>;
   segmentGroupMembers(groupName: string): Promise<string[]>;

@@ -8,7 +8,8 @@ import { getPolicySet } from '../zpa/policySets.js';
 import { reorderRule } from '../zpa/reorder.js';
 import { createRule, deleteRule, listRules, operandValues, updateRule, type Rule, type RuleInput } from '../zpa/rules.js';
 import { findSegmentGroupByName, segmentIdsOf } from '../zpa/segmentGroups.js';
-import { listSegments, updateSegment } from '../zpa/segments.js';
+import { findSegmentByName, getSegment, listSegments, updateSegment } from '../zpa/segments.js';
+import { isNotFound } from '../zscaler/errors.js';
 import type { ZpaScope } from '../zpa/scope.js';
 import type { RuleView } from './plan.js';
 import type { BypassPort } from './port.js';
@@ -46,6 +47,11 @@ export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microt
     moveRuleFirst: async (ruleId) => reorderRule(scope, await policySetId(), ruleId, 1),
     deleteRule: async (ruleId) => deleteRule(scope, await policySetId(), ruleId),
     listSegments: () => listSegments(scope),
+    findSegment: async (ref) => {
+      // An id is tried as an id first; a name made of digits still resolves by name.
+      const byId = /^\d+$/.test(ref) ? await getSegment(scope, ref).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e))) : undefined;
+      return byId ?? findSegmentByName(scope, ref);
+    },
     // GET-before-PUT on the segment itself: merges onto its latest state, not the list read earlier.
     writeSegment: async (current, changes) => {
       await updateSegment(scope, current.id, changes);

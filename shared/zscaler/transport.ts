@@ -54,7 +54,11 @@ export class Transport {
     const deadline = currentDeadline() - (this.opts.deadlineReserveMs ?? 1_000);
     for (let attempt = 1; ; attempt++) {
       if (Date.now() >= deadline) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}`);
-      if (pacer) await pacer.acquire(req.method);
+      if (pacer) {
+        await pacer.acquire(req.method);
+        // Pacing can wait many seconds (ZPA: 10 writes per 10 s); the deadline may have passed meanwhile.
+        if (Date.now() >= deadline) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label} after pacing`);
+      }
       let res: RawResponse | undefined;
       let failure: unknown;
       try {

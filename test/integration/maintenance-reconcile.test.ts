@@ -16,6 +16,7 @@ import { deleteRule, listRules, operandValues } from '../../shared/zpa/rules.js'
 import { findSegmentByName, getSegment } from '../../shared/zpa/segments.js';
 import type { ZpaScope } from '../../shared/zpa/scope.js';
 import { createLogger } from '../../shared/logger.js';
+import { runWithDeadline } from '../../shared/deadline.js';
 import { zscalerTestEnv } from '../helpers/zscaler.js';
 
 const CUSTOMER = '216196257331281920';
@@ -126,6 +127,23 @@ describe('bypassType mode', () => {
   }, 60_000);
 });
 
+describe('long windows', () => {
+  it('a window too big for one invocation stops cleanly at the deadline and the next run finishes it', async () => {
+    const names = Array.from({ length: 30 }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
+    const file = windows([oneOff('big', names, { mode: 'bypassType' })]);
+    // 2.5 s left, 1 s of it kept in reserve by the HTTP core: room for one window of 10 writes, not three.
+    const first = await runWithDeadline(Date.now() + 2500, () => reconcile({ port, windows: file, logger, now: at(0) }));
+    expect(first.failed).toEqual([]);
+    expect(first.done.length).toBeGreaterThan(0);
+    expect(first.deferred.length).toBe(30 - first.done.length);
+    expect(audits().filter((a) => a.result === 'failed')).toEqual([]);
+    const second = await reconcile({ port, windows: file, logger, now: at(1) });
+    expect(second.done).toHaveLength(first.deferred.length);
+    const state = env.sim.state().products.zpa as { segments: Array<{ name: string; bypassType: string }> };
+    expect(state.segments.filter((x) => names.includes(x.name)).every((x) => x.bypassType === 'ALWAYS')).toBe(true);
+  }, 30_000);
+});
+
 describe('guardrails and dry run', () => {
   it('refuses a bad windows file with a message naming each problem', () => {
     expect(() => windows([oneOff('x', ['gitlab'])])).toThrow(/segment "gitlab" is not in guardrails.allowedSegments/);
@@ -166,6 +184,27 @@ describe('the reconciler function', () => {
     expect(a).toMatchObject({ done: 1, failed: 0 });
     expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:race']);
     expect(zpa().counters.r409).toBe(0);
+  });
+
+  it('reports a refused window once, not every minute', async () => {
+    outcomes.length = 0;
+    const handler = handlerFor(windows([{ id: 'eng', segmentGroups: ['Engineering'], schedule: { start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() }, reason: 'eng patching' }]));
+    const first = await handler(schedule as never, context);
+    const second = await handler(schedule as never, context);
+    expect([first, second]).toMatchObject([{ refused: 1, done: 0 }, { refused: 1, done: 0 }]);
+    expect(outcomes.filter((o) => o.kind === 'reconcile.problems').map((o) => o.text)).toEqual([expect.stringMatching(/^window eng refused: segment "(jira|gitlab)" is not in guardrails.allowedSegments/)]);
+    expect(zpa().counters.writes).toBe(0);
+  });
+
+  it('ad-hoc bypass by segment id, and a clear refusal for a segment that does not exist', async () => {
+    outcomes.length = 0;
+    const handler = handlerFor(windows([]));
+    const payroll = (await findSegmentByName(s, 'payroll-app'))!;
+    const byId = { id: 'adhoc-id', type: 'bypass.apply', segment: payroll.id, durationMinutes: 10, reason: 'by id', requestedBy: { kind: 'teams', id: 'aad-1' } };
+    const unknown = { ...byId, id: 'adhoc-unknown', segment: 'no-such-app' };
+    expect(await handler({ Records: [record(byId, 'a'), record(unknown, 'b')] } as never, context)).toEqual({ batchItemFailures: [] });
+    expect((await ourRules()).map((r) => r.name)).toEqual([`zea-bypass:adhoc:${payroll.id}`]);
+    expect(outcomes.find((o) => o.kind === 'bypass.apply.failed')?.text).toMatch(/no application segment named "no-such-app"/);
   });
 
   it('ad-hoc bypass from the queue: first in order with its expiry and requester, refused outside the guardrails', async () => {
