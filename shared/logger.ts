@@ -55,8 +55,8 @@ export function createLogger(
   const level = opts.level ?? ((process.env.LOG_LEVEL as Level | undefined) ?? 'info');
   const sink = opts.sink ?? ((line: string) => process.stdout.write(`${line}\n`));
   const base = opts.fields ?? {};
-  const write = (lvl: Level, msg: string, data?: Record<string, unknown>) => {
-    if (ORDER[lvl] < (ORDER[level] ?? 20)) return;
+  const write = (lvl: Level, msg: string, data?: Record<string, unknown>, always = false) => {
+    if (!always && ORDER[lvl] < (ORDER[level] ?? 20)) return;
     sink(JSON.stringify(redact({ level: lvl, time: new Date().toISOString(), msg, ...base, ...data })));
   };
   return {
@@ -64,7 +64,8 @@ export function createLogger(
     info: (m, d) => write('info', m, d),
     warn: (m, d) => write('warn', m, d),
     error: (m, d) => write('error', m, d),
-    audit: (record) => write('info', 'audit', { type: 'audit', ...record }),
+    // The audit trail must not depend on how chatty the logs are set: LOG_LEVEL=warn keeps audits.
+    audit: (record) => write('info', 'audit', { type: 'audit', ...record }, true),
     child: (fields) => createLogger({ level, sink, fields: { ...base, ...fields } }),
   };
 }
