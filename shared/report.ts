@@ -2,7 +2,7 @@
  * Reporting outcomes back: always to the log, to the configured callback URL, and to the command's own
  * reply target. A failed POST throws a retryable error so SQS redelivers the step (at-least-once).
  */
-import { request } from 'undici';
+import { request } from './zscaler/undici.js';
 import { AppError } from './errors.js';
 import type { Logger } from './logger.js';
 import type { ReplyTarget } from './commands.js';
