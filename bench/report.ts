@@ -43,7 +43,7 @@ export function summaryRows(r: BenchResults): Array<{ measure: string; subject: 
     const over = round(w.p99 - w.bareP99, 3);
     rows.push({ measure: 'warm overhead p50 / p99', subject: w.fn, figure: `${w.p50} / ${w.p99} ms`, reference: `bare SendMessage ${w.bareP50} / ${w.bareP99} ms → p99 +${over} ms`, budget: `p99 ≤ bare + ${BUDGET.warmP99AboveBareMs} ms`, ok: over <= BUDGET.warmP99AboveBareMs });
   }
-  for (const c of r.calls) rows.push({ measure: 'calls per action', subject: c.action, figure: `${c.zscalerRequests} requests, ${c.tokenRequests} token`, reference: '', budget: c.budget ?? '', ok: c.ok });
+  for (const c of r.calls) rows.push({ measure: 'calls per action', subject: c.action, figure: `${c.zscalerRequests} API, ${c.tokenRequests} token request(s)`, reference: '', budget: c.budget ?? '', ok: c.ok });
   const t = r.throughput;
   const windowNote = t.windowMs === 10_000 ? 'real 10 s window' : `sped-up ${t.windowMs} ms window`;
   for (const mode of ['bypassType', 'rule'] as const) {
@@ -84,7 +84,7 @@ export function renderMarkdown(r: BenchResults): string {
   out.push(table(['function', 'largest contributors'], r.cold.map((c) => [c.fn, bundleBreakdown(c.fn).map((b) => `${b.what} ${kb(b.bytes)}`).join('; ')])), '');
 
   out.push('## 2. Warm overhead', '');
-  out.push(`Per invocation of the built bundle's \`handler\` in one warm process (signature check, parse, normalise, middy chain, \`SendMessage\` to local SQS, logging at the deployed level \`info\`), alternated call by call with a bare \`SendMessage\` of a command of the same size and attributes to the same queue from the same process. Warm-up: ${Math.min(300, Math.ceil((r.warm[0]?.n ?? 3000) / 10))} of each first.`, '');
+  out.push(`Per invocation of the built bundle's \`handler\` in one warm process (signature check, parse, normalise, middy chain, \`SendMessage\` to local SQS, logging at the deployed level \`info\`), alternated call by call with a bare \`SendMessage\` of a command of the same size and attributes to the same queue from the same process. Warm-up: ${Math.min(300, Math.ceil((r.warm[0]?.n ?? 5000) / 10))} of each first.`, '');
   out.push(table(['function', 'event', 'n', 'handler p50', 'handler p99', 'bare p50', 'bare p99', 'p50 added', 'p99 added', 'answers'], r.warm.map((w) => [w.fn, w.what, w.n, `${w.p50} ms`, `${w.p99} ms`, `${w.bareP50} ms`, `${w.bareP99} ms`, `${round(w.p50 - w.bareP50, 3)} ms`, `${round(w.p99 - w.bareP99, 3)} ms`, Object.entries(w.statuses).map(([k, v]) => `${v}× ${k}`).join(', ')])), '');
 
   out.push('## 3. Calls per action', '');

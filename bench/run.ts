@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: builds the bundles, measures cold start, memory, warm overhead, calls per action and
  * rate-limited throughput, prints one summary table with the details and writes them to docs/PERFORMANCE.md.
- * Not part of `npm test`. Knobs (defaults in brackets): BENCH_COLD_RUNS [21, min 15], BENCH_WARM_N [3000],
+ * Not part of `npm test`. Knobs (defaults in brackets): BENCH_COLD_RUNS [21, min 15], BENCH_WARM_N [5000],
  * BENCH_ZPA_WINDOW_MS [10000: ZPA's real window], BENCH_OUT [docs/PERFORMANCE.md], BENCH_STRICT=1 (exit 1 when
  * a budget is missed).
  */

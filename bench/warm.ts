@@ -9,7 +9,7 @@ import { runChild } from './child.js';
 import { representativeEvents, sampleTraceStart } from './events.js';
 import { percentile, round } from './stats.js';
 
-export const WARM_N = Number(process.env.BENCH_WARM_N ?? 3000);
+export const WARM_N = Number(process.env.BENCH_WARM_N ?? 5000);
 
 export interface WarmRow { fn: string; what: string; n: number; p50: number; p99: number; bareP50: number; bareP99: number; statuses: Record<string, number> }
 
