@@ -36,6 +36,8 @@ export const traceStartSchema = z.object({
   userEmails: emails,
   requestedBy,
   sessionMinutes: z.optional(z.union([z.literal(5), z.literal(15), z.literal(30), z.literal(60)])),
+  /** Find the devices and the app that would be traced, start nothing (chat `dry-run trace`). */
+  dryRun: z.optional(z.boolean()),
 });
 
 export const traceCheckSchema = z.object({

@@ -60,8 +60,10 @@ export async function runTraceCommand(command: Command, deps: TraceDeps): Promis
         const results = await startIncidentTraces(command, scoped);
         // A redelivery that found only its own traces already running has nothing new to say.
         if (results.every((r) => r.result === 'already-tracing')) return results;
-        const text = results.map((r) => `${r.deviceName}: ${r.result}${r.result === 'started' ? ` (trace ${r.traceId})` : ''}`).join('; ');
-        await deps.reporter.report({ kind: 'trace.started', ok: true, text: `Deep trace for ${command.incident.incidentId} — ${text}`, data: { incident: command.incident, results } }, command.reply);
+        const text = results.map((r) => `${r.deviceName}: ${r.result}${r.result === 'started' ? ` (trace ${r.traceId})` : r.result === 'would-start' && r.appName ? ` (app ${r.appName})` : ''}`).join('; ');
+        // A chat trace has no incident a person would recognise: name the user instead.
+        const subject = command.requestedBy.kind === 'slack' || command.requestedBy.kind === 'teams' ? command.userEmails.join(', ') : command.incident.incidentId;
+        await deps.reporter.report({ kind: command.dryRun ? 'trace.dry-run' : 'trace.started', ok: true, text: `${command.dryRun ? 'Dry run: would start a deep trace' : 'Deep trace'} for ${subject} — ${text}`, data: { incident: command.incident, results } }, command.reply);
         return results;
       }
       case 'trace.check':

@@ -82,6 +82,7 @@ async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, 
         incident: { source: req.caller.platform, incidentId: `chat-${id.slice(5, 17)}`, title: `trace requested by ${req.caller.userName ?? req.caller.userId}` },
         userEmails: [await email(cmd.user)],
         sessionMinutes: cmd.sessionMinutes,
+        dryRun: cmd.dryRun || undefined,
       };
     case 'bypass':
       return { ...common, type: 'bypass.apply', segment: cmd.segment, durationMinutes: cmd.durationMinutes, reason: cmd.reason, dryRun: cmd.dryRun };
@@ -96,7 +97,7 @@ async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, 
 
 function ackText(c: Command): string {
   switch (c.type) {
-    case 'trace.start': return `Starting a ${c.sessionMinutes ?? 'default-length'}${c.sessionMinutes ? '-minute' : ''} deep trace for ${c.userEmails.join(', ')}`;
+    case 'trace.start': return `${c.dryRun ? 'Dry run: checking what a' : 'Starting a'} ${c.sessionMinutes ?? 'default-length'}${c.sessionMinutes ? '-minute' : ''} deep trace for ${c.userEmails.join(', ')}${c.dryRun ? ' would do' : ''}`;
     case 'bypass.apply': return `${c.dryRun ? 'Dry run: checking what bypassing' : 'Bypassing'} ${c.segment} for ${c.durationMinutes} minutes${c.dryRun ? ' would change' : ''}`;
     case 'bypass.remove': return `${c.dryRun ? 'Dry run: checking what ending' : 'Ending'} the bypass of ${c.segment}${c.dryRun ? ' would change' : ''}`;
     case 'status': return `Collecting the status${c.userEmails ? ` (traces of ${c.userEmails.join(', ')})` : ''}`;

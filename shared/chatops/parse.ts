@@ -2,7 +2,7 @@
  * The one chat command grammar, shared by Slack (`/zscaler <text>`) and Teams (`@bot <text>`):
  *
  *   help
- *   trace <email>|me [5m|15m|30m|60m]
+ *   trace <email>|me [5m|15m|30m|60m]          dry-run trace …
  *   bypass <segment> <duration> <reason…>       dry-run bypass …
  *   unbypass <segment>                          dry-run unbypass …
  *   status [me|<email>…]
@@ -18,7 +18,7 @@ export type UserRef = { me: true } | { email: string };
 export type ChatCommand =
   | { name: 'help' }
   | { name: 'usage'; message: string }
-  | { name: 'trace'; user: UserRef; sessionMinutes?: SessionMinutes }
+  | { name: 'trace'; user: UserRef; sessionMinutes?: SessionMinutes; dryRun: boolean }
   | { name: 'bypass'; segment: string; durationMinutes: number; reason: string; dryRun: boolean }
   | { name: 'unbypass'; segment: string; dryRun: boolean }
   | { name: 'status'; users: UserRef[] };
@@ -38,7 +38,7 @@ export function helpText(prefix: string): string {
     `• ${USAGE.bypass} — bypass a ZPA application segment until the duration ends`,
     `• ${USAGE.unbypass} — end an ad-hoc bypass now`,
     `• ${USAGE.status} — active bypasses (expiry, who asked) and running traces of the users named`,
-    '• dry-run bypass … / dry-run unbypass … — show what would change, change nothing',
+    '• dry-run trace … / dry-run bypass … / dry-run unbypass … — show what would change, change nothing',
     '• help — this list',
   ].join('\n');
 }
@@ -55,13 +55,13 @@ export function parseChatCommand(text: string): ChatCommand {
   if (verb === 'dry-run' || verb === 'dryrun') {
     dryRun = true;
     verb = (args.shift() ?? '').toLowerCase();
-    if (verb !== 'bypass' && verb !== 'unbypass') return usage('dry-run applies to bypass and unbypass, e.g. `dry-run bypass payroll-app 2h patching`');
+    if (verb !== 'trace' && verb !== 'bypass' && verb !== 'unbypass') return usage('dry-run applies to trace, bypass and unbypass, e.g. `dry-run bypass payroll-app 2h patching`');
   }
   switch (verb) {
     case 'help':
       return { name: 'help' };
     case 'trace':
-      return parseTrace(args);
+      return parseTrace(args, dryRun);
     case 'bypass':
       return parseBypass(args, dryRun);
     case 'unbypass':
@@ -78,14 +78,14 @@ export function parseChatCommand(text: string): ChatCommand {
   }
 }
 
-function parseTrace(args: string[]): ChatCommand {
+function parseTrace(args: string[], dryRun: boolean): ChatCommand {
   if (args.length < 1 || args.length > 2) return usage('expected a user and an optional length', USAGE.trace);
   const user = userRef(args[0]!);
   if (!user) return usage(`"${args[0]}" is not an email address or "me"`, USAGE.trace);
-  if (args[1] === undefined) return { name: 'trace', user };
+  if (args[1] === undefined) return { name: 'trace', user, dryRun };
   const sessionMinutes = SESSION[args[1].toLowerCase()];
   if (!sessionMinutes) return usage(`a trace lasts 5m, 15m, 30m or 60m, not "${args[1]}"`, USAGE.trace);
-  return { name: 'trace', user, sessionMinutes };
+  return { name: 'trace', user, sessionMinutes, dryRun };
 }
 
 function parseBypass(args: string[], dryRun: boolean): ChatCommand {

@@ -6,7 +6,7 @@
  * the shipped file grants nothing.
  *
  * Permissions: `trace` (anyone's devices; implies `trace:self`), `trace:self` (`trace me` only), `bypass`,
- * `unbypass`, `status`, `dry-run` (dry runs of bypass/unbypass only), `*` (everything).
+ * `unbypass`, `status`, `dry-run` (dry runs of any command), `*` (everything).
  */
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
@@ -64,7 +64,10 @@ export function loadPermissions(envJson: string | undefined, bundled: unknown): 
  */
 export function permissionsFor(cmd: ChatCommand): readonly Permission[] | undefined {
   switch (cmd.name) {
-    case 'trace': return 'me' in cmd.user ? ['trace:self', 'trace'] : ['trace'];
+    case 'trace': {
+      const real: Permission[] = 'me' in cmd.user ? ['trace:self', 'trace'] : ['trace'];
+      return cmd.dryRun ? ['dry-run', ...real] : real;
+    }
     case 'bypass':
     case 'unbypass': return cmd.dryRun ? ['dry-run', cmd.name] : [cmd.name];
     case 'status': return ['status'];

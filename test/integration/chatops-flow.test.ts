@@ -44,6 +44,15 @@ describe('Slack slash commands', () => {
     expect((done.body as { response_type: string }).response_type).toBe('in_channel');
   });
 
+  it('dry-run trace: says which device and app would be traced, and starts nothing', async () => {
+    const before = (await state()).products.zdx.traces.length;
+    const res = await send('slack', slackDelivery({ text: 'dry-run trace bob@corp.example 15m', responseUrl: `${stack.receiver.url}/slack-response/dry-trace` }));
+    expect(res.json.text).toBe('Dry run: checking what a 15-minute deep trace for bob@corp.example would do (the result follows here).');
+    const out = await slackOutcome('dry-trace', /^Dry run: would start a deep trace for bob@corp.example — .+: would-start/);
+    expect((out.body as { text: string }).text).toMatch(/\(app [^)]+\)/);
+    expect((await state()).products.zdx.traces).toHaveLength(before);
+  });
+
   it('bypass → status → unbypass: the rule appears in ZPA with who asked, status shows it, unbypass removes it', async () => {
     const bypass = await send('slack', slackDelivery({ text: 'bypass payroll-app 45m patching db', responseUrl: `${stack.receiver.url}/slack-response/bypass` }));
     expect(bypass.status).toBe(200);

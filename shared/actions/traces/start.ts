@@ -16,7 +16,8 @@ import { belongsTo, pickApp, sessionNameFor } from './session.js';
 export type DeviceResult =
   | { deviceId: number; deviceName: string; result: 'started'; traceId: string; appName?: string }
   | { deviceId: number; deviceName: string; result: 'already-tracing'; traceId: string }
-  | { deviceId: number; deviceName: string; result: 'busy'; traceId: string };
+  | { deviceId: number; deviceName: string; result: 'busy'; traceId: string }
+  | { deviceId: number; deviceName: string; result: 'would-start'; traceId?: undefined; appName?: string };
 
 export async function startIncidentTraces(cmd: TraceStart, deps: TraceDeps): Promise<DeviceResult[]> {
   const { zdx, settings } = deps;
@@ -33,8 +34,8 @@ export async function startIncidentTraces(cmd: TraceStart, deps: TraceDeps): Pro
       trigger: { kind: cmd.requestedBy.kind, id: cmd.incident.incidentId, by: cmd.requestedBy.id },
       target: { deviceId: r.deviceId, deviceName: r.deviceName, sessionName: sessionNameFor(cmd.incident) },
       after: { traceId: r.traceId },
-      result: r.result === 'started' ? 'success' : 'skipped',
-      reason: r.result === 'started' ? undefined : r.result,
+      result: r.result === 'started' ? 'success' : r.result === 'would-start' ? 'dry-run' : 'skipped',
+      reason: r.result === 'started' || r.result === 'would-start' ? undefined : r.result,
     });
     if (r.result === 'started') {
       await deps.queue.send(
@@ -58,6 +59,7 @@ async function startOnDevice(cmd: TraceStart, device: Device, deps: TraceDeps): 
   const app = pickApp(await listDeviceApps(zdx, device.id, settings.lookbackHours), cmd.incident.service);
   const webProbe = app ? (await listWebProbes(zdx, device.id, app.id, settings.lookbackHours))[0] : undefined;
   const cloudPath = app ? (await listCloudPathProbes(zdx, device.id, app.id, settings.lookbackHours))[0] : undefined;
+  if (cmd.dryRun) return { ...base, result: 'would-start', appName: app?.name };
   try {
     const started = await startTrace(zdx, device.id, {
       sessionName: sessionNameFor(cmd.incident),

@@ -8,13 +8,14 @@ describe('parseChatCommand', () => {
   });
 
   it('parses trace with an email, an optional length, and "me"', () => {
-    expect(parseChatCommand('trace Alice@Corp.Example 15m')).toEqual({ name: 'trace', user: { email: 'alice@corp.example' }, sessionMinutes: 15 });
-    expect(parseChatCommand('trace me')).toEqual({ name: 'trace', user: { me: true } });
-    expect(parseChatCommand('TRACE me 1h')).toEqual({ name: 'trace', user: { me: true }, sessionMinutes: 60 });
+    expect(parseChatCommand('trace Alice@Corp.Example 15m')).toEqual({ name: 'trace', user: { email: 'alice@corp.example' }, sessionMinutes: 15, dryRun: false });
+    expect(parseChatCommand('trace me')).toEqual({ name: 'trace', user: { me: true }, dryRun: false });
+    expect(parseChatCommand('TRACE me 1h')).toEqual({ name: 'trace', user: { me: true }, sessionMinutes: 60, dryRun: false });
+    expect(parseChatCommand('dry-run trace me 5m')).toEqual({ name: 'trace', user: { me: true }, sessionMinutes: 5, dryRun: true });
   });
 
   it("understands Slack's escaped mailto links", () => {
-    expect(parseChatCommand('trace <mailto:bob@corp.example|bob@corp.example>')).toEqual({ name: 'trace', user: { email: 'bob@corp.example' } });
+    expect(parseChatCommand('trace <mailto:bob@corp.example|bob@corp.example>')).toEqual({ name: 'trace', user: { email: 'bob@corp.example' }, dryRun: false });
   });
 
   it('parses bypass with a duration and a multi-word reason, and its dry run', () => {
@@ -38,7 +39,7 @@ describe('parseChatCommand', () => {
     ['bypass payroll-app 0m patching', /"0m" is not a duration/],
     ['unbypass', /expected one segment/],
     ['status nobody', /"nobody" is not an email/],
-    ['dry-run trace me', /dry-run applies to bypass and unbypass/],
+    ['dry-run status', /dry-run applies to trace, bypass and unbypass/],
     ['bypass "payroll-app 2h x', /opening quote has no closing quote/],
   ])('explains what is wrong with %j', (text, message) => {
     const r = parseChatCommand(text);

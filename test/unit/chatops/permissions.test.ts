@@ -32,6 +32,8 @@ describe('chat permissions', () => {
     expect(allowed(slack('UVIEW', 'COPS'), 'trace bob@corp.example')).toBe(false);
     expect(allowed(slack('UVIEW', 'COPS'), 'dry-run bypass payroll-app 1h x')).toBe(true);
     expect(allowed(slack('UVIEW', 'COPS'), 'bypass payroll-app 1h x')).toBe(false);
+    expect(allowed(slack('UVIEW', 'COPS'), 'dry-run trace bob@corp.example')).toBe(true);
+    expect(allowed(slack('ANYONE', 'CNOC'), 'dry-run trace me')).toBe(true);
     expect(allowed(slack('ANYONE', 'CNOC'), 'trace me')).toBe(true); // `trace` implies `trace:self`
     expect(allowed(slack('ANYONE', 'CNOC'), 'trace bob@corp.example')).toBe(true);
   });
