@@ -2,8 +2,10 @@
  * Warm overhead of the ingress handlers: p50/p99 per invocation over N invocations of the built bundle
  * (the real middy chain: signature check, normalisation, SendMessage to local SQS) in one process, next to a
  * bare SendMessage of a command of the same size, with the same attributes, to the same queue, alternated
- * invocation by invocation. The difference is what our code adds per request.
+ * invocation by invocation. The difference is what our code adds per request. Each function gets its own
+ * empty work queue (deleted afterwards), so no function runs against a queue its predecessors filled.
  */
+import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import type { BenchInfra } from './infra.js';
 import { runChild } from './child.js';
 import { representativeEvents, sampleTraceStart } from './events.js';
@@ -19,11 +21,13 @@ export async function measureWarm(functions: string[], infra: BenchInfra, n = WA
     const def = infra.fn(name);
     const warmup = Math.min(300, Math.ceil(n / 10));
     const { events, what } = representativeEvents(name, def, warmup + n);
-    const bare = { QueueUrl: infra.queueUrls.WorkQueue, MessageBody: JSON.stringify({ ...sampleTraceStart(), id: 'cmd_0123456789abcdef' }), DelaySeconds: 0, MessageAttributes: { commandType: { DataType: 'String', StringValue: 'trace.start' } } };
+    const { QueueUrl } = await infra.sqs.send(new CreateQueueCommand({ QueueName: `bench-warm-${name}`, Attributes: { VisibilityTimeout: '360' } }));
+    const bare = { QueueUrl, MessageBody: JSON.stringify({ ...sampleTraceStart(), id: 'cmd_0123456789abcdef' }), DelaySeconds: 0, MessageAttributes: { commandType: { DataType: 'String', StringValue: 'trace.start' } } };
     const r = await runChild<{ full: number[]; bare: number[]; statuses: Record<string, number> }>(
       { name, mode: 'warm', bundle: `dist/${name}/index.mjs`, events, n, warmup, bare, timeoutSec: def?.timeoutSec ?? 10 },
-      infra.env,
+      { ...infra.env, WORK_QUEUE_URL: QueueUrl! },
     );
+    await infra.sqs.send(new DeleteQueueCommand({ QueueUrl }));
     rows.push({
       fn: name, what, n,
       p50: round(percentile(r.full, 50), 3), p99: round(percentile(r.full, 99), 3),
