@@ -65,6 +65,16 @@ describe('slack-command handler', () => {
     });
   });
 
+  it('accepts the form body base64-encoded, as API Gateway may deliver it', async () => {
+    const { sent } = setup();
+    const { logger } = quietLogger();
+    const d = slackDelivery({ text: 'status', responseUrl });
+    const handler = makeHandler({ queue: { send: async (c) => void sent.push(c) }, secrets: { get: async () => LOCAL_WEBHOOK_SECRETS, refresh: async () => LOCAL_WEBHOOK_SECRETS }, logger, permissions: parsePermissions(LOCAL_CHAT_PERMISSIONS, 'test'), slackApiBaseUrl: `${receiver.url}/slack-api`, maxBodyBytes: 8192 });
+    const res = (await handler({ headers: d.headers, body: Buffer.from(d.body).toString('base64'), isBase64Encoded: true, requestContext: {} } as unknown as APIGatewayProxyEventV2, { getRemainingTimeInMillis: () => 3000 } as Context)) as APIGatewayProxyStructuredResultV2;
+    expect(res.statusCode).toBe(200);
+    expect(sent).toEqual([expect.objectContaining({ type: 'status' })]);
+  });
+
   it('resolves "me" with users.info and the bot token', async () => {
     const { call, sent } = setup();
     await call(slackDelivery({ text: 'trace me', responseUrl, user: LOCAL_CHAT.slack.viewer }));
