@@ -1,0 +1,44 @@
+/**
+ * The deployment's safety properties, read from serverless.yml itself: least-privilege roles (the
+ * internet-facing functions never get the Zscaler credentials), one ZPA policy writer at a time, partial
+ * batch failures and a dead-letter queue behind every queue.
+ */
+import { readFileSync } from 'node:fs';
+import { parse, type Tags } from 'yaml';
+import { describe, expect, it } from 'vitest';
+
+const tags: Tags = ['Ref', 'GetAtt', 'Sub'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
+const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags, merge: true }) as Record<string, any>;
+const fns = doc.functions as Record<string, Record<string, any>>;
+const resources = doc.resources.Resources as Record<string, any>;
+const statements = (role: string): Array<{ Action: string[]; Resource: unknown }> => resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const secretResources = (role: string) => JSON.stringify(statements(role).filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).map((s) => s.Resource));
+
+describe('serverless.yml', () => {
+  it('gives every function a role of its own kind; ingress roles cannot read the Zscaler credentials', () => {
+    expect(Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, f.role]))).toEqual({
+      'incident-webhook': 'IngressRole', 'slack-command': 'IngressRole', 'teams-webhook': 'IngressRole', worker: 'WorkerRole', reconciler: 'ReconcilerRole',
+    });
+    expect(doc.provider.iam).toBeUndefined(); // no shared role with the union of every permission
+    expect(secretResources('IngressRole')).toContain('webhookSecretId');
+    expect(secretResources('IngressRole')).not.toContain('zscalerSecretId');
+    expect(secretResources('WorkerRole')).not.toContain('webhookSecretId');
+    expect(secretResources('ReconcilerRole')).not.toContain('webhookSecretId');
+    expect(JSON.stringify(statements('ReconcilerRole'))).not.toContain('sqs:SendMessage');
+  });
+
+  it('runs one reconciler at a time, one policy command per invocation', () => {
+    expect(fns.reconciler!.reservedConcurrency).toBe(1);
+    const sqs = fns.reconciler!.events.find((e: any) => e.sqs).sqs;
+    expect(sqs).toMatchObject({ batchSize: 1, functionResponseType: 'ReportBatchItemFailures' });
+    // Visibility timeout at least 6x the function timeout (AWS guidance for Lambda event sources).
+    expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fns.reconciler!.timeout);
+    expect(resources.WorkQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fns.worker!.timeout);
+  });
+
+  it('puts a dead-letter queue behind every queue and reports partial batch failures', () => {
+    for (const q of ['WorkQueue', 'PolicyQueue']) expect(resources[q].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
+    expect(fns.worker!.events[0].sqs.functionResponseType).toBe('ReportBatchItemFailures');
+    expect(Object.values(fns).every((f) => f.role && f.package.patterns.length === 1)).toBe(true); // one bundle per function
+  });
+});
