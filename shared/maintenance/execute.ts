@@ -5,7 +5,6 @@
  */
 import { DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { markSegmentDescription } from './markers.js';
 import type { Operation } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 
@@ -72,10 +71,8 @@ async function apply(op: Exclude<Operation, { op: 'drift' }>, port: BypassPort, 
       return { before: op.before };
     case 'set-bypass-always': {
       const seg = segments.get(op.segmentId)!;
-      // Keep an existing marker (drift repair); otherwise remember the previous value in the description.
-      const description = /\[zea-bypass /.test(seg.description ?? '') ? seg.description : markSegmentDescription(seg.description, { windowId: op.windowId, until: op.until, prevBypassType: op.prev });
-      await port.writeSegment(seg, { bypassType: 'ALWAYS', description });
-      return { before: { bypassType: seg.bypassType, description: seg.description }, after: { bypassType: 'ALWAYS', description } };
+      await port.writeSegment(seg, { bypassType: 'ALWAYS', description: op.description });
+      return { before: { bypassType: seg.bypassType, description: seg.description }, after: { bypassType: 'ALWAYS', description: op.description } };
     }
     case 'restore-bypass': {
       const seg = segments.get(op.segmentId)!;

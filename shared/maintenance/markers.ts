@@ -35,7 +35,9 @@ export function parseRuleDescription(text: string | undefined): { until?: Date; 
   return { until: Number.isNaN(until.getTime()) ? undefined : until, by: m[2], reason: m[3] };
 }
 
-const SEGMENT_MARK = / ?\[zea-bypass window=(\S+) until=(\S+) prev=(\w+) had-desc=(\d)\]$/;
+// Found anywhere in the description: someone may append text after our marker during the window, and losing
+// the marker would lose the previous bypassType.
+const SEGMENT_MARK = / ?\[zea-bypass window=(\S+) until=(\S+) prev=(\w+) had-desc=(\d)\]/;
 
 /** Appends our marker to a segment description (kept short; ZPA descriptions are free text). */
 export function markSegmentDescription(description: string | undefined, m: { windowId: string; until: Date; prevBypassType: string }): string {
@@ -48,8 +50,9 @@ export function parseSegmentMarker(description: string | undefined):
   | undefined {
   const m = SEGMENT_MARK.exec(description ?? '');
   if (!m) return undefined;
-  const original = (description ?? '').slice(0, m.index);
-  return { windowId: m[1]!, until: new Date(m[2]!), prevBypassType: m[3]!, originalDescription: m[4] === '1' ? original : undefined };
+  const text = description ?? '';
+  const original = text.slice(0, m.index) + text.slice(m.index + m[0].length);
+  return { windowId: m[1]!, until: new Date(m[2]!), prevBypassType: m[3]!, originalDescription: m[4] === '1' || original ? original : undefined };
 }
 
 const clean = (s: string) => s.replace(/\s+/g, '_').slice(0, 200);

@@ -4,7 +4,7 @@
  * is "plan and print", and tests can check plans without a server.
  */
 import type { MaintenanceWindow } from './windows.js';
-import { parseRuleDescription, parseRuleName, parseSegmentMarker, ruleDescription, ruleNameFor } from './markers.js';
+import { markSegmentDescription, parseRuleDescription, parseRuleName, parseSegmentMarker, ruleDescription, ruleNameFor } from './markers.js';
 
 export interface RuleView {
   id: string;
@@ -36,7 +36,8 @@ export type Operation =
   | { op: 'update-rule'; ruleId: string; name: string; description: string; appIds: string[]; why: string; before: RuleView }
   | { op: 'move-rule-first'; ruleId: string; name: string; why: string; before: RuleView }
   | { op: 'delete-rule'; ruleId: string; name: string; why: string; before: RuleView }
-  | { op: 'set-bypass-always'; segmentId: string; name: string; windowId: string; until: Date; prev: string; why: string }
+  /** `description`: the segment's description with our marker (the previous bypassType, the original text). */
+  | { op: 'set-bypass-always'; segmentId: string; name: string; windowId: string; until: Date; prev: string; description: string; why: string }
   | { op: 'restore-bypass'; segmentId: string; name: string; prev: string; description: string | undefined; why: string }
   | { op: 'drift'; target: string; detail: string; policy: 'restore' | 'respect' };
 
@@ -96,19 +97,26 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
     }
   }
 
-  // bypassType mode: our marks on segment descriptions.
-  const wanted = new Map<string, ActiveWindow>();
-  for (const a of active.filter((x) => x.window.mode === 'bypassType')) for (const id of a.segmentIds) wanted.set(id, a);
+  // bypassType mode: our marks on segment descriptions. Several active windows may name one segment: the one
+  // its marker names keeps it while active; when that one ends, the one ending last takes it over, no gap.
+  const wanted = new Map<string, ActiveWindow[]>();
+  for (const a of active.filter((x) => x.window.mode === 'bypassType')) for (const id of a.segmentIds) wanted.set(id, [...(wanted.get(id) ?? []), a]);
   for (const seg of input.segments) {
     const mark = parseSegmentMarker(seg.description);
-    const a = wanted.get(seg.id);
-    if (mark && (!a || a.window.id !== mark.windowId)) {
+    const wanting = wanted.get(seg.id) ?? [];
+    const a = wanting.find((w) => w.window.id === mark?.windowId) ?? [...wanting].sort((x, y) => y.end.getTime() - x.end.getTime())[0];
+    const set = (description: string, prev: string, why: string): Operation => ({ op: 'set-bypass-always', segmentId: seg.id, name: seg.name, windowId: a!.window.id, until: a!.end, prev, description, why });
+    if (mark && !a) {
       ops.push({ op: 'restore-bypass', segmentId: seg.id, name: seg.name, prev: mark.prevBypassType, description: mark.originalDescription, why: mark.until <= now ? `expired at ${mark.until.toISOString()}` : 'window is not active' });
+    } else if (mark && a && a.window.id !== mark.windowId) {
+      const description = markSegmentDescription(mark.originalDescription, { windowId: a.window.id, until: a.end, prevBypassType: mark.prevBypassType });
+      ops.push(set(description, mark.prevBypassType, `window ${mark.windowId} is over; ${a.window.id} holds the bypass until ${a.end.toISOString()}`));
     } else if (mark && a && seg.bypassType !== 'ALWAYS') {
       ops.push({ op: 'drift', target: seg.name, detail: `bypassType changed to ${seg.bypassType} during the window`, policy: a.window.onDrift });
-      if (a.window.onDrift === 'restore') ops.push({ op: 'set-bypass-always', segmentId: seg.id, name: seg.name, windowId: a.window.id, until: a.end, prev: mark.prevBypassType, why: 'restore the bypass' });
+      if (a.window.onDrift === 'restore') ops.push(set(seg.description!, mark.prevBypassType, 'restore the bypass'));
     } else if (!mark && a) {
-      ops.push({ op: 'set-bypass-always', segmentId: seg.id, name: seg.name, windowId: a.window.id, until: a.end, prev: seg.bypassType ?? 'NEVER', why: `window ${a.window.id} active until ${a.end.toISOString()}` });
+      const prev = seg.bypassType ?? 'NEVER';
+      ops.push(set(markSegmentDescription(seg.description, { windowId: a.window.id, until: a.end, prevBypassType: prev }), prev, `window ${a.window.id} active until ${a.end.toISOString()}`));
     }
   }
   return ops;

@@ -69,6 +69,25 @@ describe('planReconcile, rule mode', () => {
   });
 });
 
+describe('planReconcile, bypassType mode (several windows)', () => {
+  const wType2 = parseWindowsFile({ guardrails: { allowedSegments: ['*'], maxWindowMinutes: 480 }, windows: [{ id: 'w-type2', segments: ['b'], schedule: { start: '2026-11-22T01:00:00Z', end: '2026-11-22T06:00:00Z' }, reason: 'patch', mode: 'bypassType' }] }).windows[0]!;
+  const marked = (windowId: string, description: string | undefined) => markSegmentDescription(description, { windowId, until: end, prevBypassType: 'ON_NET' });
+  it('leaves a segment with the window that holds it while that window is active', () => {
+    const seg = { id: '2002', name: 'b', bypassType: 'ALWAYS', description: marked('w-type', 'hr') };
+    expect(planReconcile({ now, active: [active(wType, ['2002']), { ...active(wType2, ['2002']), end: new Date('2026-11-22T06:00:00Z') }], rules: [], segments: [seg] })).toEqual([]);
+  });
+  it('hands the segment over to the window still active when its own ends, keeping the first previous value, with no gap', () => {
+    const seg = { id: '2002', name: 'b', bypassType: 'ALWAYS', description: marked('w-type', 'hr') };
+    const plan = planReconcile({ now: new Date('2026-11-22T04:00:00Z'), active: [{ ...active(wType2, ['2002']), end: new Date('2026-11-22T06:00:00Z') }], rules: [], segments: [seg] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'set-bypass-always', windowId: 'w-type2', prev: 'ON_NET', description: expect.stringMatching(/^hr \[zea-bypass window=w-type2 until=2026-11-22T06:00:00.000Z prev=ON_NET had-desc=1\]$/) })]);
+  });
+  it('finds the marker even when someone appended text after it, and restores their text with the previous value', () => {
+    const seg = { id: '2002', name: 'b', bypassType: 'ALWAYS', description: `${marked('w-type', 'hr')} (checked by ops)` };
+    const plan = planReconcile({ now: new Date('2026-11-22T04:00:00Z'), active: [], rules: [], segments: [seg] });
+    expect(plan).toEqual([expect.objectContaining({ op: 'restore-bypass', prev: 'ON_NET', description: 'hr (checked by ops)' })]);
+  });
+});
+
 describe('planReconcile, bypassType mode', () => {
   it('sets ALWAYS and remembers the previous value', () => {
     const plan = planReconcile({ now, active: [active(wType, ['2002'])], rules: [], segments: [{ id: '2002', name: 'b', bypassType: 'ON_NET', description: 'hr' }] });
