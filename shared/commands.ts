@@ -67,6 +67,8 @@ export const bypassApplySchema = z.object({
   reason: z.string().check(z.minLength(1)),
   requestedBy,
   dryRun: z.optional(z.boolean()),
+  /** When it was asked: the expiry counts from here, so a redelivered message never extends the bypass. */
+  requestedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
 /** Ends an ad-hoc bypass of a segment now. */
@@ -76,6 +78,8 @@ export const bypassRemoveSchema = z.object({
   segment: z.string().check(z.minLength(1)),
   requestedBy,
   dryRun: z.optional(z.boolean()),
+  /** A redelivered remove never ends a bypass asked for after it. */
+  requestedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
 /** Active bypasses (from ZPA) and the deep traces on the given users' devices (from ZDX). */

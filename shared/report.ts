@@ -57,3 +57,12 @@ export const teamsMessage = (text: string) => ({
     content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body: [{ type: 'TextBlock', text, wrap: true }] },
   }],
 });
+
+/** For outcomes of changes already made: a failed report is logged, never thrown (a retry would redo the change). */
+export async function reportBestEffort(deps: { reporter: Reporter; logger: Logger }, outcome: Outcome, target?: ReplyTarget): Promise<void> {
+  try {
+    await deps.reporter.report(outcome, target);
+  } catch (e) {
+    deps.logger.warn('could not report the outcome; the change itself is done', { kind: outcome.kind, error: e });
+  }
+}

@@ -13,7 +13,7 @@ import type { BypassPort } from '../../shared/maintenance/port.js';
 import { describeOp, reconcile, type ReconcileResult } from '../../shared/maintenance/reconcile.js';
 import type { WindowsFile } from '../../shared/maintenance/windows.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
-import type { Reporter } from '../../shared/report.js';
+import { reportBestEffort, type Reporter } from '../../shared/report.js';
 import { PoisonMessageError } from '../../shared/actions/dispatch.js';
 
 export interface ReconcilerDeps {
@@ -38,7 +38,8 @@ export function makeHandler(deps: ReconcilerDeps) {
         case 'bypass.apply':
         case 'bypass.remove': {
           const outcome = await runExclusive(() => (command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped)));
-          await deps.reporter.report({ kind: command.type, ok: true, text: outcome.text, data: outcome.data }, command.reply);
+          // ZPA has changed: a reply target that is down must not fail (and so redeliver) the command.
+          await reportBestEffort(deps, { kind: command.type, ok: true, text: outcome.text, data: outcome.data }, command.reply);
           return outcome;
         }
         case 'reconcile':

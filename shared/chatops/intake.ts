@@ -85,9 +85,9 @@ async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, 
         dryRun: cmd.dryRun || undefined,
       };
     case 'bypass':
-      return { ...common, type: 'bypass.apply', segment: cmd.segment, durationMinutes: cmd.durationMinutes, reason: cmd.reason, dryRun: cmd.dryRun };
+      return { ...common, type: 'bypass.apply', segment: cmd.segment, durationMinutes: cmd.durationMinutes, reason: cmd.reason, dryRun: cmd.dryRun, requestedAt: new Date().toISOString() };
     case 'unbypass':
-      return { ...common, type: 'bypass.remove', segment: cmd.segment, dryRun: cmd.dryRun };
+      return { ...common, type: 'bypass.remove', segment: cmd.segment, dryRun: cmd.dryRun, requestedAt: new Date().toISOString() };
     case 'status': {
       const emails = [...new Set(await Promise.all(cmd.users.map(email)))];
       return { ...common, type: 'status', userEmails: emails.length ? emails : undefined };

@@ -25,10 +25,19 @@ export async function applyAdhocBypass(cmd: BypassApply, deps: AdhocDeps): Promi
     throw new ValidationError(`a bypass may last at most ${deps.guardrails.maxWindowMinutes} minutes; ${cmd.durationMinutes} were asked`);
   }
   const seg = await findSegment(deps, cmd.segment);
-  const until = new Date(now.getTime() + cmd.durationMinutes * 60_000);
+  // The expiry counts from when it was asked, so a message delivered again later never extends the bypass.
+  const asked = cmd.requestedAt ? new Date(cmd.requestedAt) : now;
+  const until = new Date(asked.getTime() + cmd.durationMinutes * 60_000);
   const name = ruleNameFor('adhoc', seg.id);
-  const description = ruleDescription({ until, by: who(cmd), reason: cmd.reason });
+  if (until <= now) return { text: `The bypass of ${seg.name} asked at ${asked.toISOString()} would already have ended; nothing changed.`, data: { segment: seg.name, expired: true } };
   const existing = (await deps.port.listForwardingRules()).find((r) => r.name === name);
+  const current = parseRuleDescription(existing?.description);
+  const result = { text: `${seg.name} is bypassed until ${until.toISOString()} (${cmd.reason}).`, data: { segment: seg.name, segmentId: seg.id, until: until.toISOString(), extended: !!existing } };
+  if (existing && current.commandId === cmd.id) {
+    deps.logger.info('bypass already applied by this command (redelivery)', { commandId: cmd.id, rule: name });
+    return { ...result, data: { ...result.data, extended: false, duplicate: true } };
+  }
+  const description = ruleDescription({ until, by: who(cmd), reason: cmd.reason, command: { id: cmd.id, at: asked } });
   const dryRun = cmd.dryRun || deps.guardrails.dryRun;
   const plan = existing ? `extend bypass rule ${name} until ${until.toISOString()}` : `create BYPASS rule ${name} for ${seg.name} until ${until.toISOString()}, first in order`;
   const trigger = { kind: cmd.requestedBy.kind, id: cmd.id, by: who(cmd) };
@@ -44,10 +53,10 @@ export async function applyAdhocBypass(cmd: BypassApply, deps: AdhocDeps): Promi
   }
   deps.logger.audit({
     action: 'zpa.bypass.adhoc.apply', trigger, target: { segment: seg.name, segmentId: seg.id },
-    before: existing ? { until: parseRuleDescription(existing.description).until?.toISOString() } : undefined,
+    before: existing ? { until: current.until?.toISOString(), by: current.by } : undefined,
     after: { rule: name, until: until.toISOString() }, result: 'success', reason: cmd.reason,
   });
-  return { text: `${seg.name} is bypassed until ${until.toISOString()} (${cmd.reason}).`, data: { segment: seg.name, segmentId: seg.id, until: until.toISOString(), extended: !!existing } };
+  return result;
 }
 
 export async function removeAdhocBypass(cmd: BypassRemove, deps: AdhocDeps): Promise<AdhocOutcome> {
@@ -55,13 +64,18 @@ export async function removeAdhocBypass(cmd: BypassRemove, deps: AdhocDeps): Pro
   const name = ruleNameFor('adhoc', seg.id);
   const rule = (await deps.port.listForwardingRules()).find((r) => r.name === name);
   if (!rule) return { text: `${seg.name} has no ad-hoc bypass to end.`, data: { segment: seg.name } };
+  // A remove delivered again late must not end a bypass somebody asked for after it.
+  const appliedAt = parseRuleDescription(rule.description).at;
+  if (cmd.requestedAt && appliedAt && appliedAt > new Date(cmd.requestedAt)) {
+    return { text: `${seg.name} was bypassed again after this request; that newer bypass stays.`, data: { segment: seg.name, newer: true } };
+  }
   const trigger = { kind: cmd.requestedBy.kind, id: cmd.id, by: who(cmd) };
   if (cmd.dryRun || deps.guardrails.dryRun) {
     deps.logger.audit({ action: 'zpa.bypass.adhoc.remove', trigger, target: { segment: seg.name }, result: 'dry-run' });
     return { text: `Dry run: would delete bypass rule ${name}.`, data: { segment: seg.name } };
   }
   await deps.port.deleteRule(rule.id);
-  deps.logger.audit({ action: 'zpa.bypass.adhoc.remove', trigger, target: { segment: seg.name, segmentId: seg.id }, before: { rule: name, ruleId: rule.id }, result: 'success' });
+  deps.logger.audit({ action: 'zpa.bypass.adhoc.remove', trigger, target: { segment: seg.name, segmentId: seg.id }, before: { rule: name, ruleId: rule.id, description: rule.description }, result: 'success' });
   return { text: `The bypass of ${seg.name} has ended.`, data: { segment: seg.name } };
 }
 

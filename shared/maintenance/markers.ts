@@ -23,16 +23,20 @@ export function parseRuleName(name: string): Pick<BypassMarker, 'kind' | 'key'> 
   return m ? { kind: m[1] === 'win' ? 'window' : 'adhoc', key: m[2]! } : undefined;
 }
 
-/** `[zea] until=<iso> by=<who> reason=<text>` — readable in the ZPA portal, parseable here. */
-export function ruleDescription(m: Omit<BypassMarker, 'kind' | 'key'>): string {
-  return `[zea] until=${m.until.toISOString()} by=${clean(m.by)} reason=${m.reason.replace(/\s+/g, " ").trim()}`.slice(0, 500);
+/**
+ * `[zea] until=<iso> by=<who> [cmd=<command id> at=<iso>] reason=<text>` — readable in the ZPA portal, parseable
+ * here. Ad-hoc rules carry the command that last wrote them and when it was asked, so redeliveries are no-ops.
+ */
+export function ruleDescription(m: Omit<BypassMarker, 'kind' | 'key'> & { command?: { id: string; at: Date } }): string {
+  const cmd = m.command ? ` cmd=${clean(m.command.id)} at=${m.command.at.toISOString()}` : '';
+  return `[zea] until=${m.until.toISOString()} by=${clean(m.by)}${cmd} reason=${m.reason.replace(/\s+/g, " ").trim()}`.slice(0, 500);
 }
 
-export function parseRuleDescription(text: string | undefined): { until?: Date; by?: string; reason?: string } {
-  const m = /\[zea\] until=(\S+) by=(\S*) reason=(.*)$/.exec(text ?? '');
+export function parseRuleDescription(text: string | undefined): { until?: Date; by?: string; reason?: string; commandId?: string; at?: Date } {
+  const m = /\[zea\] until=(\S+) by=(\S*)(?: cmd=(\S+) at=(\S+))? reason=(.*)$/.exec(text ?? '');
   if (!m) return {};
-  const until = new Date(m[1]!);
-  return { until: Number.isNaN(until.getTime()) ? undefined : until, by: m[2], reason: m[3] };
+  const date = (v: string | undefined) => (v === undefined || Number.isNaN(new Date(v).getTime()) ? undefined : new Date(v));
+  return { until: date(m[1]), by: m[2], commandId: m[3], at: date(m[4]), reason: m[5] };
 }
 
 // Found anywhere in the description: someone may append text after our marker during the window, and losing

@@ -196,6 +196,27 @@ describe('the reconciler function', () => {
     expect(zpa().counters.writes).toBe(0);
   });
 
+  it('ad-hoc commands delivered again never redo or undo more than they asked, and a down reply target fails nothing', async () => {
+    const failing = makeHandler({ port, windows: () => windows([]), logger, reporter: { report: async () => { throw new Error('response_url is down'); } }, dryRun: false });
+    const askedAt = new Date(Date.now() - 60_000).toISOString();
+    const apply = { id: 'adhoc-redeliver', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'failover', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: askedAt };
+    expect(await failing({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] });
+    const [rule] = await ourRules();
+    expect(rule!.description).toContain(`until=${new Date(Date.parse(askedAt) + 30 * 60_000).toISOString()}`); // from when it was asked
+    const writes = zpa().counters.writes;
+    await failing({ Records: [record(apply, 'a2')] } as never, context); // the same command again
+    expect(zpa().counters.writes).toBe(writes);
+    // A remove asked before this bypass (delivered late) leaves it; one asked after ends it.
+    const remove = { id: 'adhoc-remove-old', type: 'bypass.remove', segment: 'erp-finance', requestedBy: { kind: 'slack', id: 'U2' }, requestedAt: new Date(Date.parse(askedAt) - 60_000).toISOString() };
+    await failing({ Records: [record(remove, 'r')] } as never, context);
+    expect(await ourRules()).toHaveLength(1);
+    await failing({ Records: [record({ ...remove, id: 'adhoc-remove-new', requestedAt: new Date().toISOString() }, 'r2')] } as never, context);
+    expect(await ourRules()).toEqual([]);
+    // An apply whose time has already run out changes nothing.
+    await failing({ Records: [record({ ...apply, id: 'adhoc-stale', requestedAt: new Date(Date.now() - 3_600_000).toISOString() }, 's')] } as never, context);
+    expect(await ourRules()).toEqual([]);
+  });
+
   it('ad-hoc bypass by segment id, and a clear refusal for a segment that does not exist', async () => {
     outcomes.length = 0;
     const handler = handlerFor(windows([]));
@@ -217,7 +238,7 @@ describe('the reconciler function', () => {
     const [rule] = await ourRules();
     expect(rule).toMatchObject({ ruleOrder: '1', action: 'BYPASS' });
     expect(rule!.name).toMatch(/^zea-bypass:adhoc:\d+$/);
-    expect(rule!.description).toMatch(/by=slack:U123\(alice\) reason=db failover/);
+    expect(rule!.description).toMatch(/by=slack:U123\(alice\) cmd=adhoc-1 at=\S+ reason=db failover/);
     expect(outcomes.map((o) => [o.kind, o.ok])).toEqual(expect.arrayContaining([['bypass.apply', true], ['bypass.apply.failed', false], ['bypass.apply.failed', false]]));
     expect(outcomes.find((o) => o.text.includes('gitlab'))?.text).toMatch(/not in the guardrails allowlist/);
     expect(outcomes.find((o) => o.text.includes('600'))?.text).toMatch(/at most 240 minutes/);
