@@ -23,13 +23,13 @@ export type WebhookSecrets = z.infer<typeof webhookSecretSchema>;
  */
 export function verifierWithRotation(source: SecretSource<WebhookSecrets>, minRefreshIntervalMs = 60_000) {
   let lastRefresh = 0;
-  return async (verify: (secrets: WebhookSecrets) => void): Promise<void> => {
+  return async <T>(verify: (secrets: WebhookSecrets) => T): Promise<T> => {
     try {
-      verify(await source.get());
+      return verify(await source.get());
     } catch (e) {
       if (Date.now() - lastRefresh < minRefreshIntervalMs) throw e;
       lastRefresh = Date.now();
-      verify(await source.refresh());
+      return verify(await source.refresh());
     }
   };
 }

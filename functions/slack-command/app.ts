@@ -50,8 +50,10 @@ export function makeHandler(deps: SlackCommandDeps) {
   return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
     const raw = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
     const headers = { signature: headerValue(event.headers, SLACK_SIGNATURE_HEADER), timestamp: headerValue(event.headers, SLACK_TIMESTAMP_HEADER) };
-    await verify((s) => verifySlackSignature(raw, headers, slackSecrets(s).signingSecret));
-    if (!firstTime(`${headers.timestamp}:${headers.signature}`)) throw new UnauthorizedError();
+    const verified = await verify((s) => verifySlackSignature(raw, headers, slackSecrets(s).signingSecret));
+    // Keyed on what was verified (timestamp, digest bytes), never on the header text: re-spelling the same
+    // signature (hex case, spaces) must not make a replay look new.
+    if (!firstTime(verified.replayKey)) throw new UnauthorizedError();
     const form = parseSlackCommand(raw);
     const answer = await handleChatRequest(
       {

@@ -16,9 +16,22 @@ export interface SlackSignatureHeaders {
   timestamp?: string | undefined;
 }
 
+/** What a verified request is, independent of how its headers were spelled. */
+export interface VerifiedSlackRequest {
+  /** The signed timestamp, as a number. */
+  timestamp: number;
+  /**
+   * A canonical key for this signed request: the timestamp and the lower-case hex of the digest that matched.
+   * Header spelling (hex case, surrounding spaces) does not change it, so a replay guard keyed on it cannot be
+   * sidestepped by re-spelling the same signature.
+   */
+  replayKey: string;
+}
+
 /**
  * Verifies a Slack request over the raw (decoded, unparsed) body.
  * @param nowSec current unix time in seconds; injectable for tests.
+ * @returns the canonical identity of the verified request (see {@link VerifiedSlackRequest}).
  * @throws UnauthorizedError('invalid signature') for a missing/malformed header, a timestamp outside ±300 s or a
  *   non-matching signature — never saying which. ConfigError when the signing secret is empty.
  */
@@ -27,7 +40,7 @@ export function verifySlackSignature(
   headers: SlackSignatureHeaders,
   signingSecret: string,
   nowSec: number = Date.now() / 1000,
-): void {
+): VerifiedSlackRequest {
   assertSecrets([signingSecret], 'Slack');
   const { signature, timestamp } = headers;
   assertFreshTimestamp(timestamp, nowSec);
@@ -35,4 +48,6 @@ export function verifySlackSignature(
   if (!SHA256_HEX.test(hex)) throw new UnauthorizedError();
   const expected = hmacSha256(signingSecret, `v0:${timestamp?.trim()}:${rawBody}`);
   if (!safeEqual(expected, Buffer.from(hex, 'hex'))) throw new UnauthorizedError();
+  const timestampSec = Number(timestamp!.trim());
+  return { timestamp: timestampSec, replayKey: `${timestampSec}:${expected.toString('hex')}` };
 }

@@ -146,6 +146,20 @@ describe('slack-command handler', () => {
     expect(sent).toHaveLength(1);
   });
 
+  it.each([
+    ['upper-case hex', (sig: string) => `v0=${sig.slice(3).toUpperCase()}`],
+    ['a trailing space', (sig: string) => `${sig} `],
+    ['a leading space', (sig: string) => ` ${sig}`],
+    ['mixed-case hex and spaces', (sig: string) => `  v0=${sig.slice(3, 30).toUpperCase()}${sig.slice(30)}\t`],
+  ])('answers 401 to the same signed request replayed with %s, and enqueues it only once', async (_what, respell) => {
+    const { call, sent } = setup();
+    const d = slackDelivery({ text: 'bypass payroll-app 1h x', responseUrl });
+    expect((await call(d)).status).toBe(200);
+    const replay = { ...d, headers: { ...d.headers, 'x-slack-signature': respell(d.headers['x-slack-signature']) } };
+    expect(await call(replay)).toEqual({ status: 401, body: { error: 'unauthorized', message: 'invalid signature' } });
+    expect(sent).toHaveLength(1);
+  });
+
   it('answers 400 to a signed body that is not a slash command', async () => {
     const { call, sent } = setup();
     const d = slackDelivery({ text: 'status', responseUrl });

@@ -68,6 +68,15 @@ describe('verifySlackSignature', () => {
     expect(() => verifySlackSignature(body, { signature, timestamp: ts }, SECRET, NOW)).not.toThrow();
   });
 
+  it('gives the same signed request the same replay key however its headers are spelled', () => {
+    const key = verifySlackSignature(BODY, { signature: SIGNATURE, timestamp: TS }, SECRET, NOW).replayKey;
+    expect(key).toBe(`${TS}:${SIGNATURE.slice(3)}`);
+    const respelled = [`v0=${SIGNATURE.slice(3).toUpperCase()}`, ` ${SIGNATURE} `, `${SIGNATURE}\t`];
+    for (const signature of respelled) {
+      expect(verifySlackSignature(BODY, { signature, timestamp: ` ${TS} ` }, SECRET, NOW).replayKey).toBe(key);
+    }
+  });
+
   it('fails closed with a ConfigError on an empty signing secret', () => {
     expect(() => verifySlackSignature(BODY, { signature: SIGNATURE, timestamp: TS }, '', NOW)).toThrow(ConfigError);
   });
