@@ -6,7 +6,7 @@
 import type { BypassApply, BypassRemove } from '../commands.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseRuleDescription, ruleDescription, ruleNameFor } from './markers.js';
+import { parseRuleDescription, parseRuleName, ruleDescription, ruleNameFor } from './markers.js';
 import type { BypassPort, SegmentObject } from './port.js';
 import { isAllowed, type Guardrails } from './windows.js';
 
@@ -30,27 +30,30 @@ export async function applyAdhocBypass(cmd: BypassApply, deps: AdhocDeps): Promi
   const until = new Date(asked.getTime() + cmd.durationMinutes * 60_000);
   const name = ruleNameFor('adhoc', seg.id);
   if (until <= now) return { text: `The bypass of ${seg.name} asked at ${asked.toISOString()} would already have ended; nothing changed.`, data: { segment: seg.name, expired: true } };
-  const existing = (await deps.port.listForwardingRules()).find((r) => r.name === name);
+  const rules = await deps.port.listForwardingRules();
+  const existing = rules.find((r) => r.name === name);
   const current = parseRuleDescription(existing?.description);
+  const firstForeign = Math.min(...rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
+  // A delivery that died between create and reorder left the rule below a foreign one, where it does nothing.
+  const placeFirst = async (id: string) => {
+    if (!existing || Number(existing.ruleOrder) >= firstForeign) await deps.port.moveRuleFirst(id);
+  };
   const result = { text: `${seg.name} is bypassed until ${until.toISOString()} (${cmd.reason}).`, data: { segment: seg.name, segmentId: seg.id, until: until.toISOString(), extended: !!existing } };
-  if (existing && current.commandId === cmd.id) {
+  if (existing && current.commandId === cmd.id && !cmd.dryRun && !deps.guardrails.dryRun) {
     deps.logger.info('bypass already applied by this command (redelivery)', { commandId: cmd.id, rule: name });
+    await placeFirst(existing.id);
     return { ...result, data: { ...result.data, extended: false, duplicate: true } };
   }
   const description = ruleDescription({ until, by: who(cmd), reason: cmd.reason, command: { id: cmd.id, at: asked } });
   const dryRun = cmd.dryRun || deps.guardrails.dryRun;
-  const plan = existing ? `extend bypass rule ${name} until ${until.toISOString()}` : `create BYPASS rule ${name} for ${seg.name} until ${until.toISOString()}, first in order`;
+  const plan = existing ? `set the expiry of bypass rule ${name} to ${until.toISOString()}` : `create BYPASS rule ${name} for ${seg.name} until ${until.toISOString()}, first in order`;
   const trigger = { kind: cmd.requestedBy.kind, id: cmd.id, by: who(cmd) };
   if (dryRun) {
     deps.logger.audit({ action: 'zpa.bypass.adhoc.apply', trigger, target: { segment: seg.name, segmentId: seg.id }, after: { plan }, result: 'dry-run', reason: cmd.reason });
     return { text: `Dry run: would ${plan}.`, data: { plan, segment: seg.name, until: until.toISOString() } };
   }
-  if (existing) {
-    await deps.port.updateBypassRule(existing.id, { name, description, appIds: [seg.id] });
-  } else {
-    const id = await deps.port.createBypassRule({ name, description, appIds: [seg.id] });
-    await deps.port.moveRuleFirst(id);
-  }
+  if (existing) await deps.port.updateBypassRule(existing.id, { name, description, appIds: [seg.id] });
+  await placeFirst(existing?.id ?? (await deps.port.createBypassRule({ name, description, appIds: [seg.id] })));
   deps.logger.audit({
     action: 'zpa.bypass.adhoc.apply', trigger, target: { segment: seg.name, segmentId: seg.id },
     before: existing ? { until: current.until?.toISOString(), by: current.by } : undefined,

@@ -57,7 +57,10 @@ async function apply(op: Exclude<Operation, { op: 'drift' }>, port: BypassPort, 
   switch (op.op) {
     case 'create-rule': {
       const id = await port.createBypassRule(op);
-      await port.moveRuleFirst(id); // new rules land just above the default rule; a bypass must win
+      // New rules land just above the default rule; a bypass must win. If the move fails, say what exists now.
+      await port.moveRuleFirst(id).catch((e: unknown) => {
+        throw Object.assign(e as Error, { message: `created rule ${id}, but moving it first failed (the next run moves it): ${(e as Error).message}` });
+      });
       return { after: { ruleId: id, name: op.name, appIds: op.appIds, order: 1 } };
     }
     case 'update-rule':

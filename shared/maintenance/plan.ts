@@ -12,6 +12,8 @@ export interface RuleView {
   description?: string;
   action: string;
   ruleOrder: string;
+  /** ZPA sends `disabled: "1"` for a rule switched off in the portal. */
+  disabled?: boolean;
   /** APP operand values (segment ids) of the rule. */
   appIds: string[];
 }
@@ -41,19 +43,39 @@ export type Operation =
   | { op: 'restore-bypass'; segmentId: string; name: string; prev: string; description: string | undefined; why: string }
   | { op: 'drift'; target: string; detail: string; policy: 'restore' | 'respect' };
 
-/** How long after a window starts a missing bypass counts as removed by someone rather than not created yet. */
-export const DRIFT_GRACE_MS = 2 * 60_000;
+export interface PlanInput {
+  now: Date;
+  active: ActiveWindow[];
+  rules: RuleView[];
+  segments: SegmentView[];
+  /** Windows refused this run (unresolvable, not allowed): what they hold in ZPA is left exactly as it is. */
+  held?: ReadonlySet<string>;
+  /**
+   * Evidence of drift: keys (`inForceKey`) of bypasses this container has seen in force during their current
+   * occurrence. Only a bypass seen in force and then found missing, moved, changed or disabled was changed by
+   * someone; anything else is our own unfinished work (a crash, a failed reorder, a late first run) and is done.
+   */
+  seen?: ReadonlySet<string>;
+}
 
-export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules: RuleView[]; segments: SegmentView[] }): Operation[] {
+export const inForceKey = (ruleName: string, start: Date | undefined) => `${ruleName}@${start ? start.toISOString() : 'adhoc'}`;
+
+/** A rule gives its bypass only as BYPASS, enabled, and above every rule that is not ours. */
+export const inForce = (r: RuleView, firstForeign: number) => r.action === 'BYPASS' && !r.disabled && Number(r.ruleOrder) < firstForeign;
+
+export function planReconcile(input: PlanInput): Operation[] {
   const { now, active } = input;
+  const held = input.held ?? new Set<string>();
+  const seen = input.seen ?? new Set<string>();
   const ops: Operation[] = [];
+  const removals: Operation[] = []; // planned last: a bypass being replaced stays until its successor is in place
   const activeById = new Map(active.map((a) => [a.window.id, a]));
 
   // Rule mode: our rules, found by name in the client forwarding policy. Two writers that raced (which the
   // design prevents, but a manual run could cause) leave two rules with one marker: keep the first.
   const ours: RuleView[] = [];
   for (const r of input.rules.filter((x) => parseRuleName(x.name))) {
-    if (ours.some((o) => o.name === r.name)) ops.push({ op: 'delete-rule', ruleId: r.id, name: r.name, why: 'duplicate of a rule with the same marker', before: r });
+    if (ours.some((o) => o.name === r.name)) removals.push({ op: 'delete-rule', ruleId: r.id, name: r.name, why: 'duplicate of a rule with the same marker', before: r });
     else ours.push(r);
   }
   // A bypass wins only above every rule that is not ours (several of ours may share the top positions).
@@ -61,39 +83,40 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
   for (const rule of ours) {
     const marker = parseRuleName(rule.name)!;
     const until = parseRuleDescription(rule.description).until;
-    const a = marker.kind === 'window' ? activeById.get(marker.key) : undefined;
-    if (marker.kind === 'window' && (!a || a.window.mode !== 'rule')) {
-      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: a ? 'window switched to bypassType mode' : 'window is not active', before: rule });
-    } else if (marker.kind === 'adhoc' && (!until || until <= now)) {
-      ops.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry', before: rule });
+    if (marker.kind === 'window') {
+      const a = activeById.get(marker.key);
+      if (held.has(marker.key)) continue;
+      if (!a || a.window.mode !== 'rule') removals.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: a ? 'window switched to bypassType mode' : 'window is not active', before: rule });
+    } else if (!until || until <= now) {
+      removals.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry', before: rule });
+    } else if (Number(rule.ruleOrder) >= firstForeign) {
+      // An ad-hoc bypass below a foreign rule does nothing: our own failed reorder, or someone moved it.
+      if (seen.has(inForceKey(rule.name, undefined))) ops.push({ op: 'drift', target: rule.name, detail: `ad-hoc rule moved to position ${rule.ruleOrder}`, policy: 'restore' });
+      ops.push({ op: 'move-rule-first', ruleId: rule.id, name: rule.name, why: 'an ad-hoc bypass must be first to win', before: rule });
     }
   }
   for (const a of active.filter((x) => x.window.mode === 'rule')) {
     const name = ruleNameFor('window', a.window.id);
     const description = ruleDescription({ until: a.end, by: `window:${a.window.id}`, reason: a.window.reason });
     const rule = ours.find((r) => r.name === name);
-    const late = now.getTime() - a.start.getTime() > DRIFT_GRACE_MS;
+    const wasInForce = seen.has(inForceKey(name, a.start));
+    const policy = a.window.onDrift;
+    // Put right unless someone else changed it and the window says to respect that.
+    const fix = !wasInForce || policy === 'restore';
     if (!rule) {
-      if (late) ops.push({ op: 'drift', target: name, detail: 'bypass rule missing during its window (deleted by someone?)', policy: a.window.onDrift });
-      if (!late || a.window.onDrift === 'restore') ops.push({ op: 'create-rule', name, description, appIds: a.segmentIds, why: `window active until ${a.end.toISOString()}` });
+      if (wasInForce) ops.push({ op: 'drift', target: name, detail: 'bypass rule deleted during its window', policy });
+      if (fix) ops.push({ op: 'create-rule', name, description, appIds: a.segmentIds, why: `window active until ${a.end.toISOString()}` });
       continue;
     }
-    const changed = rule.action !== 'BYPASS' || !sameSet(rule.appIds, a.segmentIds);
-    if (changed) {
-      const desired = sameSet(rule.appIds, a.segmentIds) ? '' : ` segments ${rule.appIds.join(',')} → ${a.segmentIds.join(',')}`;
-      // Segments changed in the windows file are not drift: only a changed action is someone else's edit.
-      if (rule.action !== 'BYPASS') ops.push({ op: 'drift', target: name, detail: `action changed to ${rule.action}`, policy: a.window.onDrift });
-      if (rule.action === 'BYPASS' || a.window.onDrift === 'restore') ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: `bring rule back to BYPASS${desired}`, before: rule });
-    } else if (rule.description !== description) {
-      ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: 'expiry or reason changed', before: rule });
+    const switchedOff = rule.action !== 'BYPASS' || !!rule.disabled;
+    if (switchedOff && wasInForce) ops.push({ op: 'drift', target: name, detail: rule.disabled ? 'rule disabled' : `action changed to ${rule.action}`, policy });
+    // Segments changed in the windows file are not drift; neither is a new expiry or reason.
+    if ((switchedOff && fix) || (!switchedOff && (!sameSet(rule.appIds, a.segmentIds) || rule.description !== description))) {
+      ops.push({ op: 'update-rule', ruleId: rule.id, name, description, appIds: a.segmentIds, why: switchedOff ? 'bring the rule back to an enabled BYPASS' : 'segments, expiry or reason changed', before: rule });
     }
-    if (Number(rule.ruleOrder) > firstForeign) {
-      // Early in the window this is our own unfinished create (the run died before the reorder), not drift.
-      if (!late) ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'created but not yet moved first', before: rule });
-      else {
-        ops.push({ op: 'drift', target: name, detail: `rule moved to position ${rule.ruleOrder}, below a rule that is not ours`, policy: a.window.onDrift });
-        if (a.window.onDrift === 'restore') ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'a bypass rule must be first to win', before: rule });
-      }
+    if (Number(rule.ruleOrder) >= firstForeign) {
+      if (wasInForce) ops.push({ op: 'drift', target: name, detail: `rule moved to position ${rule.ruleOrder}, below a rule that is not ours`, policy });
+      if (fix) ops.push({ op: 'move-rule-first', ruleId: rule.id, name, why: 'a bypass rule must be first to win', before: rule });
     }
   }
 
@@ -107,7 +130,8 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
     const a = wanting.find((w) => w.window.id === mark?.windowId) ?? [...wanting].sort((x, y) => y.end.getTime() - x.end.getTime())[0];
     const set = (description: string, prev: string, why: string): Operation => ({ op: 'set-bypass-always', segmentId: seg.id, name: seg.name, windowId: a!.window.id, until: a!.end, prev, description, why });
     if (mark && !a) {
-      ops.push({ op: 'restore-bypass', segmentId: seg.id, name: seg.name, prev: mark.prevBypassType, description: mark.originalDescription, why: mark.until <= now ? `expired at ${mark.until.toISOString()}` : 'window is not active' });
+      if (held.has(mark.windowId)) continue;
+      removals.push({ op: 'restore-bypass', segmentId: seg.id, name: seg.name, prev: mark.prevBypassType, description: mark.originalDescription, why: mark.until <= now ? `expired at ${mark.until.toISOString()}` : 'window is not active' });
     } else if (mark && a && a.window.id !== mark.windowId) {
       const description = markSegmentDescription(mark.originalDescription, { windowId: a.window.id, until: a.end, prevBypassType: mark.prevBypassType });
       ops.push(set(description, mark.prevBypassType, `window ${mark.windowId} is over; ${a.window.id} holds the bypass until ${a.end.toISOString()}`));
@@ -119,7 +143,7 @@ export function planReconcile(input: { now: Date; active: ActiveWindow[]; rules:
       ops.push(set(markSegmentDescription(seg.description, { windowId: a.window.id, until: a.end, prevBypassType: prev }), prev, `window ${a.window.id} active until ${a.end.toISOString()}`));
     }
   }
-  return ops;
+  return [...ops, ...removals];
 }
 
 const sameSet = (a: string[], b: string[]) => a.length === b.length && [...a].sort().join() === [...b].sort().join();

@@ -3,9 +3,11 @@
  * execute. Safe to run any number of times, after a crash, a redeploy or a lost message: ZPA is the state.
  * A window that cannot be resolved (unknown segment, not allowed) is refused and reported; others go on.
  */
+import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { executePlan, type ExecuteResult } from './execute.js';
-import { planReconcile, type ActiveWindow, type Operation, type SegmentView } from './plan.js';
+import { parseRuleName } from './markers.js';
+import { inForce, inForceKey, planReconcile, type ActiveWindow, type Operation, type RuleView, type SegmentView } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 import { activeOccurrence, isAllowed, type WindowsFile } from './windows.js';
 
@@ -15,17 +17,43 @@ export interface ReconcileResult extends ExecuteResult {
   dryRun: boolean;
 }
 
-export async function reconcile(deps: { port: BypassPort; windows: WindowsFile; logger: Logger; now?: Date; dryRun?: boolean; trigger?: { kind: string; id: string } }): Promise<ReconcileResult> {
+/** What one container remembers between runs: evidence of bypasses seen in force, drift already logged. */
+export interface ReconcileMemory {
+  seen: Set<string>;
+  driftLogged: Set<string>;
+}
+export const newReconcileMemory = (): ReconcileMemory => ({ seen: new Set(), driftLogged: new Set() });
+const containerMemory = newReconcileMemory();
+
+export async function reconcile(deps: { port: BypassPort; windows: WindowsFile; logger: Logger; now?: Date; dryRun?: boolean; trigger?: { kind: string; id: string }; memory?: ReconcileMemory }): Promise<ReconcileResult> {
   const now = deps.now ?? new Date();
+  const memory = deps.memory ?? containerMemory;
   const dryRun = deps.dryRun || deps.windows.guardrails.dryRun;
   const segments = await deps.port.listSegments();
   const rules = await deps.port.listForwardingRules();
   const { active, refused } = await resolveActive(deps.windows, now, segments, deps.port);
   for (const r of refused) deps.logger.error('maintenance window refused', r);
-  const plan = planReconcile({ now, active, rules, segments: segments.map(viewOf) });
+  const held = new Set(refused.map((r) => r.windowId));
+  const plan = planReconcile({ now, active, rules, segments: segments.map(viewOf), held, seen: memory.seen });
+  rememberInForce(memory, active, rules);
   if (plan.length) deps.logger.info(dryRun ? 'reconcile plan (dry run: nothing is changed)' : 'reconcile plan', { plan: plan.map(describeOp) });
-  const result = await executePlan(plan, { port: deps.port, logger: deps.logger, trigger: deps.trigger ?? { kind: 'schedule', id: 'reconcile' }, dryRun, segments });
+  // Under `respect`, the same drift stands for the rest of the window: log and audit it once.
+  const toRun = plan.filter((op) => op.op !== 'drift' || !memory.driftLogged.has(`${op.target}|${op.detail}`));
+  for (const op of toRun) if (op.op === 'drift') memory.driftLogged.add(`${op.target}|${op.detail}`);
+  const result = await executePlan(toRun, { port: deps.port, logger: deps.logger, trigger: deps.trigger ?? { kind: 'schedule', id: 'reconcile' }, dryRun, segments });
   return { ...result, plan, refused, dryRun };
+}
+
+/** Records which of our bypass rules ZPA shows in force now: the evidence the planner needs to call a later change drift. */
+function rememberInForce(memory: ReconcileMemory, active: ActiveWindow[], rules: RuleView[]): void {
+  const firstForeign = Math.min(...rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
+  for (const r of rules) {
+    const marker = parseRuleName(r.name);
+    if (!marker || !inForce(r, firstForeign)) continue;
+    const a = marker.kind === 'window' ? active.find((x) => x.window.id === marker.key) : undefined;
+    if (marker.kind === 'adhoc') memory.seen.add(inForceKey(r.name, undefined));
+    else if (a) memory.seen.add(inForceKey(r.name, a.start));
+  }
 }
 
 async function resolveActive(file: WindowsFile, now: Date, segments: SegmentObject[], port: BypassPort) {
@@ -40,16 +68,20 @@ async function resolveActive(file: WindowsFile, now: Date, segments: SegmentObje
       const ids = new Set<string>();
       for (const ref of window.segments) {
         const seg = byId.get(ref) ?? byName.get(ref.toLowerCase());
-        if (!seg) throw new Error(`segment "${ref}" does not exist in ZPA`);
+        if (!seg) throw new ValidationError(`segment "${ref}" does not exist in ZPA`);
         ids.add(seg.id);
       }
       for (const group of window.segmentGroups) for (const id of await port.segmentGroupMembers(group)) ids.add(id);
       for (const id of ids) {
         const seg = byId.get(id);
-        if (!seg || !isAllowed(file.guardrails, seg.name, seg.id)) throw new Error(`segment "${seg?.name ?? id}" is not in guardrails.allowedSegments`);
+        if (!seg || !isAllowed(file.guardrails, seg.name, seg.id)) throw new ValidationError(`segment "${seg?.name ?? id}" is not in guardrails.allowedSegments`);
       }
+      // A BYPASS rule without APP operands would bypass every application: never.
+      if (!ids.size) throw new ValidationError('names no segment that exists now (an empty segment group?)');
       active.push({ window, start: occ.start, end: occ.end, segmentIds: [...ids] });
     } catch (e) {
+      // A transient failure (ZPA 5xx, deadline) is not a refusal: end the run so nothing is torn down on it.
+      if (isRetryable(e)) throw e;
       refused.push({ windowId: window.id, reason: (e as Error).message });
     }
   }

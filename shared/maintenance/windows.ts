@@ -62,6 +62,11 @@ export function parseWindowsFile(data: unknown): WindowsFile {
     if (minutes <= 0) problems.push(`${w.id}: ends before it starts`);
     if (minutes > file.guardrails.maxWindowMinutes) problems.push(`${w.id}: lasts ${minutes} min, longer than maxWindowMinutes ${file.guardrails.maxWindowMinutes}`);
     for (const s of w.segments) if (!isAllowed(file.guardrails, s)) problems.push(`${w.id}: segment "${s}" is not in guardrails.allowedSegments`);
+    // Overlapping occurrences would chain into a bypass that never ends.
+    if ('cron' in w.schedule && minutes > 0) {
+      const gap = shortestGapMinutes(w.schedule.cron, w.schedule.timezone);
+      if (minutes > gap) problems.push(`${w.id}: lasts ${minutes} min but starts every ${gap} min: occurrences would overlap`);
+    }
   }
   if (problems.length) throw new ValidationError(`invalid windows file: ${problems.join('; ')}`);
   return file;
@@ -79,11 +84,42 @@ export function activeOccurrence(w: MaintenanceWindow, now: Date): { start: Date
     const end = new Date(w.schedule.end);
     return now >= start && now < end ? { start, end } : undefined;
   }
-  // The latest start at or before now; cron-parser walks backwards in the window's own time zone (DST-safe).
-  const expr = CronExpressionParser.parse(w.schedule.cron, { tz: w.schedule.timezone, currentDate: new Date(now.getTime() + 1000) });
-  const start = expr.prev().toDate();
-  const end = new Date(start.getTime() + w.schedule.durationMinutes * 60_000);
-  return now >= start && now < end ? { start, end } : undefined;
+  // Walk back over the starts that may still be running, in the window's own time zone. A start that repeats
+  // the previous start's wall-clock time is the second pass of a DST fall-back hour: not a new occurrence.
+  const durationMs = w.schedule.durationMinutes * 60_000;
+  const expr = CronExpressionParser.parse(w.schedule.cron, { tz: w.schedule.timezone, currentDate: new Date(now.getTime() + 1) });
+  const starts: Date[] = [];
+  for (let i = 0; i < 8; i++) {
+    const d = expr.prev().toDate();
+    starts.push(d);
+    if (now.getTime() - d.getTime() > durationMs) break;
+  }
+  const wall = wallClock(w.schedule.timezone);
+  for (const [i, start] of [...starts.entries()].reverse()) {
+    if (i + 1 < starts.length && wall(starts[i + 1]!) === wall(start)) continue;
+    const end = new Date(start.getTime() + durationMs);
+    if (start <= now && now < end) return { start, end };
+  }
+  return undefined;
+}
+
+const wallClock = (timeZone: string) => {
+  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+  return (d: Date) => f.format(d);
+};
+
+/** The shortest time between two starts of a cron window (over its next 200 starts), DST repeats aside. */
+export function shortestGapMinutes(cron: string, timezone: string, from = new Date()): number {
+  const expr = CronExpressionParser.parse(cron, { tz: timezone, currentDate: from });
+  const wall = wallClock(timezone);
+  let prev = expr.next().toDate();
+  let gap = Infinity;
+  for (let i = 0; i < 200; i++) {
+    const next = expr.next().toDate();
+    if (wall(next) !== wall(prev)) gap = Math.min(gap, (next.getTime() - prev.getTime()) / 60_000);
+    prev = next;
+  }
+  return gap;
 }
 
 /** A name or id matches an allowlist entry exactly (case-insensitive) or by `*` wildcard. */

@@ -20,12 +20,14 @@ export const bypassRuleBody = (i: { name: string; description: string; appIds: s
   name: i.name,
   description: i.description,
   action: 'BYPASS',
+  // Explicit: read-merge-write would otherwise carry a `disabled: "1"` someone set in the portal.
+  disabled: '0',
   operator: 'AND',
   conditions: [{ operator: 'OR', operands: [{ objectType: 'APP', values: i.appIds }] }],
 });
 
 export const ruleView = (r: Rule): RuleView => ({
-  id: r.id, name: r.name, description: r.description, action: r.action ?? '', ruleOrder: r.ruleOrder ?? '', appIds: operandValues(r, 'APP'),
+  id: r.id, name: r.name, description: r.description, action: r.action ?? '', ruleOrder: r.ruleOrder ?? '', disabled: r.disabled === '1', appIds: operandValues(r, 'APP'),
 });
 
 export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microtenantId?: string }): BypassPort {

@@ -20,6 +20,8 @@ export const ruleSchema = z.looseObject({
   ruleOrder: z.optional(zpaNumeric),
   priority: z.optional(zpaNumeric),
   defaultRule: z.optional(z.boolean()),
+  /** "0" or "1" (a string, like every ZPA number). */
+  disabled: z.optional(zpaNumeric),
   conditions: z.optional(z.array(conditionV1)),
 });
 export type Rule = z.infer<typeof ruleSchema>;

@@ -7,12 +7,12 @@ import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/reconciler/app.js';
 import type { Outcome } from '../../shared/report.js';
-import { reconcile } from '../../shared/maintenance/reconcile.js';
+import { newReconcileMemory, reconcile } from '../../shared/maintenance/reconcile.js';
 import { parseWindowsFile, type WindowsFile } from '../../shared/maintenance/windows.js';
 import { zpaBypassPort } from '../../shared/maintenance/zpaPort.js';
 import { zpaPacer } from '../../shared/zscaler/pacer.js';
 import { getPolicySet } from '../../shared/zpa/policySets.js';
-import { deleteRule, listRules, operandValues } from '../../shared/zpa/rules.js';
+import { deleteRule, listRules, operandValues, updateRule } from '../../shared/zpa/rules.js';
 import { findSegmentByName, getSegment } from '../../shared/zpa/segments.js';
 import type { ZpaScope } from '../../shared/zpa/scope.js';
 import { createLogger } from '../../shared/logger.js';
@@ -46,16 +46,18 @@ beforeAll(async () => {
   port = zpaBypassPort({ api: env.clients.zpa, customerId: CUSTOMER });
 });
 afterAll(() => env.close());
+let memory = newReconcileMemory();
 beforeEach(() => {
   env.sim.reset();
   lines = [];
+  memory = newReconcileMemory(); // each scenario is a fresh container
 });
 
 describe('rule mode', () => {
   it('creates the BYPASS rule first in order during the window, changes nothing on the next run, removes it after', async () => {
     const file = windows([oneOff('payroll-patch', ['payroll-app'])]);
     const payroll = (await findSegmentByName(s, 'payroll-app'))!;
-    const first = await reconcile({ port, windows: file, logger, now: at(0) });
+    const first = await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect(first.failed).toEqual([]);
     const [rule, ...others] = await listRules(s, 'CLIENT_FORWARDING_POLICY');
     expect(rule).toMatchObject({ name: 'zea-bypass:win:payroll-patch', action: 'BYPASS', ruleOrder: '1' });
@@ -65,11 +67,11 @@ describe('rule mode', () => {
     expect(audits()).toContainEqual(expect.objectContaining({ action: 'zpa.bypass.create-rule', result: 'success', trigger: { kind: 'schedule', id: 'reconcile' } }));
 
     const writes = zpa().counters.writes;
-    expect((await reconcile({ port, windows: file, logger, now: at(1) })).plan).toEqual([]);
+    expect((await reconcile({ port, memory, windows: file, logger, now: at(1) })).plan).toEqual([]);
     expect(zpa().counters.writes).toBe(writes);
 
     // No end-of-window event exists to be lost: the first run after the end removes the rule.
-    const after = await reconcile({ port, windows: file, logger, now: at(61) });
+    const after = await reconcile({ port, memory, windows: file, logger, now: at(61) });
     expect(after.done.map((o) => o.op)).toEqual(['delete-rule']);
     expect(await ourRules()).toEqual([]);
     expect(audits()).toContainEqual(expect.objectContaining({ action: 'zpa.bypass.delete-rule', result: 'success', before: expect.objectContaining({ name: 'zea-bypass:win:payroll-patch', appIds: [payroll.id], action: 'BYPASS' }) }));
@@ -78,23 +80,76 @@ describe('rule mode', () => {
   it('finishes a run that died between create and reorder', async () => {
     const file = windows([oneOff('crash', ['erp-finance'])]);
     env.sim.injectFault({ path: '/reorder/', method: 'PUT', status: 500, count: 5 });
-    const broken = await reconcile({ port, windows: file, logger, now: at(0) });
+    const broken = await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect(broken.failed.map((f) => f.op.op)).toEqual(['create-rule']);
     expect((await ourRules())[0]?.ruleOrder).toBe('2');
-    const healed = await reconcile({ port, windows: file, logger, now: at(0.5) });
+    const healed = await reconcile({ port, memory, windows: file, logger, now: at(30) }); // however late
     expect(healed.done.map((o) => o.op)).toEqual(['move-rule-first']);
     expect((await ourRules())[0]?.ruleOrder).toBe('1');
   });
 
   it('drift: a rule deleted by hand is logged and re-created (restore) or left deleted (respect)', async () => {
     const file = windows([oneOff('keep', ['payroll-app']), oneOff('let-go', ['hr-portal'], { onDrift: 'respect' })]);
-    await reconcile({ port, windows: file, logger, now: at(0) });
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    await reconcile({ port, memory, windows: file, logger, now: at(1) }); // sees both in force
     const ps = await getPolicySet(s, 'CLIENT_FORWARDING_POLICY');
     for (const r of await ourRules()) await deleteRule(s, ps.id, r.id);
-    const later = await reconcile({ port, windows: file, logger, now: at(10) });
+    const later = await reconcile({ port, memory, windows: file, logger, now: at(10) });
     expect(later.drift.map((d) => [d.op === 'drift' && d.target, d.op === 'drift' && d.policy])).toEqual([['zea-bypass:win:keep', 'restore'], ['zea-bypass:win:let-go', 'respect']]);
     expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:keep']);
     expect(audits().filter((a) => a.action === 'zpa.bypass.drift')).toHaveLength(2);
+    // The respected deletion stands for the rest of the window: not re-created, and not logged again every run.
+    const again = await reconcile({ port, memory, windows: file, logger, now: at(11) });
+    expect(again.plan.map((o) => o.op)).toEqual(['drift']);
+    expect(audits().filter((a) => a.action === 'zpa.bypass.drift')).toHaveLength(2);
+    // A fresh container has no evidence of the deletion: it creates the bypass, as it would after a deploy.
+    await reconcile({ port, memory: newReconcileMemory(), windows: file, logger, now: at(12) });
+    expect((await ourRules()).map((r) => r.name).sort()).toEqual(['zea-bypass:win:keep', 'zea-bypass:win:let-go']);
+  });
+});
+
+describe('what a run must never tear down', () => {
+  it('a transient ZPA failure while resolving a window ends the run and leaves its bypass in place', async () => {
+    const file = windows([{ ...oneOff('fin', []), segmentGroups: ['Finance Apps'] }]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:fin']);
+    env.sim.injectFault({ path: '/segmentGroup', method: 'GET', status: 503, count: 5 });
+    await expect(reconcile({ port, memory, windows: file, logger, now: at(10) })).rejects.toMatchObject({ retryable: true });
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:fin']);
+    expect((await reconcile({ port, memory, windows: file, logger, now: at(11) })).plan).toEqual([]); // and no false drift
+  }, 30_000);
+
+  it('a window refused mid-way (a member outside the allowlist was added) keeps what it holds until it ends', async () => {
+    const file = windows([{ ...oneOff('fin', []), segmentGroups: ['Finance Apps'] }]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    const narrowed = windows([{ ...oneOff('fin', []), segmentGroups: ['Finance Apps'] }], { allowedSegments: ['payroll-app', 'Finance Apps'] });
+    const refused = await reconcile({ port, memory, windows: narrowed, logger, now: at(10) });
+    expect(refused.refused.map((r) => r.windowId)).toEqual(['fin']);
+    expect(refused.plan).toEqual([]);
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:fin']);
+    await reconcile({ port, memory, windows: narrowed, logger, now: at(61) }); // ended: now it goes
+    expect(await ourRules()).toEqual([]);
+  });
+
+  it('refuses a window whose segment group is empty rather than create a BYPASS rule without applications', async () => {
+    await s.api.post(`/mgmtconfig/v1/admin/customers/${CUSTOMER}/segmentGroup`, { name: 'Empty Group', enabled: true });
+    const file = windows([{ ...oneOff('empty', []), segmentGroups: ['Empty Group'] }], { allowedSegments: ['*'] });
+    const result = await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    expect(result.refused).toEqual([{ windowId: 'empty', reason: expect.stringMatching(/names no segment/) }]);
+    expect(zpa().counters.writes).toBe(1); // the group we created, nothing else
+  });
+
+  it('a bypass rule disabled by hand is drift: enabled again under restore', async () => {
+    const file = windows([oneOff('on', ['payroll-app'])]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    await reconcile({ port, memory, windows: file, logger, now: at(1) });
+    const ps = await getPolicySet(s, 'CLIENT_FORWARDING_POLICY');
+    const [rule] = await ourRules();
+    await updateRule(s, ps.id, rule!.id, { disabled: '1' });
+    expect((await ourRules())[0]!.disabled).toBe('1');
+    const fixed = await reconcile({ port, memory, windows: file, logger, now: at(5) });
+    expect(fixed.drift).toEqual([expect.objectContaining({ detail: 'rule disabled' })]);
+    expect((await ourRules())[0]).toMatchObject({ disabled: '0', action: 'BYPASS', ruleOrder: '1' });
   });
 });
 
@@ -103,23 +158,23 @@ describe('bypassType mode', () => {
     const file = windows([oneOff('migrate', ['hr-portal', 'app-007'], { mode: 'bypassType' })]);
     const before = [await full('hr-portal'), await full('app-007')];
     expect(before[1]).not.toHaveProperty('description'); // one with a description, one without
-    await reconcile({ port, windows: file, logger, now: at(0) });
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect((await full('hr-portal')).bypassType).toBe('ALWAYS');
     expect((await full('app-007')).bypassType).toBe('ALWAYS');
     expect(audits().filter((a) => a.action === 'zpa.bypass.set-bypass-always')).toHaveLength(2);
-    await reconcile({ port, windows: file, logger, now: at(61) });
+    await reconcile({ port, memory, windows: file, logger, now: at(61) });
     expect([await full('hr-portal'), await full('app-007')]).toEqual(before);
   });
 
   it('bypasses and restores a window over 50 segments with no 429', async () => {
     const names = Array.from({ length: 50 }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
     const file = windows([oneOff('fifty', names, { mode: 'bypassType' })]);
-    const on = await reconcile({ port, windows: file, logger, now: at(0) });
+    const on = await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect(on.done).toHaveLength(50);
     expect(on.failed).toEqual([]);
     const state = env.sim.state().products.zpa as { segments: Array<{ name: string; bypassType: string }> };
     expect(state.segments.filter((x) => names.includes(x.name)).every((x) => x.bypassType === 'ALWAYS')).toBe(true);
-    const off = await reconcile({ port, windows: file, logger, now: at(61) });
+    const off = await reconcile({ port, memory, windows: file, logger, now: at(61) });
     expect(off.done).toHaveLength(50);
     const restored = env.sim.state().products.zpa as { segments: Array<{ name: string; bypassType: string }> };
     expect(restored.segments.filter((x) => names.includes(x.name)).every((x) => x.bypassType === 'NEVER')).toBe(true);
@@ -132,12 +187,12 @@ describe('long windows', () => {
     const names = Array.from({ length: 30 }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
     const file = windows([oneOff('big', names, { mode: 'bypassType' })]);
     // 2.5 s left, 1 s of it kept in reserve by the HTTP core: room for one window of 10 writes, not three.
-    const first = await runWithDeadline(Date.now() + 2500, () => reconcile({ port, windows: file, logger, now: at(0) }));
+    const first = await runWithDeadline(Date.now() + 2500, () => reconcile({ port, memory, windows: file, logger, now: at(0) }));
     expect(first.failed).toEqual([]);
     expect(first.done.length).toBeGreaterThan(0);
     expect(first.deferred.length).toBe(30 - first.done.length);
     expect(audits().filter((a) => a.result === 'failed')).toEqual([]);
-    const second = await reconcile({ port, windows: file, logger, now: at(1) });
+    const second = await reconcile({ port, memory, windows: file, logger, now: at(1) });
     expect(second.done).toHaveLength(first.deferred.length);
     const state = env.sim.state().products.zpa as { segments: Array<{ name: string; bypassType: string }> };
     expect(state.segments.filter((x) => names.includes(x.name)).every((x) => x.bypassType === 'ALWAYS')).toBe(true);
@@ -153,14 +208,14 @@ describe('guardrails and dry run', () => {
 
   it('refuses a window whose segment group holds a segment outside the allowlist, and writes nothing', async () => {
     const file = windows([{ id: 'group', segmentGroups: ['Engineering'], schedule: oneOff('g', []).schedule, reason: 'eng patching' }]);
-    const result = await reconcile({ port, windows: file, logger, now: at(0) });
+    const result = await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect(result.refused).toEqual([{ windowId: 'group', reason: expect.stringMatching(/is not in guardrails.allowedSegments/) }]);
     expect(zpa().counters.writes).toBe(0);
   });
 
   it('dry run prints the plan and changes nothing', async () => {
     const file = windows([oneOff('dry', ['payroll-app']), oneOff('dry2', ['app-003'], { mode: 'bypassType' })], { dryRun: true });
-    const result = await reconcile({ port, windows: file, logger, now: at(0) });
+    const result = await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect(result.dryRun).toBe(true);
     expect(result.plan.map((o) => o.op)).toEqual(['create-rule', 'set-bypass-always']);
     expect(zpa().counters.writes).toBe(0);
@@ -217,6 +272,16 @@ describe('the reconciler function', () => {
     expect(await ourRules()).toEqual([]);
   });
 
+  it('an ad-hoc bypass whose reorder failed is moved first when the command is delivered again', async () => {
+    const handler = handlerFor(windows([]));
+    const apply = { id: 'adhoc-move', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'failover', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: new Date().toISOString() };
+    env.sim.injectFault({ path: '/reorder/', method: 'PUT', status: 500, count: 5 });
+    expect(await handler({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
+    expect((await ourRules())[0]?.ruleOrder).toBe('2');
+    expect(await handler({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] });
+    expect((await ourRules())[0]?.ruleOrder).toBe('1');
+  }, 30_000);
+
   it('ad-hoc bypass by segment id, and a clear refusal for a segment that does not exist', async () => {
     outcomes.length = 0;
     const handler = handlerFor(windows([]));
@@ -243,7 +308,7 @@ describe('the reconciler function', () => {
     expect(outcomes.find((o) => o.text.includes('gitlab'))?.text).toMatch(/not in the guardrails allowlist/);
     expect(outcomes.find((o) => o.text.includes('600'))?.text).toMatch(/at most 240 minutes/);
     // It expires by itself: a reconcile after its expiry deletes it, whatever happened to the message.
-    await reconcile({ port, windows: windows([]), logger, now: new Date(Date.now() + 31 * 60_000) });
+    await reconcile({ port, memory, windows: windows([]), logger, now: new Date(Date.now() + 31 * 60_000) });
     expect(await ourRules()).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { markSegmentDescription, ruleDescription, ruleNameFor } from '../../../shared/maintenance/markers.js';
-import { planReconcile, type ActiveWindow, type RuleView } from '../../../shared/maintenance/plan.js';
+import { inForceKey, planReconcile, type ActiveWindow, type RuleView } from '../../../shared/maintenance/plan.js';
 import { parseWindowsFile } from '../../../shared/maintenance/windows.js';
 
 const now = new Date('2026-11-22T01:30:00Z');
@@ -42,22 +42,42 @@ describe('planReconcile, rule mode', () => {
     const plan = planReconcile({ now, active: [], rules: [adhoc('1', new Date('2026-11-22T01:00:00Z')), adhoc('2', new Date('2026-11-22T05:00:00Z'))], segments: [] });
     expect(plan).toEqual([expect.objectContaining({ op: 'delete-rule', ruleId: '1' })]);
   });
-  it('drift, restore policy: a rule deleted by hand during the window is logged and re-created', () => {
-    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [], segments: [] }))).toEqual(['drift', 'create-rule']);
+  // Drift needs evidence: the rule was seen in force during this occurrence (by this container).
+  const seen = new Set([inForceKey(ruleNameFor('window', 'w-rule'), start), inForceKey(ruleNameFor('window', 'w-respect'), start)]);
+  it('drift, restore policy: a rule seen in force, then deleted by hand, is logged and re-created', () => {
+    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [], segments: [], seen }))).toEqual(['drift', 'create-rule']);
   });
-  it('drift, respect policy: a rule deleted by hand stays deleted and is logged', () => {
-    const plan = planReconcile({ now, active: [active(wRespect)], rules: [], segments: [] });
+  it('drift, respect policy: a rule seen in force, then deleted by hand, stays deleted and is logged', () => {
+    const plan = planReconcile({ now, active: [active(wRespect)], rules: [], segments: [], seen });
     expect(plan).toEqual([expect.objectContaining({ op: 'drift', policy: 'respect' })]);
   });
-  it('drift: a changed action or position is logged, then put back (restore) or left (respect)', () => {
+  it('a rule never seen in force is created however late the run (a deploy mid-window, an outage), even under respect', () => {
+    const late = new Date(start.getTime() + 50 * 60_000);
+    expect(ops(planReconcile({ now: late, active: [active(wRespect)], rules: [], segments: [] }))).toEqual(['create-rule']);
+  });
+  it('drift: a changed action, a disabled rule or a changed position is logged, then put back (restore) or left (respect)', () => {
     const changed = ourRule({ action: 'INTERCEPT', ruleOrder: '3' });
-    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [theirs, changed], segments: [] }))).toEqual(['drift', 'update-rule', 'drift', 'move-rule-first']);
+    expect(ops(planReconcile({ now, active: [active(wRule)], rules: [theirs, changed], segments: [], seen }))).toEqual(['drift', 'update-rule', 'drift', 'move-rule-first']);
     const respected = { ...changed, name: ruleNameFor('window', 'w-respect') };
-    expect(ops(planReconcile({ now, active: [active(wRespect)], rules: [theirs, respected], segments: [] }))).toEqual(['drift', 'drift']);
+    expect(ops(planReconcile({ now, active: [active(wRespect)], rules: [theirs, respected], segments: [], seen }))).toEqual(['drift', 'drift']);
+    const disabled = planReconcile({ now, active: [active(wRule)], rules: [ourRule({ disabled: true }), { ...theirs, ruleOrder: '2' }], segments: [], seen });
+    expect(disabled).toEqual([expect.objectContaining({ op: 'drift', detail: 'rule disabled' }), expect.objectContaining({ op: 'update-rule' })]);
   });
   it('moves a rule that was created but not yet moved first (a run that died mid-way), without calling it drift', () => {
-    const early = new Date(start.getTime() + 30_000);
-    expect(ops(planReconcile({ now: early, active: [active(wRule)], rules: [theirs, ourRule({ ruleOrder: '2' })], segments: [] }))).toEqual(['move-rule-first']);
+    const late = new Date(start.getTime() + 30 * 60_000);
+    expect(ops(planReconcile({ now: late, active: [active(wRule)], rules: [theirs, ourRule({ ruleOrder: '2' })], segments: [] }))).toEqual(['move-rule-first']);
+  });
+  it('moves an ad-hoc rule left below a foreign rule', () => {
+    const adhoc: RuleView = { id: 'a1', name: ruleNameFor('adhoc', '1001'), description: ruleDescription({ until: end, by: 'U1', reason: 'r' }), action: 'BYPASS', ruleOrder: '2', appIds: ['1001'] };
+    expect(ops(planReconcile({ now, active: [], rules: [theirs, adhoc], segments: [] }))).toEqual(['move-rule-first']);
+  });
+  it('leaves what a refused window holds exactly as it is, and removes replaced bypasses only after their successors are in place', () => {
+    expect(planReconcile({ now, active: [], rules: [ourRule()], segments: [], held: new Set(['w-rule']) })).toEqual([]);
+    const marked = { id: '2002', name: 'b', bypassType: 'ALWAYS', description: markSegmentDescription('hr', { windowId: 'w-type', until: end, prevBypassType: 'NEVER' }) };
+    expect(planReconcile({ now, active: [], rules: [], segments: [marked], held: new Set(['w-type']) })).toEqual([]);
+    // w-type switched to rule mode: the new rule comes first, the segment is restored after it.
+    const switched = { ...active(wType, ['2002']), window: { ...wType, mode: 'rule' as const } };
+    expect(ops(planReconcile({ now, active: [switched], rules: [], segments: [marked] }))).toEqual(['create-rule', 'restore-bypass']);
   });
   it('leaves several of our rules sharing the top positions alone: each is above every foreign rule', () => {
     const second = ourRule({ id: 'r2', name: ruleNameFor('window', 'w-respect'), description: ruleDescription({ until: end, by: 'window:w-respect', reason: 'patch' }), ruleOrder: '2' });

@@ -80,3 +80,21 @@ describe('markers', () => {
     expect(parseSegmentMarker('just a description')).toBeUndefined();
   });
 });
+
+describe('cron windows across DST and tick boundaries', () => {
+  const file = (schedule: Record<string, unknown>) => parseWindowsFile({ guardrails: { ...guardrails, maxWindowMinutes: 480 }, windows: [win({ schedule })] }).windows[0]!;
+  it('runs once, for its duration, on the night the clocks go back (02:00 happens twice in Berlin)', () => {
+    const w = file({ cron: '0 2 * * SUN', timezone: 'Europe/Berlin', durationMinutes: 120 });
+    // 2026-10-25: 02:00 CEST = 00:00Z; the repeated 02:00 CET = 01:00Z is not a second start.
+    expect(activeOccurrence(w, new Date('2026-10-25T01:30:00Z'))).toEqual({ start: new Date('2026-10-25T00:00:00Z'), end: new Date('2026-10-25T02:00:00Z') });
+    expect(activeOccurrence(w, new Date('2026-10-25T02:30:00Z'))).toBeUndefined();
+  });
+  it('stays active in the last second before the next tick', () => {
+    const w = file({ cron: '0 */2 * * *', timezone: 'UTC', durationMinutes: 120 });
+    expect(activeOccurrence(w, new Date('2026-11-22T01:59:59.500Z'))).toEqual({ start: new Date('2026-11-22T00:00:00Z'), end: new Date('2026-11-22T02:00:00Z') });
+    expect(activeOccurrence(w, new Date('2026-11-22T02:00:00.000Z'))?.start).toEqual(new Date('2026-11-22T02:00:00Z'));
+  });
+  it('refuses occurrences that would overlap into a bypass that never ends', () => {
+    expect(() => file({ cron: '*/30 * * * *', timezone: 'UTC', durationMinutes: 60 })).toThrow(/lasts 60 min but starts every 30 min: occurrences would overlap/);
+  });
+});
