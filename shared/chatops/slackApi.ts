@@ -15,6 +15,13 @@ const usersInfoReply = z.object({
 export type EmailLookup = (userId: string) => Promise<string>;
 
 /**
+ * Slack slow, down or answering nonsense: transient (retryable), and meant for the caller's eyes (`expose`), so
+ * the intake answers 200 asking for the email instead of a 5xx that Slack shows as "failed with the error …".
+ */
+const slackUnavailable = (message: string, cause?: unknown) =>
+  new AppError('slack_unavailable', message, 503, true, { expose: true, cause });
+
+/**
  * @param token the bot token (`xoxb-…`), read from Secrets Manager by the caller; never logged.
  * @throws ValidationError when Slack has no email for the user (hidden, or a missing scope: said so),
  *   AppError('slack_unavailable') when Slack did not answer in time.
@@ -31,10 +38,10 @@ export function slackEmailLookup(opts: { baseUrl: string; token: () => Promise<s
       });
       body = await res.json();
     } catch (e) {
-      throw new AppError('slack_unavailable', `Slack did not tell us your email in time (${(e as Error).name}); name it instead`, 503, true, { cause: e });
+      throw slackUnavailable(`Slack did not tell us your email in time (${(e as Error).name}); name it instead`, e);
     }
     const r = usersInfoReply.safeParse(body);
-    if (!r.success) throw new AppError('slack_unavailable', 'Slack answered users.info with something unexpected', 502, true);
+    if (!r.success) throw slackUnavailable('Slack answered users.info with something unexpected; name your email instead');
     const email = r.data.user?.profile?.email;
     if (r.data.ok && email) return email.toLowerCase();
     const why = r.data.error === 'missing_scope' ? 'the app lacks the users:read.email scope' : r.data.error ?? 'your profile shows no email';

@@ -1,5 +1,7 @@
 /** The slash-command function's real middy chain, with an in-memory queue and the local fake Slack API. */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../../functions/slack-command/app.js';
 import type { Command } from '../../../shared/commands.js';
@@ -87,6 +89,46 @@ describe('slack-command handler', () => {
     expect(res.status).toBe(200);
     expect(res.body.text).toMatch(/could not find your email in Slack \(invalid_auth\); name it instead/);
     expect(sent).toEqual([]);
+  });
+
+  describe('when users.info is slow, down or answers garbage', () => {
+    let slow: Server;
+    let base: string;
+    beforeAll(async () => {
+      slow = createServer((req, res) => {
+        if (req.url!.startsWith('/slow/')) setTimeout(() => res.end('{"ok":true}'), 2_000).unref();
+        else res.end('<html>not json</html>');
+      });
+      await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r));
+      base = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+    });
+    afterAll(() => { slow.closeAllConnections(); slow.close(); });
+
+    it.each([
+      ['times out', () => `${base}/slow`, /^Could not do that: Slack did not tell us your email in time \(TimeoutError\); name it instead\.$/],
+      ['answers something that is not JSON', () => `${base}/garbage`, /^Could not do that: Slack did not tell us your email in time \(SyntaxError\); name it instead\.$/],
+      ['cannot be reached', () => 'http://127.0.0.1:1', /^Could not do that: Slack did not tell us your email in time \(TypeError\); name it instead\.$/],
+    ])('"trace me" answers 200 asking for the email when Slack %s, and enqueues nothing', async (_what, slackApi, text) => {
+      const sent: Command[] = [];
+      const handler = makeHandler({
+        queue: { send: async (c) => void sent.push(c) },
+        secrets: { get: async () => LOCAL_WEBHOOK_SECRETS, refresh: async () => LOCAL_WEBHOOK_SECRETS },
+        logger: quietLogger().logger,
+        permissions: parsePermissions(LOCAL_CHAT_PERMISSIONS, 'test'),
+        slackApiBaseUrl: slackApi(),
+        maxBodyBytes: 8192,
+        lookupTimeoutMs: 200,
+      });
+      const d = slackDelivery({ text: 'trace me', responseUrl });
+      const started = Date.now();
+      const res = (await handler({ headers: d.headers, body: d.body, isBase64Encoded: false, requestContext: {} } as unknown as APIGatewayProxyEventV2, { getRemainingTimeInMillis: () => 3000 } as Context)) as APIGatewayProxyStructuredResultV2;
+      expect(Date.now() - started).toBeLessThan(1_500);
+      expect(res.statusCode).toBe(200);
+      const body = JSON.parse(res.body!) as { response_type: string; text: string };
+      expect(body.response_type).toBe('ephemeral');
+      expect(body.text).toMatch(text);
+      expect(sent).toEqual([]);
+    });
   });
 
   it('enqueues bypass, its dry run, unbypass and status as their commands', async () => {
