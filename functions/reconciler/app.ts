@@ -53,7 +53,11 @@ export function makeHandler(deps: ReconcilerDeps) {
   return async (event: SQSEvent | ScheduledEvent, context: Context): Promise<SQSBatchResponse | ReconcileSummary> => {
     if ('Records' in event) return fromQueue(event, context);
     const deadline = Date.now() + (context.getRemainingTimeInMillis?.() ?? 60_000);
-    const result = await runWithDeadline(deadline, () => runReconcile({ kind: 'schedule', id: event.id ?? 'schedule' }));
+    const result = await runWithDeadline(deadline, () => runReconcile({ kind: 'schedule', id: event.id ?? 'schedule' })).catch(async (e: unknown) => {
+      // Say so (a bypass may be outliving its window), then fail the invocation so Lambda's error metric shows it.
+      await reportBestEffort(deps, { kind: 'reconcile.failed', ok: false, text: `The maintenance reconcile failed and will run again: ${(e as Error).message}` });
+      throw e;
+    });
     // A refused window is refused again every minute: report it once per container, log it every run.
     const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
     if (refused.length || result.failed.length) {

@@ -56,7 +56,8 @@ export function parseSegmentMarker(description: string | undefined):
   if (!m) return undefined;
   const text = description ?? '';
   const original = text.slice(0, m.index) + text.slice(m.index + m[0].length);
-  return { windowId: m[1]!, until: new Date(m[2]!), prevBypassType: m[3]!, originalDescription: m[4] === '1' || original ? original : undefined };
+  // had-desc=0: there was no description; text someone added after our marker becomes the description.
+  return { windowId: m[1]!, until: new Date(m[2]!), prevBypassType: m[3]!, originalDescription: m[4] === '1' ? original : original.trim() || undefined };
 }
 
 const clean = (s: string) => s.replace(/\s+/g, '_').slice(0, 200);

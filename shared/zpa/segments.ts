@@ -12,7 +12,8 @@ export const segmentSchema = z.looseObject({
   name: z.string(),
   description: z.optional(z.string()),
   enabled: z.optional(z.boolean()),
-  bypassType: z.optional(z.enum(['NEVER', 'ALWAYS', 'ON_NET'])),
+  /** NEVER (use the forwarding policy), ALWAYS, ON_NET; kept a string so a value added by Zscaler later cannot fail a listing. */
+  bypassType: z.optional(z.string()),
   segmentGroupId: z.optional(zpaId),
   domainNames: z.optional(z.array(z.string())),
 });

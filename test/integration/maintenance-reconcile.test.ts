@@ -241,6 +241,13 @@ describe('the reconciler function', () => {
     expect(zpa().counters.r409).toBe(0);
   });
 
+  it('a scheduled run that fails says so and fails the invocation (Lambda error metric)', async () => {
+    outcomes.length = 0;
+    env.sim.injectFault({ path: '/application', method: 'GET', status: 503, count: 5 });
+    await expect(handlerFor(windows([]))(schedule as never, context)).rejects.toMatchObject({ retryable: true });
+    expect(outcomes).toEqual([expect.objectContaining({ kind: 'reconcile.failed', ok: false, text: expect.stringMatching(/reconcile failed and will run again: GET .*application → 503/) })]);
+  }, 30_000);
+
   it('reports a refused window once, not every minute', async () => {
     outcomes.length = 0;
     const handler = handlerFor(windows([{ id: 'eng', segmentGroups: ['Engineering'], schedule: { start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() }, reason: 'eng patching' }]));
