@@ -17,7 +17,8 @@ export type IncidentRef = z.infer<typeof incidentRefSchema>;
 /** Where an outcome goes besides the log and the configured callback (chat replies come later). */
 export const replyTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('callback'), url: z.url() }),
-  z.object({ kind: z.literal('slack'), responseUrl: z.url() }),
+  /** `ephemeral`: only the person who asked sees the outcome (status, dry runs); default `in_channel`. */
+  z.object({ kind: z.literal('slack'), responseUrl: z.url(), responseType: z.optional(z.enum(['in_channel', 'ephemeral'])) }),
   /** A Teams Workflows/incoming webhook URL: outgoing webhooks can only answer synchronously. */
   z.object({ kind: z.literal('teams'), url: z.url() }),
 ]);

@@ -39,8 +39,9 @@ export function createReporter(opts: { callbackUrl?: string; logger: Logger; tim
       opts.logger.info('outcome', { outcome });
       if (opts.callbackUrl) await post(opts.callbackUrl, outcome);
       if (target?.kind === 'callback') await post(target.url, outcome);
-      // Slack's response_url takes `text` + `response_type`; the full outcome stays in the log.
-      if (target?.kind === 'slack') await post(target.responseUrl, { response_type: 'in_channel', text: outcome.text });
+      // Slack's response_url takes `text` + `response_type`; the full outcome stays in the log. The command chose
+      // who sees it (status and dry runs: only the caller).
+      if (target?.kind === 'slack') await post(target.responseUrl, { response_type: target.responseType ?? 'in_channel', text: outcome.text });
       if (target?.kind === 'teams') await post(target.url, teamsMessage(outcome.text));
     },
   };

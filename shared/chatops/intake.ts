@@ -9,7 +9,7 @@ import type { Command, ReplyTarget } from '../commands.js';
 import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { helpText, parseChatCommand, type ChatCommand, type UserRef } from './parse.js';
-import { isAllowed, permissionsFor, type Caller, type Permissions } from './permissions.js';
+import { missingPermission, permissionsFor, type Caller, type Permissions } from './permissions.js';
 
 export interface IntakeDeps {
   queue: CommandQueue;
@@ -43,16 +43,20 @@ export async function handleChatRequest(req: ChatRequest, deps: IntakeDeps): Pro
 
   const id = chatCommandId(req.caller.platform, req.requestId);
   const by = `${req.caller.platform}:${req.caller.userId}`;
-  const accepted = permissionsFor(cmd)!;
-  if (!isAllowed(deps.permissions, req.caller, accepted)) {
+  const missing = missingPermission(deps.permissions, req.caller, permissionsFor(cmd)!);
+  if (missing) {
+    const needs = `needs the "${missing[0]}" permission`;
     deps.logger.audit({
       action: `chatops.${cmd.name}`,
       trigger: { kind: req.caller.platform, id, by },
       target: { text: req.text.slice(0, 200), channel: req.caller.channelId },
       result: 'refused',
-      reason: `needs the "${accepted[0]}" permission`,
+      reason: needs,
     });
-    return { status: 'refused', text: `Sorry, you may not run "${cmd.name}${cmd.name === 'trace' && 'me' in cmd.user ? ' me' : ''}" here (it needs the "${accepted[0]}" permission). This refusal is logged; ask the Zscaler automation owners if you need it.` };
+    const what = `${'dryRun' in cmd && cmd.dryRun ? 'dry-run ' : ''}${cmd.name}${cmd.name === 'trace' && 'me' in cmd.user ? ' me' : ''}`;
+    // Someone allowed to look at their own devices only is told how to do that.
+    const hint = missing[0] === 'trace' && (cmd.name === 'status' || cmd.name === 'trace') ? ' for other users; for yourself, say "me"' : '';
+    return { status: 'refused', text: `Sorry, you may not run "${what}" here (it ${needs}${hint}). This refusal is logged; ask the Zscaler automation owners if you need it.` };
   }
 
   let command: Command;
@@ -72,7 +76,7 @@ export async function handleChatRequest(req: ChatRequest, deps: IntakeDeps): Pro
 
 async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, req: ChatRequest, id: string, email: (u: UserRef) => Promise<string>): Promise<Command> {
   const requestedBy = { kind: req.caller.platform, id: req.caller.userId, name: req.caller.userName };
-  const common = { id, requestedBy, reply: req.reply };
+  const common = { id, requestedBy, reply: replyFor(cmd, req.reply) };
   switch (cmd.name) {
     case 'trace':
       return {
@@ -93,6 +97,16 @@ async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, 
       return { ...common, type: 'status', userEmails: emails.length ? emails : undefined };
     }
   }
+}
+
+/**
+ * Status and dry-run results name devices, trace ids and what would change: in Slack they go to the caller
+ * only (ephemeral), not to the channel. Real traces and changes stay visible to the channel. Teams has no
+ * per-user reply through a Workflows URL, so there the permissions alone decide who can see what.
+ */
+function replyFor(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, reply: ReplyTarget | undefined): ReplyTarget | undefined {
+  const isPrivate = cmd.name === 'status' || cmd.dryRun;
+  return reply?.kind === 'slack' && isPrivate ? { ...reply, responseType: 'ephemeral' } : reply;
 }
 
 function ackText(c: Command): string {

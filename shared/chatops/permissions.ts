@@ -6,7 +6,13 @@
  * the shipped file grants nothing.
  *
  * Permissions: `trace` (anyone's devices; implies `trace:self`), `trace:self` (`trace me` only), `bypass`,
- * `unbypass`, `status`, `dry-run` (dry runs of any command), `*` (everything).
+ * `unbypass`, `status`, `dry-run` (previews of ZPA changes), `*` (everything). The permissions of every grant
+ * that applies to a caller add up.
+ *
+ * A command needs the right to what it *shows* as well as to what it *does*: looking at a user's devices and
+ * traces needs `trace` (or `trace:self` for `me`) whether the command is a trace, its dry run or `status`
+ * naming that user. So `dry-run` previews bypass/unbypass (a ZPA plan) but never widens whose devices a caller
+ * sees, and the real permission always covers its own dry run.
  */
 import * as z from 'zod/mini';
 import { ConfigError } from '../errors.js';
@@ -59,24 +65,38 @@ export function loadPermissions(envJson: string | undefined, bundled: unknown): 
 }
 
 /**
- * The permissions that allow a command, the most specific first (that one is named in a refusal); the real
- * action covers its dry run and `trace` covers `trace me`. Undefined for help and usage, which anyone gets.
+ * What a command needs: every clause must be met, and a clause is met by any one of its permissions. The most
+ * specific permission of a clause comes first (it is the one a refusal names).
  */
-export function permissionsFor(cmd: ChatCommand): readonly Permission[] | undefined {
+export type Requirement = readonly (readonly Permission[])[];
+
+/**
+ * The requirement of a command, or undefined for help and usage, which anyone gets.
+ * - `trace <email>` and `dry-run trace <email>`: `trace` (a dry run lists the same devices);
+ *   `trace me`, `dry-run trace me`: `trace:self` or `trace`.
+ * - `bypass`/`unbypass`: the permission of that name; their dry runs: `dry-run` or the real one.
+ * - `status` / `status me`: `status`; naming anyone else by email also needs `trace`, since it shows that
+ *   user's devices and traces. (An email is "someone else" even when it is the caller's own: say `me`.)
+ */
+export function permissionsFor(cmd: ChatCommand): Requirement | undefined {
   switch (cmd.name) {
-    case 'trace': {
-      const real: Permission[] = 'me' in cmd.user ? ['trace:self', 'trace'] : ['trace'];
-      return cmd.dryRun ? ['dry-run', ...real] : real;
-    }
+    case 'trace': return ['me' in cmd.user ? ['trace:self', 'trace'] : ['trace']];
     case 'bypass':
-    case 'unbypass': return cmd.dryRun ? ['dry-run', cmd.name] : [cmd.name];
-    case 'status': return ['status'];
+    case 'unbypass': return [cmd.dryRun ? ['dry-run', cmd.name] : [cmd.name]];
+    case 'status': return cmd.users.some((u) => !('me' in u)) ? [['status'], ['trace']] : [['status']];
     default: return undefined;
   }
 }
 
-export function isAllowed(perms: Permissions, caller: Caller, accepted: readonly Permission[]): boolean {
-  return perms.grants.some((g) => appliesTo(g, caller) && g.allow.some((p) => p === '*' || accepted.includes(p)));
+/** The first clause of `required` that the caller's grants do not meet; undefined when allowed. */
+export function missingPermission(perms: Permissions, caller: Caller, required: Requirement): readonly Permission[] | undefined {
+  const held = new Set(perms.grants.filter((g) => appliesTo(g, caller)).flatMap((g) => g.allow));
+  if (held.has('*')) return undefined;
+  return required.find((clause) => !clause.some((p) => held.has(p)));
+}
+
+export function isAllowed(perms: Permissions, caller: Caller, required: Requirement): boolean {
+  return missingPermission(perms, caller, required) === undefined;
 }
 
 function appliesTo(g: Grant, c: Caller): boolean {

@@ -50,6 +50,7 @@ describe('Slack slash commands', () => {
     expect(res.json.text).toBe('Dry run: checking what a 15-minute deep trace for bob@corp.example would do (the result follows here).');
     const out = await slackOutcome('dry-trace', /^Dry run: would start a deep trace for bob@corp.example — .+: would-start/);
     expect((out.body as { text: string }).text).toMatch(/\(app [^)]+\)/);
+    expect((out.body as { response_type: string }).response_type).toBe('ephemeral'); // devices are the caller's business
     expect((await state()).products.zdx.traces).toHaveLength(before);
   });
 
@@ -57,7 +58,8 @@ describe('Slack slash commands', () => {
     const bypass = await send('slack', slackDelivery({ text: 'bypass payroll-app 45m patching db', responseUrl: `${stack.receiver.url}/slack-response/bypass` }));
     expect(bypass.status).toBe(200);
     expect(bypass.ms).toBeLessThan(3000);
-    await slackOutcome('bypass', /^payroll-app is bypassed until .* \(patching db\)\.$/);
+    const applied = await slackOutcome('bypass', /^payroll-app is bypassed until .* \(patching db\)\.$/);
+    expect((applied.body as { response_type: string }).response_type).toBe('in_channel');
     const [rule] = await bypassRules();
     expect(rule!.description).toMatch(new RegExp(`by=slack:${LOCAL_CHAT.slack.oncall.id}\\(alice\\) cmd=\\S+ at=\\S+ reason=patching db`));
 
@@ -65,9 +67,11 @@ describe('Slack slash commands', () => {
     const status = await slackOutcome('status', /Active bypasses \(1\)/);
     expect((status.body as { text: string }).text).toContain(`payroll-app — ad-hoc, until`);
     expect((status.body as { text: string }).text).toContain(`asked by slack:${LOCAL_CHAT.slack.oncall.id}(alice) (patching db)`);
+    expect((status.body as { response_type: string }).response_type).toBe('ephemeral');
 
     await send('slack', slackDelivery({ text: 'dry-run unbypass payroll-app', responseUrl: `${stack.receiver.url}/slack-response/dry` }));
-    await slackOutcome('dry', /^Dry run: would delete bypass rule zea-bypass:adhoc:/);
+    const dry = await slackOutcome('dry', /^Dry run: would delete bypass rule zea-bypass:adhoc:/);
+    expect((dry.body as { response_type: string }).response_type).toBe('ephemeral');
     expect(await bypassRules()).toHaveLength(1);
 
     await send('slack', slackDelivery({ text: 'unbypass payroll-app', responseUrl: `${stack.receiver.url}/slack-response/unbypass` }));

@@ -152,6 +152,39 @@ describe('slack-command handler', () => {
     expect(audits()).toEqual([expect.objectContaining({ action: 'chatops.bypass', result: 'refused', trigger: expect.objectContaining({ kind: 'slack', by: `slack:${LOCAL_CHAT.slack.viewer.id}` }), reason: 'needs the "bypass" permission' })]);
   });
 
+  it.each([
+    ['dry-run trace bob@corp.example', 'dry-run trace'],
+    ['status bob@corp.example', 'status'],
+    ['status me bob@corp.example', 'status'],
+  ])('refuses "%s" to a viewer (trace:self, status, dry-run): another user\'s devices need "trace"', async (text, what) => {
+    const { call, sent, audits } = setup();
+    const res = await call(slackDelivery({ text, responseUrl, user: LOCAL_CHAT.slack.viewer }));
+    expect(res.status).toBe(200);
+    expect(res.body.text).toBe(`Sorry, you may not run "${what}" here (it needs the "trace" permission for other users; for yourself, say "me"). This refusal is logged; ask the Zscaler automation owners if you need it.`);
+    expect(sent).toEqual([]);
+    expect(audits()).toEqual([expect.objectContaining({ result: 'refused', reason: 'needs the "trace" permission' })]);
+  });
+
+  it('lets the viewer see their own: "status me", "status", "dry-run trace me"; their results reply ephemerally', async () => {
+    const { call, sent } = setup();
+    for (const text of ['status me', 'status', 'dry-run trace me', 'dry-run bypass payroll-app 1h x']) {
+      expect((await call(slackDelivery({ text, responseUrl, user: LOCAL_CHAT.slack.viewer }))).body.text).not.toMatch(/^Sorry/);
+    }
+    expect(sent.map((c) => [c.type, c.reply])).toEqual([
+      ['status', { kind: 'slack', responseUrl, responseType: 'ephemeral' }],
+      ['status', { kind: 'slack', responseUrl, responseType: 'ephemeral' }],
+      ['trace.start', { kind: 'slack', responseUrl, responseType: 'ephemeral' }],
+      ['bypass.apply', { kind: 'slack', responseUrl, responseType: 'ephemeral' }],
+    ]);
+  });
+
+  it('keeps the outcome of a real trace or change in the channel', async () => {
+    const { call, sent } = setup();
+    await call(slackDelivery({ text: 'trace carol@corp.example', responseUrl }));
+    await call(slackDelivery({ text: 'unbypass payroll-app', responseUrl }));
+    expect(sent.map((c) => c.reply)).toEqual([{ kind: 'slack', responseUrl }, { kind: 'slack', responseUrl }]);
+  });
+
   it('refuses the viewer outside the channel their grant names', async () => {
     const { call, sent, audits } = setup();
     const res = await call(slackDelivery({ text: 'trace me', responseUrl, user: LOCAL_CHAT.slack.viewer, channel: 'C0ELSEWHERE' }));
