@@ -88,7 +88,8 @@ export const statusSchema = z.object({
   ...common,
   type: z.literal('status'),
   requestedBy,
-  userEmails: z.optional(z.array(z.email())),
+  /** At most 10 (the chat parser's limit): each is a ZDX device search. */
+  userEmails: z.optional(z.array(z.email()).check(z.maxLength(10))),
 });
 
 /** Make ZPA match the maintenance windows now (sent by the schedule; serialised with bypass commands). */

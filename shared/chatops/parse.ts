@@ -23,11 +23,14 @@ export type ChatCommand =
   | { name: 'unbypass'; segment: string; dryRun: boolean }
   | { name: 'status'; users: UserRef[] };
 
+/** Users one `status` may name: each costs a device search and a trace list per device in ZDX (5 requests/s). */
+export const MAX_STATUS_USERS = 10;
+
 export const USAGE: Record<'trace' | 'bypass' | 'unbypass' | 'status', string> = {
   trace: 'trace <email>|me [5m|15m|30m|60m]',
   bypass: 'bypass <segment> <duration, e.g. 90m or 2h> <reason>',
   unbypass: 'unbypass <segment>',
-  status: 'status [me|<email> …]',
+  status: `status [me|<email> …] (up to ${MAX_STATUS_USERS} users)`,
 };
 
 /** The text `help` answers with; `prefix` is how the caller invokes us (`/zscaler`, `@Zscaler`). */
@@ -68,6 +71,7 @@ export function parseChatCommand(text: string): ChatCommand {
       if (args.length !== 1) return usage(`expected one segment`, USAGE.unbypass);
       return { name: 'unbypass', segment: args[0]!, dryRun };
     case 'status': {
+      if (args.length > MAX_STATUS_USERS) return usage(`status looks at ${MAX_STATUS_USERS} users at most (each is a ZDX device search), not ${args.length}`, USAGE.status);
       const users = args.map(userRef);
       const bad = args.find((_, i) => users[i] === undefined);
       if (bad !== undefined) return usage(`"${bad}" is not an email address or "me"`, USAGE.status);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { statusSchema } from '../../../shared/commands.js';
 import { helpText, parseChatCommand, parseDuration } from '../../../shared/chatops/parse.js';
 
 describe('parseChatCommand', () => {
@@ -27,6 +28,20 @@ describe('parseChatCommand', () => {
     expect(parseChatCommand('dry-run unbypass jira')).toEqual({ name: 'unbypass', segment: 'jira', dryRun: true });
     expect(parseChatCommand('status')).toEqual({ name: 'status', users: [] });
     expect(parseChatCommand('status me carol@corp.example')).toEqual({ name: 'status', users: [{ me: true }, { email: 'carol@corp.example' }] });
+  });
+
+  it('caps status at 10 users, with the usage line', () => {
+    const users = (n: number) => Array.from({ length: n }, (_, i) => `u${i}@corp.example`).join(' ');
+    expect(parseChatCommand(`status me ${users(9)}`)).toMatchObject({ name: 'status', users: expect.arrayContaining([{ me: true }]) });
+    expect((parseChatCommand(`status ${users(10)}`) as { users: unknown[] }).users).toHaveLength(10);
+    expect(parseChatCommand(`status ${users(11)}`)).toEqual({
+      name: 'usage',
+      message: 'status looks at 10 users at most (each is a ZDX device search), not 11. Usage: status [me|<email> …] (up to 10 users)',
+    });
+    expect(parseChatCommand(`status ${users(500)}`)).toMatchObject({ name: 'usage', message: expect.stringMatching(/^status looks at 10 users at most/) });
+    // The queue contract holds the same bound, so no other producer can fan a status out further.
+    const status = (n: number) => statusSchema.safeParse({ id: 'c', type: 'status', requestedBy: { kind: 'slack', id: 'U1' }, userEmails: users(n).split(' ') }).success;
+    expect([status(10), status(11)]).toEqual([true, false]);
   });
 
   it.each([
