@@ -3,16 +3,27 @@
  * a duplicate delivery, a check or a resolve finds "our" trace by listing the device's traces, with no
  * database of our own.
  */
+import { createHash } from 'node:crypto';
 import type { IncidentRef } from '../../commands.js';
 import type { DeviceApp } from '../../zdx/apps.js';
 import type { DeepTrace } from '../../zdx/deepTraces.js';
 
 const PREFIX = 'zea';
-const MAX_LEN = 100;
+/** ZDX's limit on a session name. */
+export const MAX_SESSION_NAME = 100;
+const HASH_CHARS = 16;
 
-/** `zea:<source>:<incidentId>` — short, greppable in the ZDX UI, and parseable back. */
+/**
+ * `zea:<source>:<incidentId>` — short, greppable in the ZDX UI, and parseable back. A name that does not fit
+ * (a generic incident id may be 256 characters) keeps its start and ends in `~<hash of the whole name>`, so two
+ * long ids sharing a prefix still get different names. Such names are exactly the limit long, and names that
+ * fit are shorter than it, so a hashed name can never equal another incident's plain one.
+ */
 export function sessionNameFor(incident: Pick<IncidentRef, 'source' | 'incidentId'>): string {
-  return `${PREFIX}:${incident.source}:${incident.incidentId}`.slice(0, MAX_LEN);
+  const full = `${PREFIX}:${incident.source}:${incident.incidentId}`;
+  if (full.length < MAX_SESSION_NAME) return full;
+  const hash = createHash('sha256').update(full).digest('hex').slice(0, HASH_CHARS);
+  return `${full.slice(0, MAX_SESSION_NAME - HASH_CHARS - 1)}~${hash}`;
 }
 
 export const belongsTo = (trace: DeepTrace, incident: Pick<IncidentRef, 'source' | 'incidentId'>): boolean =>
