@@ -48,6 +48,8 @@ export const webhookFields = {
   PAGERDUTY_EMAIL_FIELDS: csv('custom_details.affected_user,custom_details.user_email,body.details.affected_user'),
   MAX_BODY_BYTES: int(1024, 1_048_576, 262_144),
   SECRET_CACHE_TTL_SECONDS: int(0, 86_400, 300),
+  /** Signed incident events that happened longer ago than this are ignored: a captured delivery cannot be replayed later. */
+  MAX_EVENT_AGE_SECONDS: int(60, 7 * 86_400, 3_600),
 };
 
 export const zscalerFields = {

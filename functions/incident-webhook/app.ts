@@ -22,6 +22,8 @@ export interface IncidentWebhookDeps {
   logger: Logger;
   emailFields: string[];
   maxBodyBytes: number;
+  /** Signed events older than this are ignored (replay bound); default 1 hour. */
+  maxEventAgeSeconds?: number;
 }
 
 const configured = (list: string[] | undefined, source: string): string[] => {
@@ -45,6 +47,6 @@ export function makeHandler(deps: IncidentWebhookDeps) {
     } else {
       throw new NotFoundError(`unknown webhook source "${source ?? ''}"; use pagerduty or generic`);
     }
-    return jsonResponse(202, await ingestIncident(incident, deps.queue, deps.logger));
+    return jsonResponse(202, await ingestIncident(incident, deps.queue, deps.logger, { maxEventAgeSeconds: deps.maxEventAgeSeconds }));
   });
 }

@@ -13,4 +13,5 @@ export const handler = makeHandler({
   logger: logger.child({ function: 'incident-webhook' }),
   emailFields: config.PAGERDUTY_EMAIL_FIELDS,
   maxBodyBytes: config.MAX_BODY_BYTES,
+  maxEventAgeSeconds: config.MAX_EVENT_AGE_SECONDS,
 });

@@ -3,7 +3,8 @@
  *
  * Signature: `X-PagerDuty-Signature: v1=<hex>[,v1=<hex>…]`, each an HMAC-SHA256 of the raw body keyed with a
  * subscription signing secret. PagerDuty sends several while it rotates the secret; we may hold several while we
- * rotate ours. No timestamp is signed, so replay protection is dedupe on `event.id` downstream.
+ * rotate ours. No header timestamp is signed; the signed body's `event.occurred_at` is: incident events older than
+ * `MAX_EVENT_AGE_SECONDS` are ignored at ingest, and redeliveries are deduped on `event.id` downstream.
  */
 import * as z from 'zod/mini';
 import { UnauthorizedError, ValidationError } from '../errors.js';
@@ -99,6 +100,10 @@ export function normalisePagerDuty(rawBody: string, opts: PagerDutyNormaliseOpti
   const action = ACTIONS[event.event_type] ?? 'ignored';
   if (action !== 'ignored' && !data.id) {
     throw new ValidationError('invalid PagerDuty webhook: event.data.id: required for incident events');
+  }
+  // No timestamp is signed in the header, so the signed occurred_at is what bounds replays (see ingestIncident).
+  if (action !== 'ignored' && (!event.occurred_at || Number.isNaN(Date.parse(event.occurred_at)))) {
+    throw new ValidationError('invalid PagerDuty webhook: event.occurred_at: a date is required for incident events');
   }
 
   let userEmails = emailsAtPaths(data, opts.emailFields);

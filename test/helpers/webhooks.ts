@@ -2,13 +2,13 @@
 import { createHmac, randomUUID } from 'node:crypto';
 import { LOCAL_WEBHOOK_SECRETS } from '../../local/fakeSecrets.js';
 
-export function pagerDutyDelivery(opts: { kind: 'triggered' | 'resolved'; incidentId: string; email?: string; service?: string; eventId?: string; secret?: string }) {
+export function pagerDutyDelivery(opts: { kind: 'triggered' | 'resolved'; incidentId: string; email?: string; service?: string; eventId?: string; secret?: string; occurredAt?: string | null }) {
   const body = JSON.stringify({
     event: {
       id: opts.eventId ?? randomUUID(),
       event_type: `incident.${opts.kind}`,
       resource_type: 'incident',
-      occurred_at: new Date().toISOString(),
+      ...(opts.occurredAt === null ? {} : { occurred_at: opts.occurredAt ?? new Date().toISOString() }),
       data: {
         id: opts.incidentId, type: 'incident', status: opts.kind, title: 'Payroll is slow',
         html_url: `https://example.pagerduty.com/incidents/${opts.incidentId}`,
