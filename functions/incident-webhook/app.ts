@@ -6,7 +6,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { ingestIncident } from '../../shared/actions/ingestIncident.js';
 import type { CommandQueue } from '../../shared/aws/queue.js';
 import type { SecretSource } from '../../shared/aws/secrets.js';
-import { NotFoundError, ConfigError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
@@ -14,7 +14,7 @@ import { normaliseGeneric, verifyGenericSignature } from '../../shared/sources/g
 import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
 import type { IncidentEvent } from '../../shared/sources/incident.js';
 import { normalisePagerDuty, verifyPagerDutySignature } from '../../shared/sources/pagerduty.js';
-import { verifierWithRotation, type WebhookSecrets } from '../../shared/webhookSecrets.js';
+import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
 
 export interface IncidentWebhookDeps {
   queue: CommandQueue;
@@ -26,11 +26,6 @@ export interface IncidentWebhookDeps {
   maxEventAgeSeconds?: number;
 }
 
-const configured = (list: string[] | undefined, source: string): string[] => {
-  if (!list?.length) throw new ConfigError(`no signing secret configured for ${source}`);
-  return list;
-};
-
 export function makeHandler(deps: IncidentWebhookDeps) {
   const verify = verifierWithRotation(deps.secrets);
   return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
@@ -38,11 +33,11 @@ export function makeHandler(deps: IncidentWebhookDeps) {
     const raw = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
     let incident: IncidentEvent;
     if (source === 'pagerduty') {
-      await verify((s) => verifyPagerDutySignature(raw, headerValue(event.headers, 'x-pagerduty-signature'), configured(s.pagerduty, source)));
+      await verify((s) => verifyPagerDutySignature(raw, headerValue(event.headers, 'x-pagerduty-signature'), webhookSection(s, 'pagerduty')));
       incident = normalisePagerDuty(raw, { emailFields: deps.emailFields });
     } else if (source === 'generic') {
       const headers = { signature: headerValue(event.headers, 'x-signature'), timestamp: headerValue(event.headers, 'x-signature-timestamp') };
-      await verify((s) => verifyGenericSignature(raw, headers, configured(s.generic, source)));
+      await verify((s) => verifyGenericSignature(raw, headers, webhookSection(s, 'generic')));
       incident = normaliseGeneric(raw);
     } else {
       throw new NotFoundError(`unknown webhook source "${source ?? ''}"; use pagerduty or generic`);

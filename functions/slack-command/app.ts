@@ -15,13 +15,13 @@ import type { Permissions } from '../../shared/chatops/permissions.js';
 import { replayGuard } from '../../shared/chatops/replay.js';
 import { slackEmailLookup } from '../../shared/chatops/slackApi.js';
 import { parseSlackCommand } from '../../shared/chatops/slackForm.js';
-import { ConfigError, UnauthorizedError } from '../../shared/errors.js';
+import { UnauthorizedError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
 import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../../shared/sources/slack.js';
-import { verifierWithRotation, type WebhookSecrets } from '../../shared/webhookSecrets.js';
+import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
 
 export interface SlackCommandDeps {
   queue: CommandQueue;
@@ -34,10 +34,7 @@ export interface SlackCommandDeps {
   lookupTimeoutMs?: number;
 }
 
-const slackSecrets = (s: WebhookSecrets) => {
-  if (!s.slack) throw new ConfigError('no Slack signing secret configured (webhooks secret, key "slack")');
-  return s.slack;
-};
+const slackSecrets = (s: WebhookSecrets) => webhookSection(s, 'slack');
 
 export function makeHandler(deps: SlackCommandDeps) {
   const verify = verifierWithRotation(deps.secrets);

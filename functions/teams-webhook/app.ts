@@ -11,13 +11,13 @@ import { handleChatRequest } from '../../shared/chatops/intake.js';
 import type { Permissions } from '../../shared/chatops/permissions.js';
 import { replayGuard } from '../../shared/chatops/replay.js';
 import { commandText, parseTeamsActivity, senderEmail } from '../../shared/chatops/teamsActivity.js';
-import { ConfigError, UnauthorizedError, ValidationError } from '../../shared/errors.js';
+import { UnauthorizedError, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
 import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
 import { TEAMS_SIGNATURE_HEADER, verifyTeamsSignature } from '../../shared/sources/teams.js';
-import { verifierWithRotation, type WebhookSecrets } from '../../shared/webhookSecrets.js';
+import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
 
 export interface TeamsWebhookDeps {
   queue: CommandQueue;
@@ -29,10 +29,7 @@ export interface TeamsWebhookDeps {
   botName?: string;
 }
 
-const teamsSecrets = (s: WebhookSecrets) => {
-  if (!s.teams) throw new ConfigError('no Teams security token configured (webhooks secret, key "teams")');
-  return s.teams;
-};
+const teamsSecrets = (s: WebhookSecrets) => webhookSection(s, 'teams');
 
 export function makeHandler(deps: TeamsWebhookDeps) {
   const verify = verifierWithRotation(deps.secrets);
