@@ -36,7 +36,8 @@ export async function startBenchInfra(overrides: Record<string, string> = {}) {
   const queueUrls: Record<string, string> = {};
   // No redrive policies: the benchmarks never fail a record on purpose.
   for (const q of yml.queues) {
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${yml.service}-bench-${q.logicalId}`, Attributes: { VisibilityTimeout: String(q.visibilityTimeout) } }));
+    const fifo = q.fifo ? { FifoQueue: 'true', ContentBasedDeduplication: String(q.contentBasedDeduplication) } : {};
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${yml.service}-bench-${q.logicalId}${q.fifo ? '.fifo' : ''}`, Attributes: { VisibilityTimeout: String(q.visibilityTimeout), ...fifo } }));
     queueUrls[q.logicalId] = QueueUrl!;
   }
   // serverless.yml's default params first (a param added there needs no change here), then the local values.

@@ -25,10 +25,22 @@ export interface FunctionDef {
 export interface QueueDef {
   logicalId: string;
   visibilityTimeout: number;
+  fifo: boolean;
+  contentBasedDeduplication: boolean;
   redrive?: { dlq: string; maxReceiveCount: number };
 }
 
-export function readServerlessYml(path = 'serverless.yml'): { service: string; functions: FunctionDef[]; queues: QueueDef[] } {
+/** An EventBridge rule that puts a message on a queue on a schedule (`AWS::Events::Rule` with an SQS target). */
+export interface QueueScheduleDef {
+  logicalId: string;
+  rate: string;
+  queue: string;
+  messageGroupId?: string;
+  /** The InputTransformer template; `<eventId>` is filled with the event's id. */
+  template: string;
+}
+
+export function readServerlessYml(path = 'serverless.yml'): { service: string; functions: FunctionDef[]; queues: QueueDef[]; queueSchedules: QueueScheduleDef[] } {
   const doc = parse(readFileSync(path, 'utf8'), { customTags: cfnTags }) as Record<string, any>;
   const providerEnv = doc.provider?.environment ?? {};
   const defaultTimeout = Number(doc.provider?.timeout ?? 6);
@@ -49,11 +61,24 @@ export function readServerlessYml(path = 'serverless.yml'): { service: string; f
     .map(([logicalId, r]) => ({
       logicalId,
       visibilityTimeout: Number(r.Properties?.VisibilityTimeout ?? 30),
+      fifo: r.Properties?.FifoQueue === true,
+      contentBasedDeduplication: r.Properties?.ContentBasedDeduplication === true,
       redrive: r.Properties?.RedrivePolicy
         ? { dlq: refOf(r.Properties.RedrivePolicy.deadLetterTargetArn), maxReceiveCount: Number(r.Properties.RedrivePolicy.maxReceiveCount) }
         : undefined,
     }));
-  return { service: doc.service, functions, queues };
+  const queueSchedules: QueueScheduleDef[] = Object.entries<Record<string, any>>(doc.resources?.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::Events::Rule' && r.Properties?.ScheduleExpression)
+    .flatMap(([logicalId, r]) =>
+      (r.Properties.Targets ?? []).map((t: Record<string, any>) => ({
+        logicalId,
+        rate: String(r.Properties.ScheduleExpression),
+        queue: refOf(t.Arn),
+        messageGroupId: t.SqsParameters?.MessageGroupId,
+        template: String(t.InputTransformer?.InputTemplate ?? '{}'),
+      })),
+    );
+  return { service: doc.service, functions, queues, queueSchedules };
 }
 
 /** `!GetAtt WorkQueue.Arn` / `!Ref WorkQueue` → "WorkQueue". */

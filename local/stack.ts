@@ -19,7 +19,7 @@ import { startReceiver } from './receiver.js';
 import { startLocalSecretsManager } from './secretsManager.js';
 import { readServerlessYml, type FunctionDef } from './serverlessYml.js';
 import { resolveEnvironment } from './env.js';
-import { startSchedules } from './schedules.js';
+import { startQueueSchedules, startSchedules } from './schedules.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initialLocalWindows, LOCAL_WINDOWS_FILE } from './window.js';
@@ -55,8 +55,9 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   const queueArns: Record<string, string> = {};
   // Dead-letter queues first: a redrive policy must point at an existing queue.
   for (const q of [...yml.queues].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive))) {
-    const name = `${yml.service}-local-${q.logicalId}`;
+    const name = `${yml.service}-local-${q.logicalId}${q.fifo ? '.fifo' : ''}`;
     const attributes: Record<string, string> = { VisibilityTimeout: String(q.visibilityTimeout) };
+    if (q.fifo) Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: String(q.contentBasedDeduplication) });
     if (q.redrive) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[q.redrive.dlq], maxReceiveCount: q.redrive.maxReceiveCount });
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     queueUrls[q.logicalId] = QueueUrl!;
@@ -113,6 +114,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     ),
   );
   const schedules = startSchedules(yml.functions, (fn, e) => invoke(fn, e), opts.scheduleEverySeconds);
+  const queueSchedules = startQueueSchedules(yml.queueSchedules, sqs, queueUrls, opts.scheduleEverySeconds);
 
   return {
     gatewayUrl: gateway.url,
@@ -126,6 +128,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     invoke: (name: string, event: unknown) => invoke(yml.functions.find((f) => f.name === name)!, event),
     async stop() {
       schedules.stop();
+      queueSchedules.stop();
       await Promise.all(pollers.map((p) => p.stop()));
       await gateway.close();
       await new Promise<void>((r) => sqsServer.close(() => r()));

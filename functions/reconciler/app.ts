@@ -29,6 +29,30 @@ export function makeHandler(deps: ReconcilerDeps) {
   const runReconcile = (trigger: { kind: string; id: string }): Promise<ReconcileResult> =>
     runExclusive(() => reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }));
 
+  /**
+   * One reconcile with its reporting. A failure is reported (a bypass may be outliving its window) and then
+   * thrown for a direct invocation (Lambda's error metric) but swallowed for a queued one: the next tick,
+   * a minute later, runs again anyway, and a retried message would hold the FIFO group meanwhile.
+   */
+  const reconcileReported = async (trigger: { kind: string; id: string }, onFailure: 'throw' | 'report'): Promise<ReconcileSummary | undefined> => {
+    let result: ReconcileResult;
+    try {
+      result = await runReconcile(trigger);
+    } catch (e) {
+      deps.logger.error('reconcile failed', { error: e });
+      await reportBestEffort(deps, { kind: 'reconcile.failed', ok: false, text: `The maintenance reconcile failed and will run again: ${(e as Error).message}` });
+      if (onFailure === 'throw') throw e;
+      return undefined;
+    }
+    // A refused window is refused again every minute: report it once per container, log it every run.
+    const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
+    if (refused.length || result.failed.length) {
+      await reportBestEffort(deps, { kind: 'reconcile.problems', ok: false, text: [...refused.map((r) => `window ${r.windowId} refused: ${r.reason}`), ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`)].join('\n'), data: { refused, failed: result.failed } });
+      for (const r of refused) reportedRefusals.add(`${r.windowId}:${r.reason}`);
+    }
+    return summarise(result);
+  };
+
   const fromQueue = sqsHandler(deps.logger, async (record) => {
     const command = parseCommand(record.body);
     const adhoc = { port: deps.port, guardrails: { ...deps.windows().guardrails, dryRun: deps.dryRun || deps.windows().guardrails.dryRun }, logger: deps.logger };
@@ -43,28 +67,18 @@ export function makeHandler(deps: ReconcilerDeps) {
           return outcome;
         }
         case 'reconcile':
-          return runReconcile({ kind: command.requestedBy.kind, id: command.id });
+          return reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report');
         default:
           throw new PoisonMessageError(`the reconciler does not handle ${command.type}; it belongs on the work queue`);
       }
     });
   });
 
-  return async (event: SQSEvent | ScheduledEvent, context: Context): Promise<SQSBatchResponse | ReconcileSummary> => {
+  // SQS (the policy queue: bypass commands and the every-minute reconcile), or a direct/scheduled invocation.
+  return async (event: SQSEvent | ScheduledEvent, context: Context): Promise<SQSBatchResponse | ReconcileSummary | undefined> => {
     if ('Records' in event) return fromQueue(event, context);
     const deadline = Date.now() + (context.getRemainingTimeInMillis?.() ?? 60_000);
-    const result = await runWithDeadline(deadline, () => runReconcile({ kind: 'schedule', id: event.id ?? 'schedule' })).catch(async (e: unknown) => {
-      // Say so (a bypass may be outliving its window), then fail the invocation so Lambda's error metric shows it.
-      await reportBestEffort(deps, { kind: 'reconcile.failed', ok: false, text: `The maintenance reconcile failed and will run again: ${(e as Error).message}` });
-      throw e;
-    });
-    // A refused window is refused again every minute: report it once per container, log it every run.
-    const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
-    if (refused.length || result.failed.length) {
-      await deps.reporter.report({ kind: 'reconcile.problems', ok: false, text: [...refused.map((r) => `window ${r.windowId} refused: ${r.reason}`), ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`)].join('\n'), data: { refused, failed: result.failed } });
-      for (const r of refused) reportedRefusals.add(`${r.windowId}:${r.reason}`);
-    }
-    return summarise(result);
+    return runWithDeadline(deadline, () => reconcileReported({ kind: 'schedule', id: event.id ?? 'schedule' }, 'throw'));
   };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Maintenance windows in the local stack, as a newcomer would watch them: the reconciler runs on its
- * serverless.yml schedule (sped up), reads the windows file, and ZPA (the simulator) changes; an ad-hoc
+ * serverless.yml schedule (sped up; a message on the FIFO policy queue), reads the windows file, and ZPA (the simulator) changes; an ad-hoc
  * bypass arrives on the policy queue like the chat commands send it, and its outcome reaches the callback.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
@@ -41,7 +41,7 @@ describe('maintenance windows in the local stack', () => {
 
   it('an ad-hoc bypass on the policy queue is applied and its outcome reaches the callback', async () => {
     const command = { id: 'flow-adhoc-1', type: 'bypass.apply', segment: 'hr-portal', durationMinutes: 15, reason: 'vpn issue', requestedBy: { kind: 'slack', id: 'U0FLOW' } };
-    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrls.PolicyQueue!, MessageBody: JSON.stringify(command) }));
+    await stack.sqs.send(new SendMessageCommand({ QueueUrl: stack.queueUrls.PolicyQueue!, MessageBody: JSON.stringify(command), MessageGroupId: 'zpa-policy', MessageDeduplicationId: command.id }));
     const report = await stack.receiver.waitFor((r) => (r.body as { kind?: string }).kind === 'bypass.apply', 15_000);
     expect((report.body as { ok: boolean; text: string }).text).toMatch(/hr-portal is bypassed until/);
     const rule = (await forwardingRules()).find((r) => r.name.startsWith('zea-bypass:adhoc:')); // reported after the move

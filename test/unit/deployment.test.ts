@@ -27,12 +27,22 @@ describe('serverless.yml', () => {
     expect(JSON.stringify(statements('ReconcilerRole'))).not.toContain('sqs:SendMessage');
   });
 
-  it('runs one reconciler at a time, one policy command per invocation', () => {
+  it('serialises every ZPA policy change through one FIFO message group: one reconciler at a time, one command per invocation', () => {
     expect(fns.reconciler!.reservedConcurrency).toBe(1);
-    const sqs = fns.reconciler!.events.find((e: any) => e.sqs).sqs;
-    expect(sqs).toMatchObject({ batchSize: 1, functionResponseType: 'ReportBatchItemFailures' });
-    // Visibility timeout at least 6x the function timeout (AWS guidance for Lambda event sources).
-    expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fns.reconciler!.timeout);
+    expect(fns.reconciler!.events).toHaveLength(1); // the queue is its only trigger
+    const sqs = fns.reconciler!.events[0].sqs;
+    expect(sqs).toMatchObject({ arn: { GetAtt: 'PolicyQueue.Arn' }, batchSize: 1, functionResponseType: 'ReportBatchItemFailures' });
+    expect(resources.PolicyQueue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true });
+    expect(resources.PolicyDLQ.Properties.FifoQueue).toBe(true);
+    // The schedule puts a reconcile command into the same group; EventBridge may send to the queue.
+    const target = resources.ReconcileSchedule.Properties.Targets[0];
+    expect(target).toMatchObject({ Arn: { GetAtt: 'PolicyQueue.Arn' }, SqsParameters: { MessageGroupId: 'zpa-policy' } });
+    expect(JSON.parse(target.InputTransformer.InputTemplate.replaceAll('<eventId>', 'e1'))).toEqual({ id: 'schedule-e1', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'e1' } });
+    expect(resources.PolicyQueueSchedulePolicy.Properties.PolicyDocument.Statement[0]).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    // A message in flight holds the group: the visibility timeout only just covers a run and its retry.
+    expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeGreaterThan(fns.reconciler!.timeout);
+    expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeLessThanOrEqual(3 * fns.reconciler!.timeout);
+    // Work queue: at least 6x the function timeout (AWS guidance for Lambda event sources).
     expect(resources.WorkQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fns.worker!.timeout);
   });
 
