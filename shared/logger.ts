@@ -7,12 +7,40 @@ type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 const SECRET_KEY = /secret|token|password|authorization|signature|api[-_]?key|credential|assertion|cookie/i;
-// Bearer tokens and JWT-shaped strings are redacted wherever they appear in a string value.
-const SECRET_VALUE = [/Bearer\s+[A-Za-z0-9._~+/-]+=*/g, /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g];
+/**
+ * Keys holding URLs (`url`, `responseUrl`, `replyUrl`, `response_url`, `callbackUrl`, `webhook`…): chat reply
+ * URLs are bearer capabilities (Slack's response_url path, a Teams Workflows URL's `sig`), so only the origin
+ * of such a value is logged.
+ */
+const URL_KEY = /ur[li]$|href|webhook/i;
+/** Secrets found inside any string value: replaced wherever they appear, with what identifies them kept. */
+const SECRET_VALUE: readonly [RegExp, string][] = [
+  [/Bearer\s+[A-Za-z0-9._~+/-]+=*/g, '[REDACTED]'],
+  [/eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*/g, '[REDACTED]'],
+  // Slack tokens: bot, user, app-level, configuration, refresh (xoxb-, xoxp-, xapp-, xoxe.xoxp-, xoxe-…).
+  [/\bx(?:ox[a-z]|app)(?:\.xox[a-z])?-[A-Za-z0-9-]+/g, '[REDACTED]'],
+  // Capability URLs whose path is the secret: Slack response_url / incoming webhooks, Teams (O365) connectors.
+  [/(https?:\/\/(?:hooks\.slack\.com|[A-Za-z0-9.-]*webhook\.office\.com))\/[^\s"'<>]*/gi, '$1/[REDACTED]'],
+  // Signed or secret query/form parameters (Teams Workflows / Azure `sig=`, tokens, keys, a URL-valued
+  // `response_url=` of a logged form body) in any URL or text.
+  [/((?:^|[?&;\s])(?:sig|signature|[A-Za-z_]*token|[A-Za-z_]*secret|api[-_]?key|key|code|[A-Za-z_]*url)=)[^&#\s"'<>]+/gi, '$1[REDACTED]'],
+];
+
+const redactString = (s: string): string => SECRET_VALUE.reduce((out, [re, by]) => out.replace(re, by), s);
+
+/** A URL reduced to its origin (`https://host[:port]`), which is what a log reader needs to know where it went. */
+function urlOrigin(v: string): string {
+  try {
+    const u = new URL(v);
+    return u.pathname === '/' && !u.search && !u.username ? u.origin : `${u.origin}/[REDACTED]`;
+  } catch {
+    return '[REDACTED]';
+  }
+}
 
 /** Redacts secret-looking keys and values, recursively; safe on cycles and errors. */
 export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
-  if (typeof value === 'string') return SECRET_VALUE.reduce((s, re) => s.replace(re, '[REDACTED]'), value);
+  if (typeof value === 'string') return redactString(value);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
   if (seen.has(value)) return '[Circular]';
   seen.add(value);
@@ -23,7 +51,9 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SECRET_KEY.test(k) && v !== undefined && typeof v !== 'boolean' ? '[REDACTED]' : redact(v, depth + 1, seen);
+    if (SECRET_KEY.test(k) && v !== undefined && typeof v !== 'boolean') out[k] = '[REDACTED]';
+    else if (URL_KEY.test(k) && typeof v === 'string') out[k] = urlOrigin(v);
+    else out[k] = redact(v, depth + 1, seen);
   }
   return out;
 }
