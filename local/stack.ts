@@ -76,6 +76,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     reportCallbackUrl: `${receiver.url}/callback`,
     slackApiBaseUrl: `${receiver.url}/slack-api`,
     bypassDryRun: 'false',
+    maxEventAgeSeconds: '3600',
     logLevel: process.env.LOG_LEVEL ?? 'info',
   };
   Object.assign(process.env, {
