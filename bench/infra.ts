@@ -4,7 +4,7 @@
  * report receiver — and the environment a function gets from serverless.yml when pointed at them. Child
  * processes (cold start, memory, warm) get this environment, so the bundles run exactly as `npm start` runs them.
  */
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo } from 'node:net';
 import { LOCAL_SECRET_IDS, LOCAL_WEBHOOK_SECRETS, LOCAL_ZSCALER_SECRET } from '../local/fakeSecrets.js';
@@ -12,18 +12,9 @@ import { resolveEnvironment } from '../local/env.js';
 import { startReceiver } from '../local/receiver.js';
 import { startLocalSecretsManager } from '../local/secretsManager.js';
 import { readServerlessYml, type FunctionDef } from '../local/serverlessYml.js';
-import { SIM_CREDENTIALS } from '../simulator/credentials.js';
+import { createQueues, localParams } from '../local/wiring.js';
 import { startSimulator } from '../simulator/index.js';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { BENCH_CHAT_PERMISSIONS } from './events.js';
-
-/** `params.default` of serverless.yml, as strings (CloudFormation tags elsewhere in the file are kept opaque). */
-function defaultParams(): Record<string, string> {
-  const tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
-  const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags }) as { params?: { default?: Record<string, unknown> } };
-  return Object.fromEntries(Object.entries(doc.params?.default ?? {}).map(([k, v]) => [k, String(v)]));
-}
 
 export async function startBenchInfra(overrides: Record<string, string> = {}) {
   const yml = readServerlessYml();
@@ -33,29 +24,9 @@ export async function startBenchInfra(overrides: Record<string, string> = {}) {
   const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
   const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const queueUrls: Record<string, string> = {};
   // No redrive policies: the benchmarks never fail a record on purpose.
-  for (const q of yml.queues) {
-    const fifo = q.fifo ? { FifoQueue: 'true', ContentBasedDeduplication: String(q.contentBasedDeduplication) } : {};
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: `${yml.service}-bench-${q.logicalId}${q.fifo ? '.fifo' : ''}`, Attributes: { VisibilityTimeout: String(q.visibilityTimeout), ...fifo } }));
-    queueUrls[q.logicalId] = QueueUrl!;
-  }
-  // serverless.yml's default params first (a param added there needs no change here), then the local values.
-  const params: Record<string, string> = {
-    ...defaultParams(),
-    slackApiBaseUrl: `${receiver.url}/slack-api`,
-    zscalerSecretId: LOCAL_SECRET_IDS.zscaler,
-    webhookSecretId: LOCAL_SECRET_IDS.webhooks,
-    zscalerAuthMode: 'legacy',
-    zdxBaseUrl: sim.url,
-    zpaBaseUrl: sim.url,
-    oneapiBaseUrl: sim.url,
-    zidentityTokenUrl: `${sim.url}/oauth2/v1/token`,
-    zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
-    reportCallbackUrl: `${receiver.url}/callback`,
-    bypassDryRun: 'false',
-    logLevel: 'info',
-  };
+  const { urls: queueUrls } = await createQueues(sqs, yml, 'bench', { redrive: false });
+  const params = { ...localParams(yml, { simulator: sim.url, receiver: receiver.url }), logLevel: 'info' };
   const env: Record<string, string> = {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: sqsUrl,

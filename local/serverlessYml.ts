@@ -40,7 +40,7 @@ export interface QueueScheduleDef {
   template: string;
 }
 
-export function readServerlessYml(path = 'serverless.yml'): { service: string; functions: FunctionDef[]; queues: QueueDef[]; queueSchedules: QueueScheduleDef[] } {
+export function readServerlessYml(path = 'serverless.yml'): { service: string; params: Record<string, string>; functions: FunctionDef[]; queues: QueueDef[]; queueSchedules: QueueScheduleDef[] } {
   const doc = parse(readFileSync(path, 'utf8'), { customTags: cfnTags }) as Record<string, any>;
   const providerEnv = doc.provider?.environment ?? {};
   const defaultTimeout = Number(doc.provider?.timeout ?? 6);
@@ -78,7 +78,9 @@ export function readServerlessYml(path = 'serverless.yml'): { service: string; f
         template: String(t.InputTransformer?.InputTemplate ?? '{}'),
       })),
     );
-  return { service: doc.service, functions, queues, queueSchedules };
+  // `params.default`, as strings: a param added to serverless.yml needs no change in the local wiring.
+  const params = Object.fromEntries(Object.entries<unknown>(doc.params?.default ?? {}).map(([k, v]) => [k, String(v)]));
+  return { service: doc.service, params, functions, queues, queueSchedules };
 }
 
 /** `!GetAtt WorkQueue.Arn` / `!Ref WorkQueue` → "WorkQueue". */

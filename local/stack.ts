@@ -4,12 +4,12 @@
  * queue-triggered function, schedules, and a receiver for reports. Everything comes from serverless.yml;
  * only the values of `${param:…}`, `${sls:stage}` and `!Ref` are local.
  */
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { createQueues, localParams } from './wiring.js';
 import type { SQSEvent } from 'aws-lambda';
 import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo } from 'node:net';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../simulator/index.js';
-import { SIM_CREDENTIALS } from '../simulator/credentials.js';
 import { LOCAL_CHAT_PERMISSIONS } from './fakeChat.js';
 import { LOCAL_SECRET_IDS, LOCAL_WEBHOOK_SECRETS, LOCAL_ZSCALER_SECRET } from './fakeSecrets.js';
 import { startGateway } from './gateway.js';
@@ -51,34 +51,8 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   const sqsServer = await createSqsServer({ port: ports.sqs ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
   const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const queueUrls: Record<string, string> = {};
-  const queueArns: Record<string, string> = {};
-  // Dead-letter queues first: a redrive policy must point at an existing queue.
-  for (const q of [...yml.queues].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive))) {
-    const name = `${yml.service}-local-${q.logicalId}${q.fifo ? '.fifo' : ''}`;
-    const attributes: Record<string, string> = { VisibilityTimeout: String(q.visibilityTimeout) };
-    if (q.fifo) Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: String(q.contentBasedDeduplication) });
-    if (q.redrive) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: queueArns[q.redrive.dlq], maxReceiveCount: q.redrive.maxReceiveCount });
-    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
-    queueUrls[q.logicalId] = QueueUrl!;
-    queueArns[q.logicalId] = `arn:aws:sqs:us-east-1:123456789012:${name}`;
-  }
-
-  const params: Record<string, string> = {
-    zscalerSecretId: LOCAL_SECRET_IDS.zscaler,
-    webhookSecretId: LOCAL_SECRET_IDS.webhooks,
-    zscalerAuthMode: 'legacy',
-    zdxBaseUrl: sim.url,
-    zpaBaseUrl: sim.url,
-    oneapiBaseUrl: sim.url,
-    zidentityTokenUrl: `${sim.url}/oauth2/v1/token`,
-    zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
-    reportCallbackUrl: `${receiver.url}/callback`,
-    slackApiBaseUrl: `${receiver.url}/slack-api`,
-    bypassDryRun: 'false',
-    maxEventAgeSeconds: '3600',
-    logLevel: process.env.LOG_LEVEL ?? 'info',
-  };
+  const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'local', { redrive: true });
+  const params = { ...localParams(yml, { simulator: sim.url, receiver: receiver.url }), logLevel: process.env.LOG_LEVEL ?? 'info' };
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: sqsUrl,

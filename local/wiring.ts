@@ -1,0 +1,42 @@
+/**
+ * What the local stack and the benchmarks wire alike from serverless.yml: the queues (FIFO where declared,
+ * dead-letter queues and redrive policies when asked) and the `${param:…}` values that point the functions
+ * at the simulator, the local Secrets Manager and the report receiver.
+ */
+import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SIM_CREDENTIALS } from '../simulator/credentials.js';
+import { LOCAL_SECRET_IDS } from './fakeSecrets.js';
+import type { readServerlessYml } from './serverlessYml.js';
+
+type Yml = ReturnType<typeof readServerlessYml>;
+
+export async function createQueues(sqs: SQSClient, yml: Yml, stage: string, opts: { redrive: boolean }) {
+  const urls: Record<string, string> = {};
+  const arns: Record<string, string> = {};
+  // Dead-letter queues first: a redrive policy must point at an existing queue.
+  for (const q of [...yml.queues].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive))) {
+    const name = `${yml.service}-${stage}-${q.logicalId}${q.fifo ? '.fifo' : ''}`;
+    const attributes: Record<string, string> = { VisibilityTimeout: String(q.visibilityTimeout) };
+    if (q.fifo) Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: String(q.contentBasedDeduplication) });
+    if (q.redrive && opts.redrive) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: arns[q.redrive.dlq], maxReceiveCount: q.redrive.maxReceiveCount });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    urls[q.logicalId] = QueueUrl!;
+    arns[q.logicalId] = `arn:aws:sqs:us-east-1:123456789012:${name}`;
+  }
+  return { urls, arns };
+}
+
+/** serverless.yml's defaults, with every endpoint and secret id pointed at the local stand-ins. */
+export const localParams = (yml: Yml, urls: { simulator: string; receiver: string }): Record<string, string> => ({
+  ...yml.params,
+  zscalerSecretId: LOCAL_SECRET_IDS.zscaler,
+  webhookSecretId: LOCAL_SECRET_IDS.webhooks,
+  zscalerAuthMode: 'legacy',
+  zdxBaseUrl: urls.simulator,
+  zpaBaseUrl: urls.simulator,
+  oneapiBaseUrl: urls.simulator,
+  zidentityTokenUrl: `${urls.simulator}/oauth2/v1/token`,
+  zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
+  reportCallbackUrl: `${urls.receiver}/callback`,
+  slackApiBaseUrl: `${urls.receiver}/slack-api`,
+});
