@@ -1,11 +1,13 @@
 /**
- * The reconciler: every minute (schedule) it makes ZPA match the maintenance windows; from the policy queue
- * it runs ad-hoc bypass commands. One function with a reserved concurrency of 1 owns every ZPA policy
- * write, so writes are never concurrent across Lambda instances (ZPA answers concurrent writes with 409).
+ * The reconciler, the only writer of ZPA policy. Its trigger is the FIFO policy queue (one message group), so
+ * one message is handled at a time across all instances: the every-minute `reconcile` (put there by an
+ * EventBridge rule) makes ZPA match the maintenance windows; `bypass.apply` / `bypass.remove` are ad-hoc
+ * bypasses from chat. A direct invocation (a scheduled event, a manual test) runs one reconcile.
  */
 import type { Context, SQSEvent, ScheduledEvent, SQSBatchResponse } from 'aws-lambda';
 import { parseCommand, runReported } from '../../shared/actions/dispatch.js';
 import { runWithDeadline } from '../../shared/deadline.js';
+import { isRetryable, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { applyAdhocBypass, removeAdhocBypass } from '../../shared/maintenance/adhoc.js';
 import { runExclusive } from '../../shared/maintenance/exclusive.js';
@@ -23,6 +25,9 @@ export interface ReconcilerDeps {
   reporter: Reporter;
   dryRun: boolean;
 }
+
+/** A scheduled reconcile older than this is skipped (a fresh one arrives every minute). */
+export const STALE_TICK_MS = 90_000;
 
 export function makeHandler(deps: ReconcilerDeps) {
   const reportedRefusals = new Set<string>();
@@ -61,13 +66,25 @@ export function makeHandler(deps: ReconcilerDeps) {
       switch (command.type) {
         case 'bypass.apply':
         case 'bypass.remove': {
-          const outcome = await runExclusive(() => (command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped)));
+          const outcome = await runExclusive(() => (command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped))).catch((e: unknown) => {
+            // The HTTP core has already retried within this invocation. A redelivery would hold the FIFO group
+            // (every reconcile) for minutes: tell the requester now; asking again is safe (idempotent).
+            if (!isRetryable(e)) throw e;
+            throw new ValidationError(`ZPA did not answer in time (${(e as Error).message}); what was done stays consistent, ask again in a minute`);
+          });
           // ZPA has changed: a reply target that is down must not fail (and so redeliver) the command.
           await reportBestEffort(deps, { kind: command.type, ok: true, text: outcome.text, data: outcome.data }, command.reply);
           return outcome;
         }
-        case 'reconcile':
+        case 'reconcile': {
+          // Ticks that waited behind a long run or an outage are not worth running one by one: the next is due.
+          const age = Date.now() - Number(record.attributes.SentTimestamp ?? Date.now());
+          if (command.requestedBy.kind === 'schedule' && age > STALE_TICK_MS) {
+            logger.info('skipping a stale reconcile tick', { ageMs: age });
+            return undefined;
+          }
           return reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report');
+        }
         default:
           throw new PoisonMessageError(`the reconciler does not handle ${command.type}; it belongs on the work queue`);
       }

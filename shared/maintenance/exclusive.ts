@@ -1,6 +1,6 @@
 /**
  * Whole bypass operations (a reconcile, an ad-hoc bypass) run one at a time per container, so a second
- * run always sees what the first created. Across containers, the reconciler's reserved concurrency of 1
+ * run always sees what the first created. Across containers, the FIFO policy queue's single message group
  * gives the same guarantee (serverless.yml).
  */
 import { createMutex } from '../mutex.js';

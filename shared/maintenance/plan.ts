@@ -58,6 +58,7 @@ export interface PlanInput {
   seen?: ReadonlySet<string>;
 }
 
+/** A window rule's occurrence is its start; an ad-hoc rule's is when it was asked (`at` in its description). */
 export const inForceKey = (ruleName: string, start: Date | undefined) => `${ruleName}@${start ? start.toISOString() : 'adhoc'}`;
 
 /** A rule gives its bypass only as BYPASS, enabled, and above every rule that is not ours. */
@@ -91,7 +92,7 @@ export function planReconcile(input: PlanInput): Operation[] {
       removals.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry', before: rule });
     } else if (Number(rule.ruleOrder) >= firstForeign) {
       // An ad-hoc bypass below a foreign rule does nothing: our own failed reorder, or someone moved it.
-      if (seen.has(inForceKey(rule.name, undefined))) ops.push({ op: 'drift', target: rule.name, detail: `ad-hoc rule moved to position ${rule.ruleOrder}`, policy: 'restore' });
+      if (seen.has(inForceKey(rule.name, parseRuleDescription(rule.description).at))) ops.push({ op: 'drift', target: rule.name, detail: `ad-hoc rule moved to position ${rule.ruleOrder}`, policy: 'restore' });
       ops.push({ op: 'move-rule-first', ruleId: rule.id, name: rule.name, why: 'an ad-hoc bypass must be first to win', before: rule });
     }
   }

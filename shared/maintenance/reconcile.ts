@@ -6,7 +6,7 @@
 import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { executePlan, type ExecuteResult } from './execute.js';
-import { parseRuleName } from './markers.js';
+import { parseRuleDescription, parseRuleName } from './markers.js';
 import { inForce, inForceKey, planReconcile, type ActiveWindow, type Operation, type RuleView, type SegmentView } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 import { activeOccurrence, isAllowed, type WindowsFile } from './windows.js';
@@ -51,7 +51,7 @@ function rememberInForce(memory: ReconcileMemory, active: ActiveWindow[], rules:
     const marker = parseRuleName(r.name);
     if (!marker || !inForce(r, firstForeign)) continue;
     const a = marker.kind === 'window' ? active.find((x) => x.window.id === marker.key) : undefined;
-    if (marker.kind === 'adhoc') memory.seen.add(inForceKey(r.name, undefined));
+    if (marker.kind === 'adhoc') memory.seen.add(inForceKey(r.name, parseRuleDescription(r.description).at));
     else if (a) memory.seen.add(inForceKey(r.name, a.start));
   }
 }

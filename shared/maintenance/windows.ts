@@ -64,7 +64,7 @@ export function parseWindowsFile(data: unknown): WindowsFile {
     for (const s of w.segments) if (!isAllowed(file.guardrails, s)) problems.push(`${w.id}: segment "${s}" is not in guardrails.allowedSegments`);
     // Overlapping occurrences would chain into a bypass that never ends.
     if ('cron' in w.schedule && minutes > 0) {
-      const gap = shortestGapMinutes(w.schedule.cron, w.schedule.timezone);
+      const gap = shortestGapMinutes(w.schedule.cron);
       if (minutes > gap) problems.push(`${w.id}: lasts ${minutes} min but starts every ${gap} min: occurrences would overlap`);
     }
   }
@@ -96,27 +96,37 @@ export function activeOccurrence(w: MaintenanceWindow, now: Date): { start: Date
   }
   const wall = wallClock(w.schedule.timezone);
   for (const [i, start] of [...starts.entries()].reverse()) {
-    if (i + 1 < starts.length && wall(starts[i + 1]!) === wall(start)) continue;
+    // The second pass of a fall-back hour repeats the previous start's wall-clock time; it is a new start only
+    // when the previous occurrence is already over by then (an hourly window), else it would stretch one.
+    const earlier = starts[i + 1];
+    if (earlier && wall(earlier) === wall(start) && start.getTime() < earlier.getTime() + durationMs) continue;
     const end = new Date(start.getTime() + durationMs);
     if (start <= now && now < end) return { start, end };
   }
   return undefined;
 }
 
+const formatters = new Map<string, (d: Date) => string>();
 const wallClock = (timeZone: string) => {
-  const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-  return (d: Date) => f.format(d);
+  let format = formatters.get(timeZone);
+  if (!format) {
+    const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    formatters.set(timeZone, (format = (d: Date) => f.format(d)));
+  }
+  return format;
 };
 
-/** The shortest time between two starts of a cron window (over its next 200 starts), DST repeats aside. */
-export function shortestGapMinutes(cron: string, timezone: string, from = new Date()): number {
-  const expr = CronExpressionParser.parse(cron, { tz: timezone, currentDate: from });
-  const wall = wallClock(timezone);
+/**
+ * The shortest time between two starts of a cron expression (its next 60 starts from a fixed date, in UTC):
+ * cheap enough for a cold start, and the same answer on every day of the year (DST shifts of an hour aside).
+ */
+export function shortestGapMinutes(cron: string): number {
+  const expr = CronExpressionParser.parse(cron, { tz: 'UTC', currentDate: new Date('2026-01-05T00:00:00Z') });
   let prev = expr.next().toDate();
   let gap = Infinity;
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < 60; i++) {
     const next = expr.next().toDate();
-    if (wall(next) !== wall(prev)) gap = Math.min(gap, (next.getTime() - prev.getTime()) / 60_000);
+    gap = Math.min(gap, (next.getTime() - prev.getTime()) / 60_000);
     prev = next;
   }
   return gap;

@@ -248,6 +248,27 @@ describe('the reconciler function', () => {
     expect(outcomes).toEqual([expect.objectContaining({ kind: 'reconcile.failed', ok: false, text: expect.stringMatching(/reconcile failed and will run again: GET .*application → 503/) })]);
   }, 30_000);
 
+  it('on the policy queue: a failed reconcile is reported and not redelivered; a stale tick is skipped', async () => {
+    outcomes.length = 0;
+    const handler = handlerFor(windows([oneOff('queued', ['payroll-app'])]));
+    const tick = (id: string, sentAgoMs: number) => ({ ...record({ id, type: 'reconcile', requestedBy: { kind: 'schedule', id } }, id), attributes: { SentTimestamp: String(Date.now() - sentAgoMs), ApproximateReceiveCount: '1' } });
+    env.sim.injectFault({ path: '/application', method: 'GET', status: 503, count: 5 });
+    expect(await handler({ Records: [tick('t1', 0)] } as never, context)).toEqual({ batchItemFailures: [] }); // holds no FIFO group
+    expect(outcomes.map((o) => o.kind)).toEqual(['reconcile.failed']);
+    expect(await handler({ Records: [tick('t2', 120_000)] } as never, context)).toEqual({ batchItemFailures: [] });
+    expect(await ourRules()).toEqual([]); // the stale tick did nothing
+    await handler({ Records: [tick('t3', 1_000)] } as never, context);
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:queued']);
+  }, 30_000);
+
+  it('an ad-hoc bypass that ZPA keeps failing is reported to the requester at once, not redelivered', async () => {
+    outcomes.length = 0;
+    env.sim.injectFault({ path: '/application', method: 'GET', status: 503, count: 5 });
+    const apply = { id: 'adhoc-down', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'x', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: new Date().toISOString() };
+    expect(await handlerFor(windows([]))({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] });
+    expect(outcomes).toEqual([expect.objectContaining({ kind: 'bypass.apply.failed', ok: false, text: expect.stringMatching(/ZPA did not answer in time.*ask again in a minute/) })]);
+  }, 30_000);
+
   it('reports a refused window once, not every minute', async () => {
     outcomes.length = 0;
     const handler = handlerFor(windows([{ id: 'eng', segmentGroups: ['Engineering'], schedule: { start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() }, reason: 'eng patching' }]));
@@ -279,11 +300,11 @@ describe('the reconciler function', () => {
     expect(await ourRules()).toEqual([]);
   });
 
-  it('an ad-hoc bypass whose reorder failed is moved first when the command is delivered again', async () => {
+  it('an ad-hoc bypass whose reorder failed is moved first when it is asked again', async () => {
     const handler = handlerFor(windows([]));
     const apply = { id: 'adhoc-move', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'failover', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: new Date().toISOString() };
     env.sim.injectFault({ path: '/reorder/', method: 'PUT', status: 500, count: 5 });
-    expect(await handler({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [{ itemIdentifier: 'a' }] });
+    expect(await handler({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] }); // reported, not redelivered
     expect((await ourRules())[0]?.ruleOrder).toBe('2');
     expect(await handler({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] });
     expect((await ourRules())[0]?.ruleOrder).toBe('1');

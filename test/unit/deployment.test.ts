@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, type Tags } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parseCommand } from '../../shared/actions/dispatch.js';
 
 const tags: Tags = ['Ref', 'GetAtt', 'Sub'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
 const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags, merge: true }) as Record<string, any>;
@@ -28,8 +29,10 @@ describe('serverless.yml', () => {
   });
 
   it('serialises every ZPA policy change through one FIFO message group: one reconciler at a time, one command per invocation', () => {
-    expect(fns.reconciler!.reservedConcurrency).toBe(1);
+    expect(fns.reconciler!.reservedConcurrency).toBeUndefined(); // would fail on accounts at the default quota
     expect(fns.reconciler!.events).toHaveLength(1); // the queue is its only trigger
+    expect(resources.PolicyQueue.Properties.QueueName).toMatch(/\.fifo$/);
+    expect(resources.PolicyDLQ.Properties.QueueName).toMatch(/\.fifo$/);
     const sqs = fns.reconciler!.events[0].sqs;
     expect(sqs).toMatchObject({ arn: { GetAtt: 'PolicyQueue.Arn' }, batchSize: 1, functionResponseType: 'ReportBatchItemFailures' });
     expect(resources.PolicyQueue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true });
@@ -37,8 +40,15 @@ describe('serverless.yml', () => {
     // The schedule puts a reconcile command into the same group; EventBridge may send to the queue.
     const target = resources.ReconcileSchedule.Properties.Targets[0];
     expect(target).toMatchObject({ Arn: { GetAtt: 'PolicyQueue.Arn' }, SqsParameters: { MessageGroupId: 'zpa-policy' } });
-    expect(JSON.parse(target.InputTransformer.InputTemplate.replaceAll('<eventId>', 'e1'))).toEqual({ id: 'schedule-e1', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'e1' } });
-    expect(resources.PolicyQueueSchedulePolicy.Properties.PolicyDocument.Statement[0]).toMatchObject({ Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage' });
+    expect(parseCommand(target.InputTransformer.InputTemplate.replaceAll('<eventId>', 'e1'))).toEqual({ id: 'schedule-e1', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'e1' } });
+    expect(target.InputTransformer.InputPathsMap).toEqual({ eventId: '$.id' });
+    expect(resources.PolicyQueueSchedulePolicy.Properties.PolicyDocument.Statement[0]).toEqual({
+      Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage',
+      Resource: { GetAtt: 'PolicyQueue.Arn' }, Condition: { ArnEquals: { 'aws:SourceArn': { GetAtt: 'ReconcileSchedule.Arn' } } },
+    });
+    // Ingress may send to the policy queue; the reconciler consumes it.
+    expect(JSON.stringify(statements('IngressRole'))).toContain('PolicyQueue.Arn');
+    expect(statements('ReconcilerRole')[0]).toMatchObject({ Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']), Resource: { GetAtt: 'PolicyQueue.Arn' } });
     // A message in flight holds the group: the visibility timeout only just covers a run and its retry.
     expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeGreaterThan(fns.reconciler!.timeout);
     expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeLessThanOrEqual(3 * fns.reconciler!.timeout);

@@ -98,3 +98,15 @@ describe('cron windows across DST and tick boundaries', () => {
     expect(() => file({ cron: '*/30 * * * *', timezone: 'UTC', durationMinutes: 60 })).toThrow(/lasts 60 min but starts every 30 min: occurrences would overlap/);
   });
 });
+
+describe('cron windows: hourly windows on the night clocks go back, and a cheap date-independent overlap check', () => {
+  const file = (schedule: Record<string, unknown>) => parseWindowsFile({ guardrails: { ...guardrails, maxWindowMinutes: 1500 }, windows: [win({ schedule })] }).windows[0]!;
+  it('an hourly 60-minute window has no gap in the repeated hour', () => {
+    const w = file({ cron: '0 * * * *', timezone: 'Europe/Berlin', durationMinutes: 60 });
+    for (const t of ['2026-10-25T00:30:00Z', '2026-10-25T01:30:00Z', '2026-10-25T02:30:00Z']) expect(activeOccurrence(w, new Date(t)), t).toBeDefined();
+  });
+  it('accepts a daily window as long as a day, whatever the date the file is checked on', () => {
+    expect(() => file({ cron: '0 2 * * *', timezone: 'Europe/Berlin', durationMinutes: 1440 })).not.toThrow();
+    expect(() => file({ cron: '0 2 * * *', timezone: 'Europe/Berlin', durationMinutes: 1441 })).toThrow(/starts every 1440 min/);
+  });
+});
