@@ -78,6 +78,9 @@ export async function pollOnce(opts: PollerOptions): Promise<number> {
     await opts.sqs.send(
       new ChangeMessageVisibilityBatchCommand({ QueueUrl: opts.queueUrl, Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: opts.retryDelaySeconds })) }),
     );
+    // On AWS a failed FIFO message holds its group until it is retried; local SQS would hand out the next
+    // one meanwhile. Waiting for the retry keeps the local order (the policy queue has one group).
+    if (opts.queueUrl.endsWith('.fifo')) await new Promise((r) => setTimeout(r, opts.retryDelaySeconds * 1000 + 100));
   }
   return Messages.length;
 }
