@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, type Tags } from 'yaml';
 
-const cfnTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If'].map((name) => ({
+const cfnTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If', 'Not', 'Equals'].map((name) => ({
   tag: `!${name}`,
   resolve: (value: unknown) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
 }));

@@ -8,7 +8,7 @@ import { parse, type Tags } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../shared/actions/dispatch.js';
 
-const tags: Tags = ['Ref', 'GetAtt', 'Sub'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
+const tags: Tags = ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
 const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags, merge: true }) as Record<string, any>;
 const fns = doc.functions as Record<string, Record<string, any>>;
 const resources = doc.resources.Resources as Record<string, any>;
@@ -54,6 +54,14 @@ describe('serverless.yml', () => {
     expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeLessThanOrEqual(3 * fns.reconciler!.timeout);
     // Work queue: at least 6x the function timeout (AWS guidance for Lambda event sources).
     expect(resources.WorkQueue.Properties.VisibilityTimeout).toBeGreaterThanOrEqual(6 * fns.worker!.timeout);
+  });
+
+  it('alarms when a command lands in a DLQ or reconciles stop, and keeps undeliverable schedule ticks', () => {
+    expect(resources.ReconcileSchedule.Properties.Targets[0]).toMatchObject({ DeadLetterConfig: { Arn: { GetAtt: 'ScheduleDLQ.Arn' } }, RetryPolicy: { MaximumRetryAttempts: 5 } });
+    for (const [alarm, queue] of [['WorkDLQAlarm', 'WorkDLQ'], ['PolicyDLQAlarm', 'PolicyDLQ']] as const) {
+      expect(resources[alarm].Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Dimensions: [{ Value: { GetAtt: `${queue}.QueueName` } }] });
+    }
+    expect(resources.ReconcileStoppedAlarm.Properties).toMatchObject({ MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
   });
 
   it('puts a dead-letter queue behind every queue and reports partial batch failures', () => {
