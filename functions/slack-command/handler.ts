@@ -1,22 +1,7 @@
-/**
- * Lambda entry. Kept small for Slack's 3-second budget: no Zscaler client, no undici, zod/mini only; the
- * heavy parts are the two AWS SDK clients, created here once per container (README "ChatOps" has figures).
- */
-import bundledPermissions from '../../config/chatops-permissions.json' with { type: 'json' };
-import { routedCommandQueue } from '../../shared/aws/queue.js';
-import { loadPermissions } from '../../shared/chatops/permissions.js';
-import { chatopsFields, commonFields, loadConfig, policyQueueFields, queueFields, webhookFields } from '../../shared/config.js';
-import { logger } from '../../shared/logger.js';
-import { webhookSecrets } from '../../shared/webhookSecrets.js';
+/** Lambda entry (README "ChatOps" has its cold-start figures). */
+import { chatIngressDeps } from '../../shared/chatops/wiring.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...queueFields, ...policyQueueFields, ...webhookFields, ...chatopsFields });
+const { config, ...deps } = chatIngressDeps('slack-command');
 
-export const handler = makeHandler({
-  queue: routedCommandQueue({ work: config.WORK_QUEUE_URL, policy: config.POLICY_QUEUE_URL }),
-  secrets: webhookSecrets(config.WEBHOOK_SECRET_ID, config.SECRET_CACHE_TTL_SECONDS),
-  logger: logger.child({ function: 'slack-command' }),
-  permissions: loadPermissions(config.CHATOPS_PERMISSIONS, bundledPermissions),
-  slackApiBaseUrl: config.SLACK_API_BASE_URL,
-  maxBodyBytes: config.MAX_BODY_BYTES,
-});
+export const handler = makeHandler({ ...deps, slackApiBaseUrl: config.SLACK_API_BASE_URL });
