@@ -8,28 +8,20 @@
  * email learns it at once instead of minutes later. The lookup is one bounded users.info call.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { CommandQueue } from '../../shared/aws/queue.js';
-import type { SecretSource } from '../../shared/aws/secrets.js';
 import { handleChatRequest } from '../../shared/chatops/intake.js';
-import type { Permissions } from '../../shared/chatops/permissions.js';
 import { replayGuard } from '../../shared/chatops/replay.js';
 import { slackEmailLookup } from '../../shared/chatops/slackApi.js';
 import { parseSlackCommand } from '../../shared/chatops/slackForm.js';
 import { UnauthorizedError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
 import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../../shared/sources/slack.js';
 import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
+import type { ChatIngressDeps } from '../../shared/chatops/wiring.js';
 
-export interface SlackCommandDeps {
-  queue: CommandQueue;
-  secrets: SecretSource<WebhookSecrets>;
-  logger: Logger;
-  permissions: Permissions;
+export interface SlackCommandDeps extends ChatIngressDeps {
   slackApiBaseUrl: string;
-  maxBodyBytes: number;
   /** Budget for users.info; Slack's 3 s include our cold start and the queue write. */
   lookupTimeoutMs?: number;
 }

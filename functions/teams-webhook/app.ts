@@ -5,26 +5,18 @@
  * incoming-webhook URL stored with the security token (the `{kind:'teams'}` reply target).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { CommandQueue } from '../../shared/aws/queue.js';
-import type { SecretSource } from '../../shared/aws/secrets.js';
 import { handleChatRequest } from '../../shared/chatops/intake.js';
-import type { Permissions } from '../../shared/chatops/permissions.js';
 import { replayGuard } from '../../shared/chatops/replay.js';
 import { commandText, parseTeamsActivity, senderEmail } from '../../shared/chatops/teamsActivity.js';
 import { UnauthorizedError, ValidationError } from '../../shared/errors.js';
-import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
 import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
 import { TEAMS_SIGNATURE_HEADER, verifyTeamsSignature } from '../../shared/sources/teams.js';
 import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
+import type { ChatIngressDeps } from '../../shared/chatops/wiring.js';
 
-export interface TeamsWebhookDeps {
-  queue: CommandQueue;
-  secrets: SecretSource<WebhookSecrets>;
-  logger: Logger;
-  permissions: Permissions;
-  maxBodyBytes: number;
+export interface TeamsWebhookDeps extends ChatIngressDeps {
   /** Name users type to mention the bot, for help texts. */
   botName?: string;
 }

@@ -4,14 +4,26 @@
  * only; the heavy parts are the two AWS SDK clients, created once per container.
  */
 import bundledPermissions from '../../config/chatops-permissions.json' with { type: 'json' };
-import { routedCommandQueue } from '../aws/queue.js';
+import { routedCommandQueue, type CommandQueue } from '../aws/queue.js';
+import type { SecretSource } from '../aws/secrets.js';
 import { chatopsFields, commonFields, loadConfig, policyQueueFields, queueFields, webhookFields } from '../config.js';
-import { logger } from '../logger.js';
-import { webhookSecrets } from '../webhookSecrets.js';
-import { loadPermissions } from './permissions.js';
+import { logger, type Logger } from '../logger.js';
+import { webhookSecrets, type WebhookSecrets } from '../webhookSecrets.js';
+import { loadPermissions, type Permissions } from './permissions.js';
 
-export function chatIngressDeps(functionName: string) {
-  const config = loadConfig({ ...commonFields, ...queueFields, ...policyQueueFields, ...webhookFields, ...chatopsFields });
+const loadChatConfig = () => loadConfig({ ...commonFields, ...queueFields, ...policyQueueFields, ...webhookFields, ...chatopsFields });
+
+/** What both chat handlers get from the wiring (the Slack one adds its API base URL). */
+export interface ChatIngressDeps {
+  queue: CommandQueue;
+  secrets: SecretSource<WebhookSecrets>;
+  logger: Logger;
+  permissions: Permissions;
+  maxBodyBytes: number;
+}
+
+export function chatIngressDeps(functionName: string): ChatIngressDeps & { config: ReturnType<typeof loadChatConfig> } {
+  const config = loadChatConfig();
   return {
     config,
     queue: routedCommandQueue({ work: config.WORK_QUEUE_URL, policy: config.POLICY_QUEUE_URL }),

@@ -6,7 +6,8 @@
 import type { BypassApply, BypassRemove } from '../commands.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { parseRuleDescription, parseRuleName, ruleDescription, ruleNameFor } from './markers.js';
+import { parseRuleDescription, ruleDescription, ruleNameFor } from './markers.js';
+import { firstForeignOrder } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 import { isAllowed, type Guardrails } from './windows.js';
 
@@ -33,7 +34,7 @@ export async function applyAdhocBypass(cmd: BypassApply, deps: AdhocDeps): Promi
   const rules = await deps.port.listForwardingRules();
   const existing = rules.find((r) => r.name === name);
   const current = parseRuleDescription(existing?.description);
-  const firstForeign = Math.min(...rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
+  const firstForeign = firstForeignOrder(rules);
   // A delivery that died between create and reorder left the rule below a foreign one, where it does nothing.
   const placeFirst = async (id: string) => {
     if (!existing || Number(existing.ruleOrder) >= firstForeign) await deps.port.moveRuleFirst(id);

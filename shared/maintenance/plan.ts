@@ -61,6 +61,10 @@ export interface PlanInput {
 /** A window rule's occurrence is its start; an ad-hoc rule's is when it was asked (`at` in its description). */
 export const inForceKey = (ruleName: string, start: Date | undefined) => `${ruleName}@${start ? start.toISOString() : 'adhoc'}`;
 
+/** The position of the first rule that is not ours: a bypass rule wins only above it. */
+export const firstForeignOrder = (rules: RuleView[]): number =>
+  Math.min(...rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
+
 /** A rule gives its bypass only as BYPASS, enabled, and above every rule that is not ours. */
 export const inForce = (r: RuleView, firstForeign: number) => r.action === 'BYPASS' && !r.disabled && Number(r.ruleOrder) < firstForeign;
 
@@ -80,7 +84,7 @@ export function planReconcile(input: PlanInput): Operation[] {
     else ours.push(r);
   }
   // A bypass wins only above every rule that is not ours (several of ours may share the top positions).
-  const firstForeign = Math.min(...input.rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
+  const firstForeign = firstForeignOrder(input.rules);
   for (const rule of ours) {
     const marker = parseRuleName(rule.name)!;
     const until = parseRuleDescription(rule.description).until;

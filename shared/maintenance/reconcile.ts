@@ -7,7 +7,7 @@ import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { executePlan, type ExecuteResult } from './execute.js';
 import { parseRuleDescription, parseRuleName } from './markers.js';
-import { inForce, inForceKey, planReconcile, type ActiveWindow, type Operation, type RuleView, type SegmentView } from './plan.js';
+import { firstForeignOrder, inForce, inForceKey, planReconcile, type ActiveWindow, type Operation, type RuleView, type SegmentView } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 import { activeOccurrence, isAllowed, type WindowsFile } from './windows.js';
 
@@ -46,7 +46,7 @@ export async function reconcile(deps: { port: BypassPort; windows: WindowsFile; 
 
 /** Records which of our bypass rules ZPA shows in force now: the evidence the planner needs to call a later change drift. */
 function rememberInForce(memory: ReconcileMemory, active: ActiveWindow[], rules: RuleView[]): void {
-  const firstForeign = Math.min(...rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
+  const firstForeign = firstForeignOrder(rules);
   for (const r of rules) {
     const marker = parseRuleName(r.name);
     if (!marker || !inForce(r, firstForeign)) continue;
