@@ -4,10 +4,10 @@
  * start at once, per credential set (legacy: the ZDX key and the ZPA key; OneAPI: one ZIdentity client).
  * Pacing is loosened here (it changes when requests go, never how many), so the counts come fast.
  */
-import { checkIncidentTrace } from '../shared/actions/traces/check.js';
-import { startIncidentTraces } from '../shared/actions/traces/start.js';
-import type { TraceDeps } from '../shared/actions/traces/deps.js';
-import type { Command, TraceCheck, TraceStart } from '../shared/commands.js';
+import { checkIncidentTrace } from '../shared/traces/check.js';
+import { startIncidentTraces } from '../shared/traces/start.js';
+import type { TraceDeps } from '../shared/traces/deps.js';
+import type { Command, TraceCheck, TraceStart } from '../shared/commands/contract.js';
 import { createLogger } from '../shared/logger.js';
 import { zdxPacer, zpaPacer } from '../shared/zscaler/pacer.js';
 import { defaultProducts } from '../simulator/index.js';

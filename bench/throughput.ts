@@ -9,9 +9,9 @@
  * (20) waits a window, so min = max(ceil(W/10) − 1, ceil(R/20) − 1, 0) × window.
  */
 import { createLogger } from '../shared/logger.js';
-import { reconcile, type ReconcileResult } from '../shared/maintenance/reconcile.js';
-import { parseWindowsFile } from '../shared/maintenance/windows.js';
-import { zpaBypassPort } from '../shared/maintenance/zpaPort.js';
+import { reconcile, type ReconcileResult } from '../shared/bypass/reconcile.js';
+import { parseWindowsFile } from '../shared/bypass/windows.js';
+import { zpaBypassPort } from '../shared/bypass/zpaPort.js';
 import { zdxPacer, zpaPacer } from '../shared/zscaler/pacer.js';
 import { defaultProducts } from '../simulator/index.js';
 import { SIM_CREDENTIALS } from '../simulator/credentials.js';

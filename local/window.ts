@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseWindowsFile } from '../shared/maintenance/windows.js';
+import { parseWindowsFile } from '../shared/bypass/windows.js';
 
 export const LOCAL_WINDOWS_FILE = '.local-state/windows.json';
 

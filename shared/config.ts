@@ -6,6 +6,8 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { formatZodIssues } from './validation/parse.js';
+import { SESSION_MINUTES, type SessionMinutes } from './zdx/sessionLengths.js';
 
 // `prefault` feeds the default through the parser, so defaults and env values are converted alike.
 const int = (min: number, max: number, dflt: number) =>
@@ -73,7 +75,7 @@ export const zscalerFields = {
 export const traceFields = {
   /** ZDX only finds devices active in the last 2 hours unless asked for a wider window. */
   ZDX_DEVICE_LOOKBACK_HOURS: int(1, 24 * 14, 24),
-  TRACE_SESSION_MINUTES: z.prefault(z.pipe(z.enum(['5', '15', '30', '60']), z.transform(Number)), '5'),
+  TRACE_SESSION_MINUTES: z.prefault(z.pipe(z.enum(SESSION_MINUTES.map(String)), z.transform((s) => Number(s) as SessionMinutes)), '5'),
   /** How long the worker waits between checks of a running trace (an SQS delay: 0..900 s). */
   TRACE_CHECK_DELAY_SECONDS: int(0, 900, 60),
   /** Give up tracking after this many checks (the trace keeps running in ZDX). */
@@ -98,8 +100,7 @@ export function loadConfig<S extends Shape>(shape: S, env: NodeJS.ProcessEnv = p
   const input = Object.fromEntries(Object.keys(shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const result = schema.safeParse(input);
   if (!result.success) {
-    const problems = result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigError(`invalid configuration: ${formatZodIssues(result.error)}`);
   }
   return Object.freeze(result.data) as ConfigOf<S>;
 }

@@ -3,18 +3,18 @@
  * Nothing is parsed before the signature checks out, and nothing is enqueued for a bad request.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ingestIncident } from '../../shared/actions/ingestIncident.js';
-import type { CommandQueue } from '../../shared/aws/queue.js';
+import { ingestIncident } from '../../shared/incidents/ingest.js';
+import type { CommandQueue } from '../../shared/commands/queue.js';
 import type { SecretSource } from '../../shared/aws/secrets.js';
 import { NotFoundError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
-import { normaliseGeneric, verifyGenericSignature } from '../../shared/sources/generic.js';
-import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
-import type { IncidentEvent } from '../../shared/sources/incident.js';
-import { normalisePagerDuty, verifyPagerDutySignature } from '../../shared/sources/pagerduty.js';
-import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
+import { normaliseGeneric, verifyGenericSignature } from '../../shared/incidents/generic.js';
+import { decodeBody, headerValue } from '../../shared/webhooks/hmac.js';
+import type { IncidentEvent } from '../../shared/incidents/event.js';
+import { normalisePagerDuty, verifyPagerDutySignature } from '../../shared/incidents/pagerduty.js';
+import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhooks/secrets.js';
 
 export interface IncidentWebhookDeps {
   queue: CommandQueue;

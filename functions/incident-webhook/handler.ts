@@ -2,7 +2,7 @@
 import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { commonFields, loadConfig, queueFields, webhookFields } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
-import { webhookSecrets } from '../../shared/webhookSecrets.js';
+import { webhookSecrets } from '../../shared/webhooks/secrets.js';
 import { makeHandler } from './app.js';
 
 const config = loadConfig({ ...commonFields, ...queueFields, ...webhookFields });

@@ -5,18 +5,18 @@
  * bypasses from chat. A direct invocation (a scheduled event, a manual test) runs one reconcile.
  */
 import type { Context, SQSEvent, ScheduledEvent, SQSBatchResponse } from 'aws-lambda';
-import { parseCommand, runReported } from '../../shared/actions/dispatch.js';
+import { commandOfMessage, runReported } from '../../shared/commands/run.js';
 import { runWithDeadline } from '../../shared/deadline.js';
 import { isRetryable, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { applyAdhocBypass, removeAdhocBypass } from '../../shared/maintenance/adhoc.js';
-import { runExclusive } from '../../shared/maintenance/exclusive.js';
-import type { BypassPort } from '../../shared/maintenance/port.js';
-import { describeOp, reconcile, type ReconcileResult } from '../../shared/maintenance/reconcile.js';
-import type { WindowsFile } from '../../shared/maintenance/windows.js';
+import { applyAdhocBypass, removeAdhocBypass } from '../../shared/bypass/adhoc.js';
+import { runExclusive } from '../../shared/bypass/exclusive.js';
+import type { BypassPort } from '../../shared/bypass/port.js';
+import { describeOp, reconcile, type ReconcileResult } from '../../shared/bypass/reconcile.js';
+import type { WindowsFile } from '../../shared/bypass/windows.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
-import { reportBestEffort, type Reporter } from '../../shared/report.js';
-import { PoisonMessageError } from '../../shared/actions/dispatch.js';
+import { reportBestEffort, type Reporter } from '../../shared/reporting/reporter.js';
+import { PoisonMessageError } from '../../shared/commands/contract.js';
 
 export interface ReconcilerDeps {
   port: BypassPort;
@@ -59,7 +59,9 @@ export function makeHandler(deps: ReconcilerDeps) {
   };
 
   const fromQueue = sqsHandler(deps.logger, async (record) => {
-    const command = parseCommand(record.body);
+    // Dropped (reported, logged at error) rather than redelivered: a retried message would hold the FIFO group.
+    const command = await commandOfMessage(record.body, { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1), onPoison: 'drop' }, deps);
+    if (!command) return;
     const adhoc = { port: deps.port, guardrails: { ...deps.windows().guardrails, dryRun: deps.dryRun || deps.windows().guardrails.dryRun }, logger: deps.logger };
     await runReported(command, deps, async (logger) => {
       const scoped = { ...adhoc, logger };

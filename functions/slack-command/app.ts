@@ -8,17 +8,17 @@
  * email learns it at once instead of minutes later. The lookup is one bounded users.info call.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handleChatRequest } from '../../shared/chatops/intake.js';
-import { replayGuard } from '../../shared/chatops/replay.js';
-import { slackEmailLookup } from '../../shared/chatops/slackApi.js';
-import { parseSlackCommand } from '../../shared/chatops/slackForm.js';
+import { handleChatRequest } from '../../shared/chat/intake.js';
+import { replayGuard } from '../../shared/chat/replay.js';
+import { slackEmailLookup } from '../../shared/chat/slack/api.js';
+import { parseSlackCommand } from '../../shared/chat/slack/form.js';
 import { UnauthorizedError } from '../../shared/errors.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
-import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
-import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../../shared/sources/slack.js';
-import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
-import type { ChatIngressDeps } from '../../shared/chatops/wiring.js';
+import { decodeBody, headerValue } from '../../shared/webhooks/hmac.js';
+import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../../shared/chat/slack/signature.js';
+import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhooks/secrets.js';
+import type { ChatIngressDeps } from '../../shared/chat/wiring.js';
 
 export interface SlackCommandDeps extends ChatIngressDeps {
   slackApiBaseUrl: string;

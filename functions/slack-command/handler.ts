@@ -1,5 +1,5 @@
 /** Lambda entry (README "ChatOps" has its cold-start figures). */
-import { chatIngressDeps } from '../../shared/chatops/wiring.js';
+import { chatIngressDeps } from '../../shared/chat/wiring.js';
 import { makeHandler } from './app.js';
 
 const { config, ...deps } = chatIngressDeps('slack-command');

@@ -5,16 +5,16 @@
  * incoming-webhook URL stored with the security token (the `{kind:'teams'}` reply target).
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { handleChatRequest } from '../../shared/chatops/intake.js';
-import { replayGuard } from '../../shared/chatops/replay.js';
-import { commandText, parseTeamsActivity, senderEmail } from '../../shared/chatops/teamsActivity.js';
+import { handleChatRequest } from '../../shared/chat/intake.js';
+import { replayGuard } from '../../shared/chat/replay.js';
+import { commandText, parseTeamsActivity, senderEmail } from '../../shared/chat/teams/activity.js';
 import { UnauthorizedError, ValidationError } from '../../shared/errors.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
-import { decodeBody, headerValue } from '../../shared/sources/hmac.js';
-import { TEAMS_SIGNATURE_HEADER, verifyTeamsSignature } from '../../shared/sources/teams.js';
-import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhookSecrets.js';
-import type { ChatIngressDeps } from '../../shared/chatops/wiring.js';
+import { decodeBody, headerValue } from '../../shared/webhooks/hmac.js';
+import { TEAMS_SIGNATURE_HEADER, verifyTeamsSignature } from '../../shared/chat/teams/signature.js';
+import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhooks/secrets.js';
+import type { ChatIngressDeps } from '../../shared/chat/wiring.js';
 
 export interface TeamsWebhookDeps extends ChatIngressDeps {
   /** Name users type to mention the bot, for help texts. */

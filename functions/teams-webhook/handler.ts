@@ -1,5 +1,5 @@
 /** Lambda entry: the same small dependency set as the slash-command function. */
-import { chatIngressDeps } from '../../shared/chatops/wiring.js';
+import { chatIngressDeps } from '../../shared/chat/wiring.js';
 import { makeHandler } from './app.js';
 
 const { config: _config, ...deps } = chatIngressDeps('teams-webhook');

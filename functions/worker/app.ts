@@ -4,9 +4,10 @@
  * `status`; policy writes belong to the reconciler.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { parseCommand, runReported, runTraceCommand } from '../../shared/actions/dispatch.js';
-import { collectStatus, type StatusPort } from '../../shared/actions/status.js';
-import type { TraceDeps } from '../../shared/actions/traces/deps.js';
+import { commandOfMessage, runReported } from '../../shared/commands/run.js';
+import { runTraceCommand } from '../../shared/traces/run.js';
+import { collectStatus, type StatusPort } from '../../shared/status/status.js';
+import type { TraceDeps } from '../../shared/traces/deps.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
 
 export interface WorkerDeps extends TraceDeps {
@@ -16,7 +17,8 @@ export interface WorkerDeps extends TraceDeps {
 
 export function makeHandler(deps: WorkerDeps) {
   return sqsHandler(deps.logger, async (record: SQSRecord) => {
-    const command = parseCommand(record.body);
+    const command = await commandOfMessage(record.body, { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1), onPoison: 'throw' }, deps);
+    if (!command) return;
     if (command.type !== 'status') return void (await runTraceCommand(command, deps));
     await runReported(command, deps, async () => {
       const outcome = await collectStatus(command, deps);

@@ -3,8 +3,8 @@ import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
 import { commonFields, loadConfig, queueFields, reportFields, traceFields, zscalerFields } from '../../shared/config.js';
 import { logger as rootLogger } from '../../shared/logger.js';
-import { zpaBypassPort } from '../../shared/maintenance/zpaPort.js';
-import { createReporter } from '../../shared/report.js';
+import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
+import { createReporter } from '../../shared/reporting/reporter.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
 import { makeHandler } from './app.js';
@@ -25,7 +25,7 @@ export const handler = makeHandler({
   logger,
   settings: {
     lookbackHours: config.ZDX_DEVICE_LOOKBACK_HOURS,
-    sessionMinutes: config.TRACE_SESSION_MINUTES as 5 | 15 | 30 | 60,
+    sessionMinutes: config.TRACE_SESSION_MINUTES,
     checkDelaySeconds: config.TRACE_CHECK_DELAY_SECONDS,
     maxChecks: config.TRACE_MAX_CHECKS,
   },

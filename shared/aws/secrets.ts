@@ -6,6 +6,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as z from 'zod/mini';
 import { ConfigError, AppError } from '../errors.js';
+import { formatIssuePaths } from '../validation/parse.js';
 
 export interface SecretSource<T> {
   get(): Promise<T>;
@@ -66,8 +67,7 @@ function parse<S extends z.core.$ZodType>(secretId: string, schema: S, text: str
   const result = (schema as unknown as z.ZodMiniType).safeParse(data);
   if (!result.success) {
     // Paths only: messages could echo the (secret) input.
-    const paths = result.error.issues.map((i) => i.path.join('.') || '(root)');
-    throw new ConfigError(`secret ${secretId} has missing or invalid fields: ${[...new Set(paths)].join(', ')}`);
+    throw new ConfigError(`secret ${secretId} has missing or invalid fields: ${formatIssuePaths(result.error)}`);
   }
   return result.data as z.infer<S>;
 }

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import type { ApiClient } from '../zscaler/http.js';
+import type { SessionMinutes } from './sessionLengths.js';
 
 const traceId = z.pipe(z.union([z.number(), z.string()]), z.transform(String));
 const epoch = z.optional(z.nullable(z.number()));
@@ -27,7 +28,7 @@ export interface StartTraceInput {
   appId?: number;
   webProbeId?: number;
   cloudPathProbeId?: number;
-  sessionLengthMinutes: 5 | 15 | 30 | 60;
+  sessionLengthMinutes: SessionMinutes;
   probeDevice?: boolean;
 }
 

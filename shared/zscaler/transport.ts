@@ -2,7 +2,7 @@
  * The one place that talks HTTP (undici, keep-alive). It owns per-request timeouts, the overall deadline,
  * pacing and retries; it knows nothing about tokens (http.ts adds them) or resources.
  */
-import { Agent, request, type Dispatcher } from './undici.js';
+import { Agent, request, type Dispatcher } from '../http/undici.js';
 import { currentDeadline } from '../deadline.js';
 import { DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logger.js';

@@ -6,10 +6,10 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/reconciler/app.js';
-import type { Outcome } from '../../shared/report.js';
-import { newReconcileMemory, reconcile } from '../../shared/maintenance/reconcile.js';
-import { parseWindowsFile, type WindowsFile } from '../../shared/maintenance/windows.js';
-import { zpaBypassPort } from '../../shared/maintenance/zpaPort.js';
+import type { Outcome } from '../../shared/reporting/reporter.js';
+import { newReconcileMemory, reconcile } from '../../shared/bypass/reconcile.js';
+import { parseWindowsFile, type WindowsFile } from '../../shared/bypass/windows.js';
+import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
 import { zpaPacer } from '../../shared/zscaler/pacer.js';
 import { getPolicySet } from '../../shared/zpa/policySets.js';
 import { deleteRule, listRules, operandValues, updateRule } from '../../shared/zpa/rules.js';

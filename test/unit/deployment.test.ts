@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parse, type Tags } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { parseCommand } from '../../shared/actions/dispatch.js';
+import { parseCommand } from '../../shared/commands/contract.js';
 
 const tags: Tags = ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
 const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags, merge: true }) as Record<string, any>;

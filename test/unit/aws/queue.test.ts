@@ -7,7 +7,7 @@ import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_MESSAGE_GROUP, routedCommandQueue } from '../../../shared/aws/queue.js';
-import type { Command } from '../../../shared/commands.js';
+import type { Command } from '../../../shared/commands/contract.js';
 
 let server: Awaited<ReturnType<typeof createSqsServer>>;
 let sqs: SQSClient;

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { createHmac } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../../functions/incident-webhook/app.js';
-import type { Command } from '../../../shared/commands.js';
+import type { Command } from '../../../shared/commands/contract.js';
 import { quietLogger } from '../../helpers/zscaler.js';
 import { pagerDutyDelivery } from '../../helpers/webhooks.js';
 

@@ -4,12 +4,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { makeHandler } from '../../../functions/slack-command/app.js';
-import type { Command } from '../../../shared/commands.js';
+import type { Command } from '../../../shared/commands/contract.js';
 import { slackDelivery } from '../../../local/chatSamples.js';
 import { LOCAL_CHAT, LOCAL_CHAT_PERMISSIONS } from '../../../local/fakeChat.js';
 import { LOCAL_WEBHOOK_SECRETS } from '../../../local/fakeSecrets.js';
 import { startReceiver } from '../../../local/receiver.js';
-import { parsePermissions } from '../../../shared/chatops/permissions.js';
+import { parsePermissions } from '../../../shared/chat/permissions.js';
 import { quietLogger } from '../../helpers/zscaler.js';
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;

@@ -3,11 +3,11 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../functions/teams-webhook/app.js';
-import type { Command } from '../../../shared/commands.js';
+import type { Command } from '../../../shared/commands/contract.js';
 import { teamsDelivery } from '../../../local/chatSamples.js';
 import { LOCAL_CHAT, LOCAL_CHAT_PERMISSIONS } from '../../../local/fakeChat.js';
 import { LOCAL_WEBHOOK_SECRETS } from '../../../local/fakeSecrets.js';
-import { parsePermissions } from '../../../shared/chatops/permissions.js';
+import { parsePermissions } from '../../../shared/chat/permissions.js';
 import { quietLogger } from '../../helpers/zscaler.js';
 
 const REPLY_URL = 'https://prod-00.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=fake';

@@ -1,0 +1,163 @@
+/**
+ * The commands that travel on the queues from the ingress functions (and from the worker to itself) to the
+ * worker and the reconciler. One zod/mini schema is the contract on both sides of every queue: producers
+ * check a command with {@link serialiseCommand} before sending it, consumers with {@link parseCommand}.
+ * Types are inferred from it.
+ */
+import * as z from 'zod/mini';
+import { AppError, ValidationError } from '../errors.js';
+import { emailSchema } from '../validation/email.js';
+import { formatZodIssues, issueMessage, parseJsonBody } from '../validation/parse.js';
+
+import { SESSION_MINUTES, type SessionMinutes } from '../zdx/sessionLengths.js';
+
+export type { SessionMinutes };
+
+/** Users one `status` may name: each costs a device search and a trace list per device in ZDX (5 requests/s). */
+export const MAX_STATUS_USERS = 10;
+
+export const incidentRefSchema = z.object({
+  source: z.string().check(z.minLength(1)),
+  incidentId: z.string().check(z.minLength(1)),
+  eventId: z.optional(z.string()),
+  service: z.optional(z.string()),
+  title: z.optional(z.string()),
+  link: z.optional(z.string()),
+});
+export type IncidentRef = z.infer<typeof incidentRefSchema>;
+
+/** Where an outcome goes besides the log and the configured callback (chat replies come later). */
+export const replyTargetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('callback'), url: z.url() }),
+  /** `ephemeral`: only the person who asked sees the outcome (status, dry runs); default `in_channel`. */
+  z.object({ kind: z.literal('slack'), responseUrl: z.url(), responseType: z.optional(z.enum(['in_channel', 'ephemeral'])) }),
+  /** A Teams Workflows/incoming webhook URL: outgoing webhooks can only answer synchronously. */
+  z.object({ kind: z.literal('teams'), url: z.url() }),
+]);
+export type ReplyTarget = z.infer<typeof replyTargetSchema>;
+
+/** Who or what asked: an incident, a chat user (Slack user id / Teams AAD object id), a window, the schedule. */
+export const requestedBySchema = z.object({ kind: z.enum(['incident', 'slack', 'teams', 'schedule', 'window']), id: z.string(), name: z.optional(z.string()) });
+const requestedBy = requestedBySchema;
+const emails = z.array(emailSchema).check(z.minLength(1));
+const common = { id: z.string().check(z.minLength(1)), reply: z.optional(replyTargetSchema) };
+
+export const traceStartSchema = z.object({
+  ...common,
+  type: z.literal('trace.start'),
+  incident: incidentRefSchema,
+  userEmails: emails,
+  requestedBy,
+  sessionMinutes: z.optional(z.union(SESSION_MINUTES.map((m) => z.literal(m)) as [z.ZodMiniLiteral<SessionMinutes>, ...z.ZodMiniLiteral<SessionMinutes>[]])),
+  /** Find the devices and the app that would be traced, start nothing (chat `dry-run trace`). */
+  dryRun: z.optional(z.boolean()),
+});
+
+export const traceCheckSchema = z.object({
+  ...common,
+  type: z.literal('trace.check'),
+  incident: incidentRefSchema,
+  deviceId: z.number(),
+  deviceName: z.optional(z.string()),
+  traceId: z.string(),
+  check: z.number(),
+});
+
+export const traceStopSchema = z.object({
+  ...common,
+  type: z.literal('trace.stop'),
+  incident: incidentRefSchema,
+  userEmails: emails,
+  requestedBy,
+});
+
+/** Ad-hoc bypass of one ZPA application segment (by name or id) for a duration; expires like a window. */
+export const bypassApplySchema = z.object({
+  ...common,
+  type: z.literal('bypass.apply'),
+  segment: z.string().check(z.minLength(1)),
+  durationMinutes: z.number().check(z.int(), z.positive()),
+  reason: z.string().check(z.minLength(1)),
+  requestedBy,
+  dryRun: z.optional(z.boolean()),
+  /** When it was asked: the expiry counts from here, so a redelivered message never extends the bypass. */
+  requestedAt: z.optional(z.iso.datetime({ offset: true })),
+});
+
+/** Ends an ad-hoc bypass of a segment now. */
+export const bypassRemoveSchema = z.object({
+  ...common,
+  type: z.literal('bypass.remove'),
+  segment: z.string().check(z.minLength(1)),
+  requestedBy,
+  dryRun: z.optional(z.boolean()),
+  /** A redelivered remove never ends a bypass asked for after it. */
+  requestedAt: z.optional(z.iso.datetime({ offset: true })),
+});
+
+/** Active bypasses (from ZPA) and the deep traces on the given users' devices (from ZDX). */
+export const statusSchema = z.object({
+  ...common,
+  type: z.literal('status'),
+  requestedBy,
+  userEmails: z.optional(z.array(emailSchema).check(z.maxLength(MAX_STATUS_USERS))),
+});
+
+/** Make ZPA match the maintenance windows now (sent by the schedule; serialised with bypass commands). */
+export const reconcileSchema = z.object({ ...common, type: z.literal('reconcile'), requestedBy });
+
+export const commandSchema = z.discriminatedUnion('type', [
+  traceStartSchema, traceCheckSchema, traceStopSchema, bypassApplySchema, bypassRemoveSchema, statusSchema, reconcileSchema,
+]);
+export type Command = z.infer<typeof commandSchema>;
+export type TraceStart = z.infer<typeof traceStartSchema>;
+export type TraceCheck = z.infer<typeof traceCheckSchema>;
+export type TraceStop = z.infer<typeof traceStopSchema>;
+export type BypassApply = z.infer<typeof bypassApplySchema>;
+export type BypassRemove = z.infer<typeof bypassRemoveSchema>;
+export type StatusCommand = z.infer<typeof statusSchema>;
+export type RequestedBy = z.infer<typeof requestedBySchema>;
+
+/** A message on a queue that is not a valid command: it can never succeed. */
+export class PoisonMessageError extends AppError {
+  /** The reply target the message named, when that part of it was valid: the requester is told. */
+  readonly reply: ReplyTarget | undefined;
+  constructor(message: string, reply?: ReplyTarget) {
+    super('poison_message', message, 400, false);
+    this.reply = reply;
+  }
+}
+
+/**
+ * The consumer's side of the contract: a queue message body → a command.
+ * @throws PoisonMessageError for a body that is not JSON or not a command, carrying its reply target if it has one.
+ */
+export function parseCommand(body: string): Command {
+  let data: unknown;
+  try {
+    data = parseJsonBody(body, 'queue message');
+  } catch (e) {
+    throw new PoisonMessageError((e as Error).message);
+  }
+  const r = commandSchema.safeParse(data, { error: issueMessage });
+  if (r.success) return r.data;
+  const reply = replyTargetSchema.safeParse((data as { reply?: unknown } | null)?.reply);
+  throw new PoisonMessageError(`not a valid command: ${formatZodIssues(r.error)}`, reply.success ? reply.data : undefined);
+}
+
+/**
+ * The producer's side of the contract: the message body of a command, after checking it against the schema,
+ * so nothing a consumer would refuse is ever sent (and acknowledged to a requester).
+ * @throws ValidationError (exposable: it names what is wrong, never the values) for an invalid command.
+ */
+export function serialiseCommand(command: Command): string {
+  const problem = commandProblem(command);
+  if (problem) throw new ValidationError(problem);
+  return JSON.stringify(command);
+}
+
+/** What is wrong with a command by the contract (paths and rules, never values), or undefined when it is valid. */
+export function commandProblem(command: Command): string | undefined {
+  const r = commandSchema.safeParse(command, { error: issueMessage });
+  return r.success ? undefined : `invalid ${String((command as { type?: unknown }).type)} command: ${formatZodIssues(r.error)}`;
+}

@@ -1,0 +1,65 @@
+/**
+ * Running one queued command with its report, the same way in both workers: permanent failures (bad input,
+ * unknown user, no device) are reported back to where the command came from and end it; transient ones are
+ * thrown so SQS redelivers the message (and after maxReceiveCount the redrive policy moves it to the DLQ).
+ */
+import { AppError, isRetryable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Reporter } from '../reporting/reporter.js';
+import { type Command, PoisonMessageError, parseCommand } from './contract.js';
+
+export interface RunDeps {
+  reporter: Reporter;
+  logger: Logger;
+}
+
+/** Runs one command's action; permanent failures are reported back and end the command. */
+export async function runReported<T>(command: Command, deps: RunDeps, action: (logger: Logger) => Promise<T>): Promise<T | { failed: string }> {
+  const log = deps.logger.child({ commandId: command.id, commandType: command.type });
+  try {
+    return await action(log);
+  } catch (e) {
+    if (isRetryable(e)) throw e;
+    // Permanent: retrying cannot help. Say so where the request came from, then finish the message.
+    log.warn('command failed permanently', { error: e });
+    const message = e instanceof AppError ? e.message : String(e);
+    await deps.reporter.report({ kind: `${command.type}.failed`, ok: false, text: `Could not ${describe(command)}: ${message}`, data: { commandId: command.id } }, command.reply);
+    return { failed: message };
+  }
+}
+
+/**
+ * A queue message → its command. A message that is not a command can never succeed: the requester is told
+ * (once, on its first delivery) when it named a reply target, and the error is thrown on so the work queue's
+ * redrive policy dead-letters it. The FIFO policy queue's consumer passes `onPoison: 'drop'` instead, so one
+ * bad message never holds the only message group for more than one delivery.
+ */
+export async function commandOfMessage(
+  body: string,
+  meta: { receiveCount: number; onPoison: 'throw' | 'drop' },
+  deps: RunDeps,
+): Promise<Command | undefined> {
+  try {
+    return parseCommand(body);
+  } catch (e) {
+    if (!(e instanceof PoisonMessageError)) throw e;
+    if (meta.receiveCount <= 1 && e.reply) {
+      await deps.reporter.report({ kind: 'command.invalid', ok: false, text: `Could not do that: the request was not a valid command (${e.message}).` }, e.reply).catch((err: unknown) => deps.logger.warn('could not report an invalid command', { error: err }));
+    }
+    if (meta.onPoison === 'throw') throw e;
+    deps.logger.error('invalid command dropped', { error: e });
+    return undefined;
+  }
+}
+
+function describe(c: Command): string {
+  switch (c.type) {
+    case 'trace.start': return `start a deep trace for ${c.userEmails.join(', ')}`;
+    case 'trace.stop': return `stop the deep trace for ${c.incident.incidentId}`;
+    case 'trace.check': return `check trace ${c.traceId}`;
+    case 'bypass.apply': return `bypass ${c.segment}`;
+    case 'bypass.remove': return `end the bypass of ${c.segment}`;
+    case 'status': return 'show the status';
+    case 'reconcile': return 'reconcile maintenance windows';
+  }
+}

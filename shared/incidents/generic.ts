@@ -1,0 +1,111 @@
+/**
+ * Generic signed incident webhook, for tools that can compute an HMAC but have no native signing scheme
+ * (ServiceNow scripted REST with `GlideCertificateEncryption.generateMac`, Datadog behind a signing proxy,
+ * in-house tools).
+ *
+ * Scheme:
+ * - `X-Signature-Timestamp: <unix seconds>` — must be within 300 s of our clock, in either direction.
+ * - `X-Signature: sha256=<hex>` — lower- or upper-case hex of HMAC-SHA256, keyed with the shared secret, over the
+ *   UTF-8 string `<timestamp>.<rawBody>` (the timestamp header value, a dot, the exact body bytes sent).
+ *   Signing the timestamp stops a captured request being replayed later. We may hold several secrets while
+ *   rotating; any one matching is accepted.
+ * - Body (`application/json`):
+ *   `{ "event_id": string, "incident_id": string, "action": "opened"|"resolved", "user_emails": string[],
+ *      "service"?: string, "title"?: string, "link"?: "https://…" }`
+ *   `event_id` must be unique per delivery (it is the dedupe key); retries reuse it.
+ *
+ * Example (bash + openssl):
+ * ```sh
+ * SECRET='change-me'; BODY="$(cat test/fixtures/webhooks/generic-opened.json)"; TS=$(date +%s)
+ * SIG=$(printf '%s' "$TS.$BODY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+ * curl -sS "$URL" -H 'Content-Type: application/json' \
+ *   -H "X-Signature-Timestamp: $TS" -H "X-Signature: sha256=$SIG" --data-binary "$BODY"
+ * ```
+ * (`printf '%s'` and `--data-binary` matter: `echo` adds a newline and `-d` strips them, changing the bytes.)
+ */
+import * as z from 'zod/mini';
+import { UnauthorizedError } from '../errors.js';
+import { assertFreshTimestamp, assertSecrets, hmacSha256, safeEqualAny, SHA256_HEX } from '../webhooks/hmac.js';
+import { emailSchema } from '../validation/email.js';
+import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
+import type { IncidentEvent } from './event.js';
+
+/** Header names (lower-cased, as API Gateway v2 delivers them). */
+export const GENERIC_SIGNATURE_HEADER = 'x-signature';
+export const GENERIC_TIMESTAMP_HEADER = 'x-signature-timestamp';
+
+/** The two signature headers of the generic scheme. */
+export interface GenericSignatureHeaders {
+  signature?: string | undefined;
+  timestamp?: string | undefined;
+}
+
+/** The `X-Signature` value for `rawBody` sent at `timestamp`: for senders, local tooling and tests. */
+export function signGenericPayload(rawBody: string, secret: string, timestamp: number | string): string {
+  return `sha256=${hmacSha256(secret, `${timestamp}.${rawBody}`).toString('hex')}`;
+}
+
+/**
+ * Verifies the generic scheme (see the module comment) over the raw body.
+ * @param nowSec current unix time in seconds; injectable for tests.
+ * @throws UnauthorizedError('invalid signature') for a missing/malformed header, a timestamp outside ±300 s or
+ *   a non-matching signature — never saying which. ConfigError when `secrets` is empty or holds an empty secret.
+ */
+export function verifyGenericSignature(
+  rawBody: string,
+  headers: GenericSignatureHeaders,
+  secrets: string[],
+  nowSec: number = Date.now() / 1000,
+): void {
+  assertSecrets(secrets, 'generic webhook');
+  const { signature, timestamp } = headers;
+  assertFreshTimestamp(timestamp, nowSec);
+  const match = /^sha256=(.*)$/.exec(signature?.trim() ?? '');
+  const hex = match?.[1] ?? '';
+  if (!SHA256_HEX.test(hex)) throw new UnauthorizedError();
+  // The timestamp is signed exactly as sent (trimmed of header whitespace), not re-formatted from a number.
+  const signed = `${timestamp?.trim()}.${rawBody}`;
+  const expected = secrets.map((secret) => hmacSha256(secret, signed));
+  if (!safeEqualAny(expected, [Buffer.from(hex, 'hex')])) throw new UnauthorizedError();
+}
+
+/** Addresses accepted per event: each one fans out to device look-ups and traces, so bound it. */
+export const MAX_GENERIC_USER_EMAILS = 50;
+
+const nonEmpty = () => z.string().check(z.minLength(1), z.maxLength(256));
+
+/** Body schema of the generic source (see the module comment). Unknown keys are dropped, not rejected. */
+export const GenericWebhookSchema = z.object({
+  event_id: nonEmpty(),
+  incident_id: nonEmpty(),
+  action: z.enum(['opened', 'resolved']),
+  user_emails: z.array(emailSchema).check(z.maxLength(MAX_GENERIC_USER_EMAILS)),
+  service: z.optional(z.string()),
+  title: z.optional(z.string()),
+  link: z.optional(z.httpUrl()),
+});
+
+/** A validated generic webhook body. */
+export type GenericWebhook = z.infer<typeof GenericWebhookSchema>;
+
+/**
+ * Parses and validates a generic webhook body (call {@link verifyGenericSignature} first).
+ * `eventType` is the sender's `action`; emails are lower-cased and de-duplicated.
+ * @throws ValidationError for invalid JSON or a schema violation (message lists `path: problem`).
+ */
+export function normaliseGeneric(rawBody: string): IncidentEvent {
+  const json = parseJsonBody(rawBody, 'generic webhook body');
+  const body = parseWithSchema(GenericWebhookSchema, json, 'generic webhook');
+  const normalised: IncidentEvent = {
+    source: 'generic',
+    eventId: body.event_id,
+    incidentId: body.incident_id,
+    action: body.action,
+    eventType: body.action,
+    userEmails: [...new Set(body.user_emails.map((e) => e.toLowerCase()))],
+  };
+  if (body.service) normalised.service = body.service;
+  if (body.title) normalised.title = body.title;
+  if (body.link) normalised.link = body.link;
+  return normalised;
+}

@@ -1,0 +1,69 @@
+/**
+ * A verified, normalised incident event → one command on the work queue. The command id is derived from
+ * the source's event id, so a redelivered webhook maps to the same id (the worker is idempotent on top).
+ */
+import { createHash } from 'node:crypto';
+import type { CommandQueue } from '../commands/queue.js';
+import type { Command } from '../commands/contract.js';
+import type { Logger } from '../logger.js';
+import type { IncidentEvent } from './event.js';
+
+export type IngestResult =
+  | { status: 'accepted'; commandId: string; command: Command['type'] }
+  | { status: 'ignored'; reason: string };
+
+export const commandIdFor = (source: string, eventId: string) =>
+  `cmd_${createHash('sha256').update(`${source}:${eventId}`).digest('hex').slice(0, 24)}`;
+
+/** Default bound on how old a signed event may be (`MAX_EVENT_AGE_SECONDS`). */
+export const DEFAULT_MAX_EVENT_AGE_SECONDS = 3_600;
+/** How far in the future an event time may be (clock skew); more is a forged or broken sender. */
+export const MAX_EVENT_FUTURE_SECONDS = 300;
+
+export interface IngestOptions {
+  maxEventAgeSeconds?: number;
+  /** Unix milliseconds; injectable for tests. */
+  now?: number;
+}
+
+/**
+ * Why an event's signed time puts it outside the window (too old, or too far ahead), or undefined when it is
+ * inside or the event carries no time (sources without one bound replays otherwise: the generic source signs a
+ * timestamp that must be within 5 minutes).
+ */
+export function eventTimeProblem(occurredAt: string | undefined, opts: IngestOptions = {}): string | undefined {
+  if (occurredAt === undefined) return undefined;
+  const at = Date.parse(occurredAt);
+  if (Number.isNaN(at)) return 'the event time is not a date';
+  const ageSec = ((opts.now ?? Date.now()) - at) / 1000;
+  const maxAge = opts.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS;
+  if (ageSec > maxAge) return `the event happened ${Math.round(ageSec)} s ago, more than the ${maxAge} s accepted (a late or replayed delivery)`;
+  if (-ageSec > MAX_EVENT_FUTURE_SECONDS) return `the event time is ${Math.round(-ageSec)} s in the future, more than the ${MAX_EVENT_FUTURE_SECONDS} s of clock skew accepted`;
+  return undefined;
+}
+
+export async function ingestIncident(event: IncidentEvent, queue: CommandQueue, logger: Logger, opts: IngestOptions = {}): Promise<IngestResult> {
+  if (event.action === 'ignored') return { status: 'ignored', reason: `event type ${event.eventType} needs no action` };
+  const stale = eventTimeProblem(event.occurredAt, opts);
+  if (stale) {
+    // A 2xx stops the sender's retries; a replay gets nothing either way. The signature was valid, so say so loudly.
+    logger.warn('signed incident event outside the accepted time window; ignored', { source: event.source, incidentId: event.incidentId, eventId: event.eventId, occurredAt: event.occurredAt, reason: stale });
+    return { status: 'ignored', reason: stale };
+  }
+  if (event.userEmails.length === 0) {
+    // Nothing to act on; answering 2xx stops the sender's retries. The README explains the email fields.
+    logger.warn('incident has no affected user email; check the email field configuration', { source: event.source, incidentId: event.incidentId });
+    return { status: 'ignored', reason: 'no affected user email found in the event' };
+  }
+  const id = commandIdFor(event.source, event.eventId);
+  const common = {
+    id,
+    incident: { source: event.source, incidentId: event.incidentId, eventId: event.eventId, service: event.service, title: event.title, link: event.link },
+    userEmails: event.userEmails,
+    requestedBy: { kind: 'incident' as const, id: `${event.source}:${event.incidentId}` },
+  };
+  const command: Command = event.action === 'opened' ? { ...common, type: 'trace.start' } : { ...common, type: 'trace.stop' };
+  await queue.send(command);
+  logger.info('incident enqueued', { commandId: id, type: command.type, source: event.source, incidentId: event.incidentId });
+  return { status: 'accepted', commandId: id, command: command.type };
+}

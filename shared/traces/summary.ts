@@ -1,0 +1,48 @@
+/**
+ * A short, human-readable summary of a finished deep trace. ZDX result payloads are nested series of
+ * `{metric, unit, datapoints:[{timestamp, value}]}` whose exact nesting differs per endpoint, so we walk
+ * them and summarise every series we find (average and worst), ignoring ZDX's `-1` "no data" values.
+ */
+import type { TraceResults } from '../zdx/deepTraces.js';
+
+export interface SeriesSummary {
+  group: string;
+  metric: string;
+  unit?: string;
+  avg: number;
+  max: number;
+  samples: number;
+}
+
+export function summariseSeries(results: TraceResults): SeriesSummary[] {
+  const out: SeriesSummary[] = [];
+  const visit = (node: unknown, group: string) => {
+    if (Array.isArray(node)) return node.forEach((n) => visit(n, group));
+    if (!node || typeof node !== 'object') return;
+    const o = node as Record<string, unknown>;
+    if (typeof o.metric === 'string' && Array.isArray(o.datapoints)) {
+      const values = o.datapoints
+        .map((d) => (d as { value?: unknown }).value)
+        .filter((v): v is number => typeof v === 'number' && v >= 0);
+      if (values.length) {
+        const avg = values.reduce((a, b) => a + b, 0) / values.length;
+        out.push({ group, metric: o.metric, unit: typeof o.unit === 'string' ? o.unit : undefined, avg: round(avg), max: round(Math.max(...values)), samples: values.length });
+      }
+      return;
+    }
+    const label = [o.category, o.leg_src && o.leg_dst ? `${o.leg_src}→${o.leg_dst}` : undefined].filter(Boolean).join(' ');
+    for (const v of Object.values(o)) visit(v, label ? `${group} ${label}`.trim() : group);
+  };
+  visit(results.healthMetrics, 'health');
+  visit(results.webProbeMetrics, 'web probe');
+  visit(results.cloudPathMetrics, 'cloud path');
+  return out;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+export function summaryText(deviceName: string, series: SeriesSummary[], limit = 8): string {
+  if (!series.length) return `Deep trace on ${deviceName} finished with no metric data.`;
+  const lines = series.slice(0, limit).map((s) => `• ${s.group}: ${s.metric} avg ${s.avg}${s.unit ? ` ${s.unit}` : ''}, max ${s.max}`);
+  return [`Deep trace on ${deviceName} finished:`, ...lines].join('\n');
+}

@@ -1,0 +1,77 @@
+/**
+ * The webhook signing secrets: a second Secrets Manager JSON, separate from the Zscaler credentials so the
+ * internet-facing functions can read only this one. Lists allow two secrets at once during rotation.
+ *
+ * One secret serves every ingress function, so its sections are validated one at a time, when the source
+ * that uses a section asks for it ({@link webhookSection}): a mistake in `teams` fails Teams requests (with a
+ * message naming the section), never PagerDuty's.
+ */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod/mini';
+import { jsonSecret, type SecretSource } from '../aws/secrets.js';
+import { ConfigError } from '../errors.js';
+import { formatIssuePaths } from '../validation/parse.js';
+
+const secretList = z.array(z.string().check(z.minLength(16))).check(z.minLength(1));
+
+/** The schema of each section, by the key it has in the secret. */
+export const webhookSectionSchemas = {
+  pagerduty: secretList,
+  generic: secretList,
+  slack: z.object({ signingSecret: z.string().check(z.minLength(16)), botToken: z.optional(z.string()) }),
+  // replyUrl: the Teams Workflows (or incoming-webhook) URL that later outcomes are posted to. It embeds its
+  // own signature, so it is a secret too, not configuration.
+  teams: z.object({ securityToken: z.string().check(z.minLength(16)), replyUrl: z.optional(z.url({ protocol: /^https?$/ })) }),
+};
+export type WebhookSectionName = keyof typeof webhookSectionSchemas;
+export type WebhookSection<K extends WebhookSectionName> = z.infer<(typeof webhookSectionSchemas)[K]>;
+
+/** The secret as loaded: a JSON object whose sections are not looked at yet. */
+export const webhookSecretSchema = z.object({
+  pagerduty: z.optional(z.unknown()),
+  generic: z.optional(z.unknown()),
+  slack: z.optional(z.unknown()),
+  teams: z.optional(z.unknown()),
+});
+export type WebhookSecrets = z.infer<typeof webhookSecretSchema>;
+
+const validated = new WeakMap<object, Map<WebhookSectionName, unknown>>();
+
+/**
+ * One section of the webhooks secret, validated now (and remembered for this copy of the secret).
+ * @throws ConfigError naming the section when it is missing, and its bad fields (paths only: the values are
+ *   secrets) when it is invalid.
+ */
+export function webhookSection<K extends WebhookSectionName>(secrets: WebhookSecrets, name: K): WebhookSection<K> {
+  const seen = validated.get(secrets) ?? new Map<WebhookSectionName, unknown>();
+  validated.set(secrets, seen);
+  if (seen.has(name)) return seen.get(name) as WebhookSection<K>;
+  const raw = secrets[name];
+  if (raw === undefined) throw new ConfigError(`webhooks secret: no "${name}" section configured`);
+  const r = (webhookSectionSchemas[name] as z.ZodMiniType).safeParse(raw);
+  if (!r.success) {
+    throw new ConfigError(`webhooks secret: the "${name}" section is invalid: ${formatIssuePaths(r.error, name)}`);
+  }
+  seen.set(name, r.data);
+  return r.data as WebhookSection<K>;
+}
+
+/**
+ * Verifies with the cached secrets; if that fails, re-reads the secret (it may have been rotated) and
+ * verifies again — at most once a minute, so forged requests cannot turn into a Secrets Manager flood.
+ */
+export function verifierWithRotation(source: SecretSource<WebhookSecrets>, minRefreshIntervalMs = 60_000) {
+  let lastRefresh = 0;
+  return async <T>(verify: (secrets: WebhookSecrets) => T): Promise<T> => {
+    try {
+      return verify(await source.get());
+    } catch (e) {
+      if (Date.now() - lastRefresh < minRefreshIntervalMs) throw e;
+      lastRefresh = Date.now();
+      return verify(await source.refresh());
+    }
+  };
+}
+
+export const webhookSecrets = (secretId: string, ttlSeconds: number, client?: SecretsManagerClient) =>
+  jsonSecret({ secretId, schema: webhookSecretSchema, ttlMs: ttlSeconds * 1000, client });
