@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { PoisonMessageError, serialiseCommand, type Command } from '../../../shared/commands/contract.js';
+import { commandOfMessage } from '../../../shared/commands/run.js';
+import { logger } from '../../../shared/logger.js';
+import type { Outcome, Reporter } from '../../../shared/reporting/reporter.js';
+import type { ReplyTarget } from '../../../shared/commands/contract.js';
+
+const log = logger.child({ test: 'commands-run' });
+log.error = () => undefined;
+log.warn = () => undefined;
+
+function recorder() {
+  const reports: { outcome: Outcome; target?: ReplyTarget }[] = [];
+  const reporter: Reporter = { report: async (outcome, target) => void reports.push({ outcome, target }) };
+  return { reports, deps: { reporter, logger: log } };
+}
+
+const reply = { kind: 'slack', responseUrl: 'https://hooks.slack.test/r/1' } as const;
+const invalid = JSON.stringify({ id: 'c1', type: 'bypass.remove', segment: '', requestedBy: { kind: 'slack', id: 'U1' }, reply });
+
+describe('commandOfMessage', () => {
+  it('returns a valid command', async () => {
+    const { reports, deps } = recorder();
+    const cmd: Command = { id: 'c0', type: 'reconcile', requestedBy: { kind: 'schedule', id: 's' } };
+    expect(await commandOfMessage(JSON.stringify(cmd), { receiveCount: 1, onPoison: 'throw' }, deps)).toEqual(cmd);
+    expect(reports).toHaveLength(0);
+  });
+
+  it('tells the requester of an invalid command once, on its first delivery, and throws it on for the DLQ', async () => {
+    const { reports, deps } = recorder();
+    await expect(commandOfMessage(invalid, { receiveCount: 1, onPoison: 'throw' }, deps)).rejects.toBeInstanceOf(PoisonMessageError);
+    await expect(commandOfMessage(invalid, { receiveCount: 2, onPoison: 'throw' }, deps)).rejects.toBeInstanceOf(PoisonMessageError);
+    expect(reports).toHaveLength(1);
+    expect(reports[0]!.target).toEqual(reply);
+    expect(reports[0]!.outcome).toMatchObject({ kind: 'command.invalid', ok: false });
+    expect(reports[0]!.outcome.text).toContain('segment: must not be empty');
+  });
+
+  it('drops an invalid command on the policy queue after reporting it, so it never holds the FIFO group', async () => {
+    const { reports, deps } = recorder();
+    expect(await commandOfMessage(invalid, { receiveCount: 1, onPoison: 'drop' }, deps)).toBeUndefined();
+    expect(reports).toHaveLength(1);
+  });
+
+  it('drops a body that is not JSON without a report (it names no reply target)', async () => {
+    const { reports, deps } = recorder();
+    expect(await commandOfMessage('{"type":', { receiveCount: 1, onPoison: 'drop' }, deps)).toBeUndefined();
+    expect(reports).toHaveLength(0);
+  });
+});
+
+describe('serialiseCommand (the producer side)', () => {
+  it('refuses a command the consumer would refuse, naming the field and never the value', () => {
+    const bad = { id: 'c2', type: 'trace.start', incident: { source: 'slack', incidentId: 'i' }, userEmails: ['secret-looking@corp.x'], requestedBy: { kind: 'slack', id: 'U1' } } as Command;
+    expect(() => serialiseCommand(bad)).toThrow(/invalid trace\.start command: userEmails\[0\]: invalid email address/);
+    expect(() => serialiseCommand(bad)).not.toThrow(/secret-looking/);
+  });
+});
