@@ -6,10 +6,14 @@
 import { readFileSync } from 'node:fs';
 import { parse, type Tags } from 'yaml';
 
-const cfnTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If', 'Not', 'Equals'].map((name) => ({
-  tag: `!${name}`,
-  resolve: (value: unknown) => ({ [name === 'Ref' ? 'Ref' : `Fn::${name}`]: value }),
-}));
+// Each tag on a scalar (`!Ref WorkQueue`) and on a sequence (`!Not [!Equals [a, b]]`, `!If [c, x, y]`).
+const cfnTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If', 'Not', 'Equals'].flatMap((name) => {
+  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+  return [
+    { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
+    { tag: `!${name}`, collection: 'seq' as const, resolve: (seq: { toJSON(): unknown }) => ({ [key]: seq.toJSON() }) },
+  ];
+});
 
 export interface FunctionDef {
   name: string;
@@ -40,7 +44,15 @@ export interface QueueScheduleDef {
   template: string;
 }
 
-export function readServerlessYml(path = 'serverless.yml'): { service: string; params: Record<string, string>; functions: FunctionDef[]; queues: QueueDef[]; queueSchedules: QueueScheduleDef[] } {
+export function readServerlessYml(path = 'serverless.yml'): {
+  service: string;
+  params: Record<string, string>;
+  /** `provider.environment`: the keys every function gets (already merged into each function's `environment`). */
+  providerEnvironment: Record<string, unknown>;
+  functions: FunctionDef[];
+  queues: QueueDef[];
+  queueSchedules: QueueScheduleDef[];
+} {
   const doc = parse(readFileSync(path, 'utf8'), { customTags: cfnTags }) as Record<string, any>;
   const providerEnv = doc.provider?.environment ?? {};
   const defaultTimeout = Number(doc.provider?.timeout ?? 6);
@@ -80,7 +92,7 @@ export function readServerlessYml(path = 'serverless.yml'): { service: string; p
     );
   // `params.default`, as strings: a param added to serverless.yml needs no change in the local wiring.
   const params = Object.fromEntries(Object.entries<unknown>(doc.params?.default ?? {}).map(([k, v]) => [k, String(v)]));
-  return { service: doc.service, params, functions, queues, queueSchedules };
+  return { service: doc.service, params, providerEnvironment: { ...providerEnv }, functions, queues, queueSchedules };
 }
 
 /** `!GetAtt WorkQueue.Arn` / `!Ref WorkQueue` → "WorkQueue". */

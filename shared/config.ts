@@ -8,6 +8,7 @@ import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
 import { formatZodIssues } from './validation/parse.js';
 import { SESSION_MINUTES, type SessionMinutes } from './zdx/sessionLengths.js';
+import type { ZscalerOptions } from './zscaler/clients.js';
 
 // `prefault` feeds the default through the parser, so defaults and env values are converted alike.
 const int = (min: number, max: number, dflt: number) =>
@@ -43,13 +44,18 @@ export const policyQueueFields = {
   POLICY_QUEUE_URL: url(),
 };
 
+/** What every signed-webhook ingress (incident webhooks, Slack, Teams) needs. */
 export const webhookFields = {
   /** Secrets Manager id of the JSON holding webhook signing secrets (see README "Secrets"). */
   WEBHOOK_SECRET_ID: text(),
-  /** Dotted paths under PagerDuty's `event.data` where the affected user's email may be found. */
-  PAGERDUTY_EMAIL_FIELDS: csv('custom_details.affected_user,custom_details.user_email,body.details.affected_user'),
   MAX_BODY_BYTES: int(1024, 1_048_576, 262_144),
   SECRET_CACHE_TTL_SECONDS: int(0, 86_400, 300),
+};
+
+/** Incident webhooks only (PagerDuty, generic HMAC). */
+export const incidentFields = {
+  /** Dotted paths under PagerDuty's `event.data` where the affected user's email may be found. */
+  PAGERDUTY_EMAIL_FIELDS: csv('custom_details.affected_user,custom_details.user_email,body.details.affected_user'),
   /** Signed incident events that happened longer ago than this are ignored: a captured delivery cannot be replayed later. */
   MAX_EVENT_AGE_SECONDS: int(60, 7 * 86_400, 3_600),
 };
@@ -71,6 +77,26 @@ export const zscalerFields = {
   ZDX_REQUESTS_PER_SECOND: int(1, 5, 5),
   SECRET_CACHE_TTL_SECONDS: int(0, 86_400, 300),
 };
+
+/**
+ * The one place the Zscaler keys become the HTTP core's options (shared/zscaler takes options, never this
+ * config). The ZPA tenant (customer and microtenant id) is not the core's: the handlers pass it to the ZPA
+ * resource scope.
+ */
+export function zscalerOptionsFromConfig(config: ConfigOf<typeof zscalerFields>): ZscalerOptions {
+  let auth: ZscalerOptions['auth'];
+  if (config.ZSCALER_AUTH_MODE === 'oneapi') {
+    if (!config.ZIDENTITY_TOKEN_URL) throw new ConfigError('invalid configuration: ZIDENTITY_TOKEN_URL: is required in oneapi mode');
+    auth = { mode: 'oneapi', gatewayUrl: config.ONEAPI_BASE_URL, tokenUrl: config.ZIDENTITY_TOKEN_URL };
+  } else {
+    auth = { mode: 'legacy', zdxBaseUrl: config.ZDX_BASE_URL, zpaBaseUrl: config.ZPA_BASE_URL };
+  }
+  return {
+    auth,
+    timeouts: { requestMs: config.HTTP_TIMEOUT_MS },
+    rateLimits: { zdxRequestsPerSecond: config.ZDX_REQUESTS_PER_SECOND },
+  };
+}
 
 export const traceFields = {
   /** ZDX only finds devices active in the last 2 hours unless asked for a wider window. */
@@ -112,9 +138,14 @@ export const maintenanceFields = {
   BYPASS_DRY_RUN: z._default(z.enum(['true', 'false']), 'false'),
 };
 
+/** Both chat functions (Slack and Teams). */
 export const chatopsFields = {
-  /** Slack Web API base (users.info for `trace me`); the local stack points it at its fake Slack. */
-  SLACK_API_BASE_URL: z._default(url(), 'https://slack.com/api'),
   /** Who may do what from chat, as JSON; unset → the bundled config/chatops-permissions.json. */
   CHATOPS_PERMISSIONS: z.optional(text()),
+};
+
+/** The Slack slash-command function only. */
+export const slackFields = {
+  /** Slack Web API base (users.info for `trace me`); the local stack points it at its fake Slack. */
+  SLACK_API_BASE_URL: z._default(url(), 'https://slack.com/api'),
 };

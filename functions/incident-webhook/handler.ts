@@ -1,11 +1,11 @@
 /** Lambda entry: dependencies built once per container from the environment (see README "Configuration"). */
 import { sqsCommandQueue } from '../../shared/aws/queue.js';
-import { commonFields, loadConfig, queueFields, webhookFields } from '../../shared/config.js';
+import { commonFields, incidentFields, loadConfig, queueFields, webhookFields } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
 import { webhookSecrets } from '../../shared/webhooks/secrets.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...queueFields, ...webhookFields });
+const config = loadConfig({ ...commonFields, ...queueFields, ...webhookFields, ...incidentFields });
 
 export const handler = makeHandler({
   queue: sqsCommandQueue(config.WORK_QUEUE_URL),

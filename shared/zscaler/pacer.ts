@@ -49,8 +49,20 @@ export interface Pacer {
   pause(method: string, ms: number): void;
 }
 
+/** ZPA's budgets: `getPer10s` GETs and `writePer10s` POST/PUT/DELETEs per `windowMs` (10 s when published). */
+export interface ZpaRateLimits {
+  getPer10s: number;
+  writePer10s: number;
+  windowMs: number;
+}
+
 /** ZPA: 20 GET and 10 POST/PUT/DELETE per 10 s per organisation and calling IP. */
-export function zpaPacer(limits = { getPer10s: 20, writePer10s: 10, windowMs: 10_000 }): Pacer {
+export const ZPA_PUBLISHED_LIMITS: Readonly<ZpaRateLimits> = Object.freeze({ getPer10s: 20, writePer10s: 10, windowMs: 10_000 });
+
+/** ZDX: 5 requests per second per calling IP, on every licence tier. */
+export const ZDX_PUBLISHED_REQUESTS_PER_SECOND = 5;
+
+export function zpaPacer(limits: ZpaRateLimits = ZPA_PUBLISHED_LIMITS): Pacer {
   const reads = new SlidingWindow(limits.getPer10s, limits.windowMs);
   const writes = new SlidingWindow(limits.writePer10s, limits.windowMs);
   const pick = (m: string) => (m.toUpperCase() === 'GET' ? reads : writes);
@@ -58,7 +70,7 @@ export function zpaPacer(limits = { getPer10s: 20, writePer10s: 10, windowMs: 10
 }
 
 /** ZDX: 5 requests per second on every licence tier (the per-minute tiers are far above what one action needs). */
-export function zdxPacer(perSecond = 5): Pacer {
+export function zdxPacer(perSecond = ZDX_PUBLISHED_REQUESTS_PER_SECOND): Pacer {
   const window = new SlidingWindow(perSecond, 1000);
   return { acquire: () => window.acquire(), pause: (_m, ms) => window.pause(ms) };
 }

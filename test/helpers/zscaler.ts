@@ -4,7 +4,7 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { jsonSecret } from '../../shared/aws/secrets.js';
-import { loadConfig, zscalerFields } from '../../shared/config.js';
+import { loadConfig, zscalerFields, zscalerOptionsFromConfig } from '../../shared/config.js';
 import { createLogger } from '../../shared/logger.js';
 import { createZscalerClients, type ClientDeps } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
@@ -34,7 +34,7 @@ export async function zscalerTestEnv(opts: { mode?: 'legacy' | 'oneapi'; sim?: S
     ...opts.env,
   });
   const { logger, lines } = quietLogger();
-  const clients = createZscalerClients(config, { secret, logger, pacers: opts.pacers });
+  const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger, pacers: opts.pacers });
   return {
     sim, secrets, secret, clients, logLines: lines,
     async close() {

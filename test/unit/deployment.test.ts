@@ -8,7 +8,10 @@ import { parse, type Tags } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../shared/commands/contract.js';
 
-const tags: Tags = ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals'].map((name) => ({ tag: `!${name}`, resolve: (v: unknown) => ({ [name]: v }) }));
+const tags: Tags = ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals'].flatMap((name) => [
+  { tag: `!${name}`, resolve: (v: string) => ({ [name]: v }) },
+  { tag: `!${name}`, collection: 'seq' as const, resolve: (seq: { toJSON(): unknown }) => ({ [name]: seq.toJSON() }) },
+]);
 const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags, merge: true }) as Record<string, any>;
 const fns = doc.functions as Record<string, Record<string, any>>;
 const resources = doc.resources.Resources as Record<string, any>;
