@@ -7,6 +7,7 @@
 import { checkIncidentTrace } from '../shared/traces/check.js';
 import { startIncidentTraces } from '../shared/traces/start.js';
 import type { TraceDeps } from '../shared/traces/deps.js';
+import { zdxTracePort } from '../shared/traces/zdxPort.js';
 import type { Command, TraceCheck, TraceStart } from '../shared/commands/contract.js';
 import { createLogger } from '../shared/logger.js';
 import { zdxPacer, zpaPacer } from '../shared/zscaler/pacer.js';
@@ -33,7 +34,7 @@ export async function measureCalls(): Promise<CallRow[]> {
   const env = await zscalerTestEnv({ sim: unlimited, pacers: fastPacers() });
   const queued: Command[] = [];
   const deps: TraceDeps = {
-    zdx: env.clients.zdx,
+    traces: zdxTracePort(env.clients.zdx),
     queue: { send: async (c) => void queued.push(c) },
     reporter: { report: async () => undefined },
     logger: createLogger({ level: 'error', sink: () => undefined }),

@@ -8,8 +8,6 @@ import type { StatusCommand } from '../commands/contract.js';
 import { parseRuleDescription, parseRuleName, parseSegmentMarker } from '../bypass/markers.js';
 import type { BypassPort } from '../bypass/port.js';
 import type { Outcome } from '../reporting/reporter.js';
-import { findDevicesByEmail } from '../zdx/devices.js';
-import { isActive, listTraces } from '../zdx/deepTraces.js';
 import type { TraceDeps } from '../traces/deps.js';
 
 /** The reads status needs from ZPA; the worker gets no ZPA write path. */
@@ -34,15 +32,15 @@ export interface RunningTrace {
 
 export async function collectStatus(
   cmd: StatusCommand,
-  deps: Pick<TraceDeps, 'zdx' | 'settings'> & { zpa?: StatusPort; now?: () => Date },
+  deps: Pick<TraceDeps, 'traces' | 'settings'> & { zpa?: StatusPort; now?: () => Date },
 ): Promise<Outcome> {
   const now = deps.now?.() ?? new Date();
   const bypasses = deps.zpa ? await activeBypasses(deps.zpa, now) : undefined;
   const traces: RunningTrace[] = [];
   for (const email of cmd.userEmails ?? []) {
-    for (const device of await findDevicesByEmail(deps.zdx, [email], { lookbackHours: deps.settings.lookbackHours })) {
-      for (const t of await listTraces(deps.zdx, device.id)) {
-        if (isActive(t.status)) traces.push({ email, deviceName: device.name, traceId: t.trace_id, status: t.status, sessionName: t.trace_details?.session_name });
+    for (const device of await deps.traces.findDevices([email], deps.settings.lookbackHours)) {
+      for (const t of await deps.traces.listTraces(device.id)) {
+        if (t.active) traces.push({ email, deviceName: device.name, traceId: t.id, status: t.status, sessionName: t.sessionName });
       }
     }
   }

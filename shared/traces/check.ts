@@ -3,29 +3,22 @@
  * delay, or — once ZDX says the trace is over — collects the results and reports a summary.
  */
 import type { TraceCheck } from '../commands/contract.js';
-import { getTrace, getTraceResults, isActive } from '../zdx/deepTraces.js';
-import { isNotFound } from '../zscaler/errors.js';
 import type { TraceDeps } from './deps.js';
 import { summariseSeries, summaryText } from './summary.js';
 
 export type CheckResult = 'rescheduled' | 'reported' | 'gone' | 'gave-up';
 
 export async function checkIncidentTrace(cmd: TraceCheck, deps: TraceDeps): Promise<CheckResult> {
-  const { zdx, settings } = deps;
+  const { traces, settings } = deps;
   const device = cmd.deviceName ?? String(cmd.deviceId);
-  let trace;
-  try {
-    trace = await getTrace(zdx, cmd.deviceId, cmd.traceId);
-  } catch (e) {
-    // Stopped and deleted (the incident resolved, or someone stopped it in the UI): nothing to report.
-    if (isNotFound(e)) {
-      deps.logger.info('trace no longer exists; tracking ends', { traceId: cmd.traceId, deviceId: cmd.deviceId });
-      return 'gone';
-    }
-    throw e;
+  const trace = await traces.getTrace(cmd.deviceId, cmd.traceId);
+  // Stopped and deleted (the incident resolved, or someone stopped it in the UI): nothing to report.
+  if (!trace) {
+    deps.logger.info('trace no longer exists; tracking ends', { traceId: cmd.traceId, deviceId: cmd.deviceId });
+    return 'gone';
   }
 
-  if (isActive(trace.status)) {
+  if (trace.active) {
     if (cmd.check >= settings.maxChecks) {
       await deps.reporter.report(
         { kind: 'trace.tracking-stopped', ok: false, text: `Stopped tracking deep trace ${cmd.traceId} on ${device} after ${cmd.check} checks; it is still ${trace.status} in ZDX.`, data: { incident: cmd.incident, traceId: cmd.traceId } },
@@ -37,14 +30,14 @@ export async function checkIncidentTrace(cmd: TraceCheck, deps: TraceDeps): Prom
     return 'rescheduled';
   }
 
-  const results = await getTraceResults(zdx, cmd.deviceId, cmd.traceId);
+  const results = await traces.traceResults(cmd.deviceId, cmd.traceId);
   const series = summariseSeries(results);
   await deps.reporter.report(
     {
       kind: 'trace.completed',
       ok: true,
       text: summaryText(device, series),
-      data: { incident: cmd.incident, deviceId: cmd.deviceId, deviceName: cmd.deviceName, traceId: cmd.traceId, status: trace.status, startedAt: trace.started_at, endedAt: trace.ended_at, series },
+      data: { incident: cmd.incident, deviceId: cmd.deviceId, deviceName: cmd.deviceName, traceId: cmd.traceId, status: trace.status, startedAt: trace.startedAt, endedAt: trace.endedAt, series },
     },
     cmd.reply,
   );

@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { IncidentRef } from '../commands/contract.js';
-import type { DeviceApp } from '../zdx/apps.js';
-import type { DeepTrace } from '../zdx/deepTraces.js';
+import type { Trace, TraceApp } from './port.js';
 
 const PREFIX = 'zea';
 /** ZDX's limit on a session name. */
@@ -26,14 +25,14 @@ export function sessionNameFor(incident: Pick<IncidentRef, 'source' | 'incidentI
   return `${full.slice(0, MAX_SESSION_NAME - HASH_CHARS - 1)}~${hash}`;
 }
 
-export const belongsTo = (trace: DeepTrace, incident: Pick<IncidentRef, 'source' | 'incidentId'>): boolean =>
-  trace.trace_details?.session_name === sessionNameFor(incident);
+export const belongsTo = (trace: Trace, incident: Pick<IncidentRef, 'source' | 'incidentId'>): boolean =>
+  trace.sessionName === sessionNameFor(incident);
 
 /**
  * The app to trace: the one named like the incident's service when there is one (e.g. PagerDuty service
  * "Payroll Portal" → ZDX app "Payroll Portal"), otherwise the app with the worst ZDX score on the device.
  */
-export function pickApp(apps: readonly DeviceApp[], service?: string): DeviceApp | undefined {
+export function pickApp(apps: readonly TraceApp[], service?: string): TraceApp | undefined {
   const wanted = service?.trim().toLowerCase();
   if (wanted) {
     const named = apps.find((a) => a.name.toLowerCase() === wanted) ?? apps.find((a) => wanted.includes(a.name.toLowerCase()) || a.name.toLowerCase().includes(wanted));

@@ -6,11 +6,8 @@
  */
 import { NotFoundError } from '../errors.js';
 import type { TraceStart } from '../commands/contract.js';
-import { findDevicesByEmail, type Device } from '../zdx/devices.js';
-import { listCloudPathProbes, listDeviceApps, listWebProbes } from '../zdx/apps.js';
-import { isActive, listTraces, startTrace } from '../zdx/deepTraces.js';
-import { isConflict } from '../zscaler/errors.js';
 import type { TraceDeps } from './deps.js';
+import { TraceConflictError, type TraceDevice } from './port.js';
 import { belongsTo, pickApp, sessionNameFor } from './session.js';
 
 export type DeviceResult =
@@ -20,8 +17,8 @@ export type DeviceResult =
   | { deviceId: number; deviceName: string; result: 'would-start'; traceId?: undefined; appName?: string };
 
 export async function startIncidentTraces(cmd: TraceStart, deps: TraceDeps): Promise<DeviceResult[]> {
-  const { zdx, settings } = deps;
-  const devices = await findDevicesByEmail(zdx, cmd.userEmails, { lookbackHours: settings.lookbackHours });
+  const { traces, settings } = deps;
+  const devices = await traces.findDevices(cmd.userEmails, settings.lookbackHours);
   if (devices.length === 0) {
     throw new NotFoundError(`no ZDX device active in the last ${settings.lookbackHours} h for ${cmd.userEmails.join(', ')}`);
   }
@@ -47,36 +44,36 @@ export async function startIncidentTraces(cmd: TraceStart, deps: TraceDeps): Pro
   return results;
 }
 
-async function startOnDevice(cmd: TraceStart, device: Device, deps: TraceDeps): Promise<DeviceResult> {
-  const { zdx, settings } = deps;
+async function startOnDevice(cmd: TraceStart, device: TraceDevice, deps: TraceDeps): Promise<DeviceResult> {
+  const { traces, settings } = deps;
   const base = { deviceId: device.id, deviceName: device.name };
-  const existing = await listTraces(zdx, device.id);
+  const existing = await traces.listTraces(device.id);
   const ours = existing.find((t) => belongsTo(t, cmd.incident));
-  if (ours) return { ...base, result: 'already-tracing', traceId: ours.trace_id };
-  const busy = existing.find((t) => isActive(t.status));
-  if (busy) return { ...base, result: 'busy', traceId: busy.trace_id };
+  if (ours) return { ...base, result: 'already-tracing', traceId: ours.id };
+  const busy = existing.find((t) => t.active);
+  if (busy) return { ...base, result: 'busy', traceId: busy.id };
 
-  const app = pickApp(await listDeviceApps(zdx, device.id, settings.lookbackHours), cmd.incident.service);
-  const webProbe = app ? (await listWebProbes(zdx, device.id, app.id, settings.lookbackHours))[0] : undefined;
-  const cloudPath = app ? (await listCloudPathProbes(zdx, device.id, app.id, settings.lookbackHours))[0] : undefined;
+  const app = pickApp(await traces.deviceApps(device.id, settings.lookbackHours), cmd.incident.service);
+  const webProbe = app ? (await traces.webProbes(device.id, app.id, settings.lookbackHours))[0] : undefined;
+  const cloudPath = app ? (await traces.cloudPathProbes(device.id, app.id, settings.lookbackHours))[0] : undefined;
   if (cmd.dryRun) return { ...base, result: 'would-start', appName: app?.name };
   try {
-    const started = await startTrace(zdx, device.id, {
+    const traceId = await traces.startTrace(device.id, {
       sessionName: sessionNameFor(cmd.incident),
       appId: app?.id,
       webProbeId: webProbe?.id,
       cloudPathProbeId: cloudPath?.id,
       sessionLengthMinutes: cmd.sessionMinutes ?? settings.sessionMinutes,
     });
-    return { ...base, result: 'started', traceId: started.trace_id, appName: app?.name };
+    return { ...base, result: 'started', traceId, appName: app?.name };
   } catch (e) {
-    if (!isConflict(e)) throw e;
-    // Another delivery of the same incident won the race between our list and our start.
-    const after = await listTraces(zdx, device.id);
+    if (!(e instanceof TraceConflictError)) throw e;
+    // A trace appeared between our list and our start: another delivery of this incident's, or someone else's.
+    const after = await traces.listTraces(device.id);
     const winner = after.find((t) => belongsTo(t, cmd.incident));
-    if (winner) return { ...base, result: 'already-tracing', traceId: winner.trace_id };
-    const other = after.find((t) => isActive(t.status));
-    if (other) return { ...base, result: 'busy', traceId: other.trace_id };
+    if (winner) return { ...base, result: 'already-tracing', traceId: winner.id };
+    const other = after.find((t) => t.active);
+    if (other) return { ...base, result: 'busy', traceId: other.id };
     throw e;
   }
 }

@@ -4,31 +4,24 @@
  * never touched.
  */
 import type { TraceStop } from '../commands/contract.js';
-import { findDevicesByEmail } from '../zdx/devices.js';
-import { isActive, listTraces, stopTrace } from '../zdx/deepTraces.js';
-import { isNotFound } from '../zscaler/errors.js';
 import type { TraceDeps } from './deps.js';
 import { belongsTo, sessionNameFor } from './session.js';
 
 export async function stopIncidentTraces(cmd: TraceStop, deps: TraceDeps): Promise<{ stopped: string[] }> {
-  const { zdx, settings } = deps;
-  const devices = await findDevicesByEmail(zdx, cmd.userEmails, { lookbackHours: settings.lookbackHours });
+  const { traces, settings } = deps;
+  const devices = await traces.findDevices(cmd.userEmails, settings.lookbackHours);
   const stopped: string[] = [];
   for (const device of devices) {
-    for (const trace of await listTraces(zdx, device.id)) {
-      if (!belongsTo(trace, cmd.incident) || !isActive(trace.status)) continue;
-      try {
-        await stopTrace(zdx, device.id, trace.trace_id);
-      } catch (e) {
-        if (!isNotFound(e)) throw e; // already gone: the goal is met
-      }
-      stopped.push(trace.trace_id);
+    for (const trace of await traces.listTraces(device.id)) {
+      if (!belongsTo(trace, cmd.incident) || !trace.active) continue;
+      await traces.stopTrace(device.id, trace.id); // one already gone counts as stopped: the goal is met
+      stopped.push(trace.id);
       deps.logger.audit({
         action: 'zdx.deeptrace.stop',
         trigger: { kind: cmd.requestedBy.kind, id: cmd.incident.incidentId, by: cmd.requestedBy.id },
         target: { deviceId: device.id, deviceName: device.name, sessionName: sessionNameFor(cmd.incident) },
-        before: { traceId: trace.trace_id, status: trace.status },
-        after: { traceId: trace.trace_id, status: 'stopped' },
+        before: { traceId: trace.id, status: trace.status },
+        after: { traceId: trace.id, status: 'stopped' },
         result: 'success',
       });
     }

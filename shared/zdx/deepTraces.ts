@@ -5,6 +5,7 @@
  * the Go SDK, so we keep it as a string.
  */
 import * as z from 'zod/mini';
+import { ZscalerApiError, isConflict } from '../zscaler/errors.js';
 import type { ApiClient } from '../zscaler/http.js';
 import type { SessionMinutes } from './sessionLengths.js';
 
@@ -32,8 +33,33 @@ export interface StartTraceInput {
   probeDevice?: boolean;
 }
 
-/** Documented states are `not_started` and `started`; any other string means the trace is over. */
-export const isActive = (status: string) => status === 'not_started' || status === 'started';
+/**
+ * Whether a trace still counts as running. ZDX documents only `not_started` and `started`, its UI shows
+ * In Progress / Completed / Failed, and other strings may appear: only a known terminal status ends a trace.
+ * An unknown one is taken as running, so a stop still stops it and the device gets no second trace.
+ */
+const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['completed', 'failed']);
+export const isActive = (status: string) => !TERMINAL_STATUSES.has(status.trim().toLowerCase());
+
+/** Wordings that say a trace or session is already running (ZDX's `code` and `message`, `_`/`.`/`-` as spaces). */
+const ACTIVE_TRACE_WORDING: readonly RegExp[] = [
+  /\balready\b.*\b(?:in progress|running|active|started)\b/,
+  /\b(?:deep ?)?(?:trace|session)s?\b.*\b(?:in progress|running|active|ongoing)\b/,
+  /\b(?:in progress|running|active|ongoing)\b.*\b(?:deep ?)?(?:trace|session)s?\b/,
+];
+
+/**
+ * Whether ZDX refused a start because a trace is already active (one per device, 15 per tenant). ZDX
+ * documents no status for that refusal and a body of only `{code, message}`, so a 409 counts, and so does any
+ * other client error that is not worth retrying whose code or message says a trace or session is running.
+ */
+export function isActiveTraceRefusal(e: unknown): boolean {
+  if (!(e instanceof ZscalerApiError)) return false;
+  if (isConflict(e)) return true;
+  if (e.status < 400 || e.status >= 500 || e.retryable) return false;
+  const wording = `${e.errorId ?? ''} ${e.reason}`.toLowerCase().replace(/[_.-]+/g, ' ');
+  return ACTIVE_TRACE_WORDING.some((re) => re.test(wording));
+}
 
 export const startTrace = async (c: ApiClient, deviceId: number, input: StartTraceInput) =>
   startReply.parse(

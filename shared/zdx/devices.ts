@@ -25,6 +25,3 @@ export async function findDevicesByEmail(
   const from = to - opts.lookbackHours * 3600;
   return collect(zdxPages(client, '/devices', { emails, from, to }, (page) => devicesPage.parse(page).devices));
 }
-
-export const getDevice = (client: ApiClient, deviceId: number) =>
-  client.get<Record<string, unknown>>(`/devices/${deviceId}`).then((d) => deviceSchema.parse(d));

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { belongsTo, MAX_SESSION_NAME, sessionNameFor } from '../../../shared/traces/session.js';
-import type { DeepTrace } from '../../../shared/zdx/deepTraces.js';
+import type { Trace } from '../../../shared/traces/port.js';
 
-const trace = (sessionName: string) => ({ trace_id: '1', status: 'IN_PROGRESS', trace_details: { session_name: sessionName } }) as unknown as DeepTrace;
+const trace = (sessionName: string): Trace => ({ id: '1', status: 'IN_PROGRESS', active: true, sessionName });
 
 describe('sessionNameFor', () => {
   it('keeps names that fit exactly as before', () => {
