@@ -11,7 +11,7 @@ import { firstForeignOrder } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 import { isAllowed, type Guardrails } from './windows.js';
 
-export interface AdhocDeps {
+interface AdhocDeps {
   port: BypassPort;
   guardrails: Guardrails;
   logger: Logger;

@@ -1,7 +1,7 @@
 /**
- * Carries out a plan against ZPA, one operation at a time (ZPA paces writes at 10 per 10 s and refuses
- * concurrent policy writes), with one audit record per change. A failed operation does not stop the
- * others: the next run retries whatever is still wrong.
+ * Carries out a plan against ZPA, one operation at a time (ZPA allows 10 writes per 10 s, which the client
+ * paces, and refuses concurrent policy writes), with one audit record per change. A failed operation does not
+ * stop the others: the next run retries whatever is still wrong. Running out of time stops the run cleanly.
  */
 import { DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logger.js';

@@ -5,9 +5,9 @@
  * - bypassType mode: the segment's description gets a suffix with the expiry and the previous bypassType,
  *   removed again on restore so the segment ends exactly as it began.
  */
-export const RULE_PREFIX = 'zea-bypass:';
+const RULE_PREFIX = 'zea-bypass:';
 
-export interface BypassMarker {
+interface BypassMarker {
   kind: 'window' | 'adhoc';
   /** Window id, or the segment id for ad-hoc bypasses. */
   key: string;

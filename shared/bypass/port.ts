@@ -1,10 +1,11 @@
 /**
- * What the bypass machinery needs from ZPA, in its own words. zpaPort.ts implements it with the ZPA client;
- * every write goes through the policy lock there, so two reconcilers in one container never collide.
+ * What the bypass machinery needs from ZPA, in its own words. zpaPort.ts implements it with the ZPA client,
+ * whose rule writes all go through one lock (shared/zpa/policyLock.ts); whole operations run one at a time
+ * per container (exclusive.ts), and across containers the FIFO policy queue has one message group.
  */
 import type { RuleView } from './plan.js';
 
-/** A full application segment as ZPA returns it (all fields kept: PUT replaces the whole object). */
+/** An application segment as ZPA lists it, every field kept. */
 export type SegmentObject = Record<string, unknown> & { id: string; name: string; bypassType?: string; description?: string };
 
 export interface BypassPort {
@@ -16,7 +17,10 @@ export interface BypassPort {
   listSegments(): Promise<SegmentObject[]>;
   /** One segment by id or exact name (one lookup, not a listing of the tenant), or undefined. */
   findSegment(ref: string): Promise<SegmentObject | undefined>;
-  /** Read-merge-write from an object already read: PUT `current` with `changes` applied. */
+  /**
+   * Read-merge-write: `changes` are merged onto the segment as ZPA holds it at the time of the write (read
+   * again, since PUT replaces the whole object), not onto `current`, which is the segment as this run listed it.
+   */
   writeSegment(current: SegmentObject, changes: Partial<SegmentObject>): Promise<void>;
   segmentGroupMembers(groupName: string): Promise<string[]>;
 }

@@ -1,7 +1,8 @@
 /**
  * One reconcile run: which windows are active now → resolve their segments → read what ZPA holds → plan →
  * execute. Safe to run any number of times, after a crash, a redeploy or a lost message: ZPA is the state.
- * A window that cannot be resolved (unknown segment, not allowed) is refused and reported; others go on.
+ * A window that cannot be resolved (unknown segment, not allowed) is refused: logged here and returned (the
+ * runner, run.ts, reports it), and what it holds in ZPA is left alone; the other windows go on.
  */
 import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -18,7 +19,7 @@ export interface ReconcileResult extends ExecuteResult {
 }
 
 /** What one container remembers between runs: evidence of bypasses seen in force, drift already logged. */
-export interface ReconcileMemory {
+interface ReconcileMemory {
   seen: Set<string>;
   driftLogged: Set<string>;
 }

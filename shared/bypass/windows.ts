@@ -17,7 +17,7 @@ const cronSchedule = z.object({
 });
 const oneOffSchedule = z.object({ start: isoInstant, end: isoInstant });
 
-export const windowSchema = z.object({
+const windowSchema = z.object({
   /** Stable id: it names the bypass rule and appears in every audit record. */
   id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be lowercase letters, digits and dashes (max 48)')),
   segments: z._default(z.array(z.string().check(z.minLength(1))), []),
@@ -25,13 +25,13 @@ export const windowSchema = z.object({
   schedule: z.union([cronSchedule, oneOffSchedule]),
   /** `rule`: a client forwarding rule with action BYPASS, placed first. `bypassType`: set each segment's bypassType to ALWAYS. */
   mode: z._default(z.enum(['rule', 'bypassType']), 'rule'),
-  /** What to do when a human changed or deleted our bypass during the window (README "Drift"). */
+  /** What to do when a human changed or deleted our bypass during the window (README "Drift policy"). */
   onDrift: z._default(z.enum(['restore', 'respect']), 'restore'),
   reason: z.string().check(z.minLength(3)),
   enabled: z._default(z.boolean(), true),
 });
 
-export const windowsFileSchema = z.object({
+const windowsFileSchema = z.object({
   guardrails: z.object({
     /** Segment names (with `*` wildcards) or ids that may be bypassed at all. Nothing else ever is. */
     allowedSegments: z.array(z.string().check(z.minLength(1))),
@@ -72,7 +72,7 @@ export function parseWindowsFile(data: unknown): WindowsFile {
   return file;
 }
 
-export function durationMinutes(w: MaintenanceWindow): number {
+function durationMinutes(w: MaintenanceWindow): number {
   return 'cron' in w.schedule ? w.schedule.durationMinutes : (Date.parse(w.schedule.end) - Date.parse(w.schedule.start)) / 60_000;
 }
 
@@ -111,7 +111,8 @@ const wallClock = (timeZone: string) => {
   let format = formatters.get(timeZone);
   if (!format) {
     const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
-    formatters.set(timeZone, (format = (d: Date) => f.format(d)));
+    format = (d: Date) => f.format(d);
+    formatters.set(timeZone, format);
   }
   return format;
 };
@@ -120,7 +121,7 @@ const wallClock = (timeZone: string) => {
  * The shortest time between two starts of a cron expression (its next 60 starts from a fixed date, in UTC):
  * cheap enough for a cold start, and the same answer on every day of the year (DST shifts of an hour aside).
  */
-export function shortestGapMinutes(cron: string): number {
+function shortestGapMinutes(cron: string): number {
   const expr = CronExpressionParser.parse(cron, { tz: 'UTC', currentDate: new Date('2026-01-05T00:00:00Z') });
   let prev = expr.next().toDate();
   let gap = Infinity;
@@ -159,7 +160,7 @@ function validTimeZone(tz: string): boolean {
   }
 }
 
-/** Reads a windows file given as JSON text (tests, tooling). */
+/** Reads a windows file given as JSON text (the WINDOWS_FILE of local runs, tests). */
 export function parseWindowsJson(text: string): WindowsFile {
   let data: unknown;
   try {

@@ -16,7 +16,7 @@ import type { BypassPort } from './port.js';
 
 const FORWARDING = 'CLIENT_FORWARDING_POLICY';
 
-export const bypassRuleBody = (i: { name: string; description: string; appIds: string[] }): RuleInput => ({
+const bypassRuleBody = (i: { name: string; description: string; appIds: string[] }): RuleInput => ({
   name: i.name,
   description: i.description,
   action: 'BYPASS',
@@ -26,7 +26,7 @@ export const bypassRuleBody = (i: { name: string; description: string; appIds: s
   conditions: [{ operator: 'OR', operands: [{ objectType: 'APP', values: i.appIds }] }],
 });
 
-export const ruleView = (r: Rule): RuleView => ({
+const ruleView = (r: Rule): RuleView => ({
   id: r.id, name: r.name, description: r.description, action: r.action ?? '', ruleOrder: r.ruleOrder ?? '', disabled: r.disabled === '1', appIds: operandValues(r, 'APP'),
 });
 

@@ -1,8 +1,9 @@
 /**
  * ZPA answers concurrent writes to one policy set with 409 `api.concurrent.access.error` (reference §2.8).
  * Like both official SDKs (go `ruleMutex`, py `global_rule_lock`), every rule create/update/delete/reorder
- * in this process goes through one lock; across Lambda instances the reconciler's reserved concurrency of 1
- * does the same, and a 409 that still happens is retried by the HTTP core.
+ * in this process goes through one lock. Across Lambda instances the FIFO policy queue's single message group
+ * does the same: the reconciler, the only policy writer, is given one message at a time (serverless.yml).
+ * A 409 that still happens is retried by the HTTP core.
  */
 import { createMutex } from '../mutex.js';
 

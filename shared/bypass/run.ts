@@ -1,0 +1,117 @@
+/**
+ * The policy queue's commands, each run with its report, as the reconciler runs them: ad-hoc bypasses
+ * (`bypass.apply` / `bypass.remove`, from chat) and the every-minute `reconcile`. The queue is FIFO with one
+ * message group, so a message that fails and is redelivered holds every other policy change meanwhile: failures
+ * are reported and the message finished wherever that is safe, rather than thrown for a redelivery.
+ * One runner per container: it remembers which refused windows it has already reported.
+ */
+import { type Command, PoisonMessageError } from '../commands/contract.js';
+import { runReported } from '../commands/run.js';
+import { isRetryable, ValidationError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import { reportBestEffort, type Reporter } from '../reporting/reporter.js';
+import { type AdhocOutcome, applyAdhocBypass, removeAdhocBypass } from './adhoc.js';
+import { runExclusive } from './exclusive.js';
+import type { BypassPort } from './port.js';
+import { describeOp, reconcile, type ReconcileResult } from './reconcile.js';
+import type { WindowsFile } from './windows.js';
+
+export interface PolicyDeps {
+  port: BypassPort;
+  /** The windows file as it is now (re-read locally when it changes). */
+  windows: () => WindowsFile;
+  logger: Logger;
+  reporter: Reporter;
+  /** BYPASS_DRY_RUN for the whole deployment; the file's own `guardrails.dryRun` applies as well. */
+  dryRun: boolean;
+}
+
+/** A scheduled reconcile older than this is skipped (a fresh one arrives every minute). */
+export const STALE_TICK_MS = 90_000;
+
+/** What one reconcile did, in the handler's answer to a direct invocation. */
+export type ReconcileSummary = { dryRun: boolean; plan: string[]; done: number; failed: number; deferred: number; drift: number; refused: number };
+
+type Trigger = { kind: string; id: string };
+
+interface PolicyRunner {
+  /**
+   * One command from the policy queue. `sentAt`: when SQS received it (ms since the epoch; absent: now), which
+   * decides whether a scheduled reconcile is stale. Resolves with what was done (undefined for a skipped or
+   * failed reconcile, `{ failed }` for a command reported as failed).
+   */
+  runCommand(command: Command, meta?: { sentAt?: number }): Promise<AdhocOutcome | ReconcileSummary | { failed: string } | undefined>;
+  /** One reconcile outside the queue (a scheduled event, a manual invocation): a failure is reported, then thrown (Lambda's error metric). */
+  reconcileNow(trigger: Trigger): Promise<ReconcileSummary>;
+}
+
+export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
+  const reportedRefusals = new Set<string>();
+
+  /**
+   * One reconcile with its reporting. A failure is reported (a bypass may be outliving its window) and then
+   * thrown for a direct invocation but swallowed for a queued one: the next tick, a minute later, runs again
+   * anyway, and a retried message would hold the FIFO group meanwhile.
+   */
+  async function reconcileReported(trigger: Trigger, onFailure: 'throw'): Promise<ReconcileSummary>;
+  async function reconcileReported(trigger: Trigger, onFailure: 'report'): Promise<ReconcileSummary | undefined>;
+  async function reconcileReported(trigger: Trigger, onFailure: 'throw' | 'report'): Promise<ReconcileSummary | undefined> {
+    let result: ReconcileResult;
+    try {
+      result = await runExclusive(() => reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }));
+    } catch (e) {
+      deps.logger.error('reconcile failed', { error: e });
+      await reportBestEffort(deps, { kind: 'reconcile.failed', ok: false, text: `The maintenance reconcile failed and will run again: ${(e as Error).message}` });
+      if (onFailure === 'throw') throw e;
+      return undefined;
+    }
+    // A refused window is refused again every minute: report it once per container, log it every run.
+    const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
+    if (refused.length || result.failed.length) {
+      await reportBestEffort(deps, { kind: 'reconcile.problems', ok: false, text: [...refused.map((r) => `window ${r.windowId} refused: ${r.reason}`), ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`)].join('\n'), data: { refused, failed: result.failed } });
+      for (const r of refused) reportedRefusals.add(`${r.windowId}:${r.reason}`);
+    }
+    return summarise(result);
+  }
+
+  async function runCommand(command: Command, meta: { sentAt?: number } = {}) {
+    // Read before the command runs, for every command: a windows file that cannot be read fails the message
+    // (thrown, not reported).
+    const guardrails = deps.windows().guardrails;
+    const adhoc = { port: deps.port, guardrails: { ...guardrails, dryRun: deps.dryRun || guardrails.dryRun } };
+    return runReported(command, deps, async (logger) => {
+      switch (command.type) {
+        case 'bypass.apply':
+        case 'bypass.remove': {
+          const scoped = { ...adhoc, logger };
+          const outcome = await runExclusive(() => (command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped))).catch((e: unknown) => {
+            // The HTTP core has already retried within this invocation. A redelivery would hold the FIFO group
+            // (every reconcile) for minutes: tell the requester now; asking again is safe (idempotent).
+            if (!isRetryable(e)) throw e;
+            throw new ValidationError(`ZPA did not answer in time (${(e as Error).message}); what was done stays consistent, ask again in a minute`);
+          });
+          // ZPA has changed: a reply target that is down must not fail (and so redeliver) the command.
+          await reportBestEffort(deps, { kind: command.type, ok: true, text: outcome.text, data: outcome.data }, command.reply);
+          return outcome;
+        }
+        case 'reconcile': {
+          // Ticks that waited behind a long run or an outage are not worth running one by one: the next is due.
+          const age = Date.now() - (meta.sentAt ?? Date.now());
+          if (command.requestedBy.kind === 'schedule' && age > STALE_TICK_MS) {
+            logger.info('skipping a stale reconcile tick', { ageMs: age });
+            return undefined;
+          }
+          return reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report');
+        }
+        default:
+          throw new PoisonMessageError(`the reconciler does not handle ${command.type}; it belongs on the work queue`);
+      }
+    });
+  }
+
+  return { runCommand, reconcileNow: (trigger) => reconcileReported(trigger, 'throw') };
+}
+
+const summarise = (r: ReconcileResult): ReconcileSummary => ({
+  dryRun: r.dryRun, plan: r.plan.map(describeOp), done: r.done.length, failed: r.failed.length, deferred: r.deferred.length, drift: r.drift.length, refused: r.refused.length,
+});
