@@ -39,6 +39,18 @@ export const queueFields = {
   WORK_QUEUE_URL: url(),
 };
 
+export const traceQueueFields = {
+  /** The serialised queue of the trace reconciler (incident opens and resolves, chat traces, ticks). */
+  TRACE_QUEUE_URL: url(),
+};
+
+export const ledgerFields = {
+  /** The incident ledger's DynamoDB table. */
+  LEDGER_TABLE: text(),
+  /** Days a ledger record is kept after its last change (DynamoDB TTL). */
+  LEDGER_RETENTION_DAYS: int(1, 365, 30),
+};
+
 export const policyQueueFields = {
   /** The serialised queue for ZPA policy changes (bypass commands, reconcile). */
   POLICY_QUEUE_URL: url(),
@@ -102,10 +114,12 @@ export const traceFields = {
   /** ZDX only finds devices active in the last 2 hours unless asked for a wider window. */
   ZDX_DEVICE_LOOKBACK_HOURS: int(1, 24 * 14, 24),
   TRACE_SESSION_MINUTES: z.prefault(z.pipe(z.enum(SESSION_MINUTES.map(String)), z.transform((s) => Number(s) as SessionMinutes)), '5'),
-  /** How long the worker waits between checks of a running trace (an SQS delay: 0..900 s). */
+  /** Seconds between two checks of a running trace (the delay of the reconciler's wake-up: 0..900 s). */
   TRACE_CHECK_DELAY_SECONDS: int(0, 900, 60),
   /** Give up tracking after this many checks (the trace keeps running in ZDX). */
   TRACE_MAX_CHECKS: int(1, 1000, 90),
+  /** The tenant's active deep-trace budget (ZDX: about 15 per tenant). */
+  MAX_ACTIVE_TRACES: int(1, 100, 15),
 };
 
 export const reportFields = {

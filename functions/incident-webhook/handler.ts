@@ -1,14 +1,15 @@
 /** Lambda entry: dependencies built once per container from the environment (see README "Configuration"). */
-import { sqsCommandQueue } from '../../shared/aws/queue.js';
-import { commonFields, incidentFields, loadConfig, queueFields, webhookFields } from '../../shared/config.js';
+import { sqsCommandQueue, TRACE_MESSAGE_GROUP } from '../../shared/aws/queue.js';
+import { commonFields, incidentFields, loadConfig, traceQueueFields, webhookFields } from '../../shared/config.js';
 import { logger } from '../../shared/logger.js';
 import { webhookSecrets } from '../../shared/webhooks/secrets.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...queueFields, ...webhookFields, ...incidentFields });
+const config = loadConfig({ ...commonFields, ...traceQueueFields, ...webhookFields, ...incidentFields });
 
 export const handler = makeHandler({
-  queue: sqsCommandQueue(config.WORK_QUEUE_URL),
+  // Incident events only open and resolve traces: they go straight to the trace reconciler's queue.
+  queue: sqsCommandQueue(config.TRACE_QUEUE_URL, undefined, TRACE_MESSAGE_GROUP),
   secrets: webhookSecrets(config.WEBHOOK_SECRET_ID, config.SECRET_CACHE_TTL_SECONDS),
   logger: logger.child({ function: 'incident-webhook' }),
   emailFields: config.PAGERDUTY_EMAIL_FIELDS,

@@ -1,16 +1,21 @@
 /**
- * SQS worker: each record on its own; only failed records are reported back (ReportBatchItemFailures),
- * so one bad message never re-runs its neighbours. Runs the deep-trace commands and the read-only
- * `status`; policy writes belong to the reconciler.
+ * SQS worker: each record on its own; only failed records are reported back (ReportBatchItemFailures), so one
+ * bad message never re-runs its neighbours. Runs the read-only `status`, and relays the trace reconciler's
+ * delayed wake-ups onto its FIFO queue. It calls no ZDX API: the trace reconciler is ZDX's only caller.
  */
 import type { SQSRecord } from 'aws-lambda';
-import { commandOfMessage, runReported } from '../../shared/commands/run.js';
-import { runTraceCommand } from '../../shared/traces/run.js';
-import { collectStatus, type StatusPort } from '../../shared/status/status.js';
-import type { TraceDeps } from '../../shared/traces/deps.js';
+import { PoisonMessageError } from '../../shared/commands/contract.js';
+import { queueOf, type CommandQueue } from '../../shared/commands/queue.js';
+import { commandOfMessage, runReported, type RunDeps } from '../../shared/commands/run.js';
+import type { LedgerStore } from '../../shared/ledger/store.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
+import { collectStatus, type StatusPort } from '../../shared/status/status.js';
+import { relayWake } from '../../shared/traces/run.js';
 
-export interface WorkerDeps extends TraceDeps {
+export interface WorkerDeps extends RunDeps {
+  ledger: Pick<LedgerStore, 'listPending'>;
+  /** The trace reconciler's queue, for wake-ups. */
+  traceQueue: CommandQueue;
   /** ZPA reads for `status`; absent when no ZPA tenant is configured. */
   zpa?: StatusPort;
 }
@@ -19,8 +24,9 @@ export function makeHandler(deps: WorkerDeps) {
   return sqsHandler(deps.logger, async (record: SQSRecord) => {
     const command = await commandOfMessage(record.body, { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1), onPoison: 'throw' }, deps);
     if (!command) return;
-    if (command.type !== 'status') return void (await runTraceCommand(command, deps));
+    if (command.type === 'traces.wake') return relayWake(command, deps.traceQueue);
     await runReported(command, deps, async () => {
+      if (command.type !== 'status') throw new PoisonMessageError(`the worker does not handle ${command.type}; it belongs on the ${queueOf(command.type)} queue`);
       const outcome = await collectStatus(command, deps);
       await deps.reporter.report(outcome, command.reply);
       return outcome;

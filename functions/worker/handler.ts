@@ -1,16 +1,16 @@
-/** Lambda entry: clients built once per container so tokens, pacing and connections survive warm starts. */
-import { sqsCommandQueue } from '../../shared/aws/queue.js';
+/** Lambda entry: clients built once per container so tokens and connections survive warm starts. */
+import { sqsCommandQueue, TRACE_MESSAGE_GROUP } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
-import { commonFields, loadConfig, queueFields, reportFields, traceFields, zscalerFields, zscalerOptionsFromConfig } from '../../shared/config.js';
-import { logger as rootLogger } from '../../shared/logger.js';
 import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
+import { commonFields, ledgerFields, loadConfig, reportFields, traceQueueFields, zscalerFields, zscalerOptionsFromConfig } from '../../shared/config.js';
+import { dynamoLedger } from '../../shared/ledger/store.js';
+import { logger as rootLogger } from '../../shared/logger.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
-import { zdxTracePort } from '../../shared/traces/zdxPort.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...queueFields, ...zscalerFields, ...traceFields, ...reportFields });
+const config = loadConfig({ ...commonFields, ...traceQueueFields, ...zscalerFields, ...reportFields, ...ledgerFields });
 const logger = rootLogger.child({ function: 'worker' });
 const secret = jsonSecret({ secretId: config.ZSCALER_SECRET_ID, schema: zscalerSecretSchema, ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000 });
 const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger });
@@ -19,15 +19,9 @@ const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret,
 const zpa = config.ZPA_CUSTOMER_ID ? zpaBypassPort({ api: clients.zpa, customerId: config.ZPA_CUSTOMER_ID, microtenantId: config.ZPA_MICROTENANT_ID }) : undefined;
 
 export const handler = makeHandler({
-  traces: zdxTracePort(clients.zdx),
   zpa: zpa && { listForwardingRules: zpa.listForwardingRules, listSegments: zpa.listSegments },
-  queue: sqsCommandQueue(config.WORK_QUEUE_URL),
+  ledger: dynamoLedger({ tableName: config.LEDGER_TABLE, retentionDays: config.LEDGER_RETENTION_DAYS }),
+  traceQueue: sqsCommandQueue(config.TRACE_QUEUE_URL, undefined, TRACE_MESSAGE_GROUP),
   reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),
   logger,
-  settings: {
-    lookbackHours: config.ZDX_DEVICE_LOOKBACK_HOURS,
-    sessionMinutes: config.TRACE_SESSION_MINUTES,
-    checkDelaySeconds: config.TRACE_CHECK_DELAY_SECONDS,
-    maxChecks: config.TRACE_MAX_CHECKS,
-  },
 });

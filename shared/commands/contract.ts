@@ -23,6 +23,10 @@ export const incidentRefSchema = z.object({
   service: z.optional(z.string()),
   title: z.optional(z.string()),
   link: z.optional(z.string()),
+  /** The source's urgency or priority (`high`, `P1`, 2, …): starts are served most urgent first. */
+  priority: z.optional(z.union([z.string().check(z.maxLength(40)), z.number()])),
+  /** When the source says the event happened (ISO): orders an open and a resolve that arrive out of order. */
+  occurredAt: z.optional(z.string().check(z.maxLength(40))),
 });
 export type IncidentRef = z.infer<typeof incidentRefSchema>;
 
@@ -51,16 +55,6 @@ export const traceStartSchema = z.object({
   sessionMinutes: z.optional(z.union(SESSION_MINUTES.map((m) => z.literal(m)) as [z.ZodMiniLiteral<SessionMinutes>, ...z.ZodMiniLiteral<SessionMinutes>[]])),
   /** Find the devices and the app that would be traced, start nothing (chat `dry-run trace`). */
   dryRun: z.optional(z.boolean()),
-});
-
-export const traceCheckSchema = z.object({
-  ...common,
-  type: z.literal('trace.check'),
-  incident: incidentRefSchema,
-  deviceId: z.number(),
-  deviceName: z.optional(z.string()),
-  traceId: z.string(),
-  check: z.number(),
 });
 
 export const traceStopSchema = z.object({
@@ -103,15 +97,24 @@ export const statusSchema = z.object({
   userEmails: z.optional(z.array(emailSchema).check(z.maxLength(MAX_STATUS_USERS))),
 });
 
+/** Make ZDX match the incident ledger now (the every-minute tick, and the reconciler's own wake-ups). */
+export const tracesReconcileSchema = z.object({ ...common, type: z.literal('traces.reconcile'), requestedBy });
+
+/**
+ * A wake-up the trace reconciler asks for at `dueAt` (something is due then: a running trace's next check).
+ * It travels on the work queue, which takes a per-message delay; the worker turns it into a `traces.reconcile`.
+ */
+export const tracesWakeSchema = z.object({ ...common, type: z.literal('traces.wake'), dueAt: z.iso.datetime({ offset: true }) });
+
 /** Make ZPA match the maintenance windows now (sent by the schedule; serialised with bypass commands). */
 export const reconcileSchema = z.object({ ...common, type: z.literal('reconcile'), requestedBy });
 
 export const commandSchema = z.discriminatedUnion('type', [
-  traceStartSchema, traceCheckSchema, traceStopSchema, bypassApplySchema, bypassRemoveSchema, statusSchema, reconcileSchema,
+  traceStartSchema, traceStopSchema, bypassApplySchema, bypassRemoveSchema, statusSchema, reconcileSchema,
+  tracesReconcileSchema, tracesWakeSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 export type TraceStart = z.infer<typeof traceStartSchema>;
-export type TraceCheck = z.infer<typeof traceCheckSchema>;
 export type TraceStop = z.infer<typeof traceStopSchema>;
 export type BypassApply = z.infer<typeof bypassApplySchema>;
 export type BypassRemove = z.infer<typeof bypassRemoveSchema>;

@@ -1,7 +1,9 @@
 /**
- * Where commands go. ZPA policy writes must never run concurrently (ZPA answers 409), so bypass and reconcile
- * commands go to the policy queue — FIFO, one message group, consumed by the reconciler one message at a time;
- * everything else goes to the work queue. The SQS implementation is in `shared/aws/queue.ts`.
+ * Where commands go. Each Zscaler product has one serialised consumer, behind a FIFO queue with one message
+ * group: ZPA policy writes must never run concurrently (ZPA answers 409), so bypass and reconcile commands go to
+ * the policy queue (the reconciler); ZDX allows 5 requests/s per IP and a budget of active traces per tenant, so
+ * every deep-trace command goes to the trace queue (the trace reconciler). The rest (status, wake-ups, which
+ * need a per-message delay) go to the work queue. The SQS implementation is in `shared/aws/queue.ts`.
  */
 import type { Command } from './contract.js';
 
@@ -14,8 +16,12 @@ export interface CommandQueue {
 }
 
 export const POLICY_COMMANDS: ReadonlySet<Command['type']> = new Set(['bypass.apply', 'bypass.remove', 'reconcile']);
+export const TRACE_COMMANDS: ReadonlySet<Command['type']> = new Set(['trace.start', 'trace.stop', 'traces.reconcile']);
+
+export type QueueName = 'work' | 'policy' | 'trace';
+export const queueOf = (type: Command['type']): QueueName => (POLICY_COMMANDS.has(type) ? 'policy' : TRACE_COMMANDS.has(type) ? 'trace' : 'work');
 
 /** One queue that sends each command to the queue its type belongs on. */
-export function routeCommands(queues: { work: CommandQueue; policy: CommandQueue }): CommandQueue {
-  return { send: (command, opts) => (POLICY_COMMANDS.has(command.type) ? queues.policy : queues.work).send(command, opts) };
+export function routeCommands(queues: Record<QueueName, CommandQueue>): CommandQueue {
+  return { send: (command, opts) => queues[queueOf(command.type)].send(command, opts) };
 }

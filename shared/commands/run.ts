@@ -56,10 +56,11 @@ function describe(c: Command): string {
   switch (c.type) {
     case 'trace.start': return `start a deep trace for ${c.userEmails.join(', ')}`;
     case 'trace.stop': return `stop the deep trace for ${c.incident.incidentId}`;
-    case 'trace.check': return `check trace ${c.traceId}`;
     case 'bypass.apply': return `bypass ${c.segment}`;
     case 'bypass.remove': return `end the bypass of ${c.segment}`;
     case 'status': return 'show the status';
     case 'reconcile': return 'reconcile maintenance windows';
+    case 'traces.reconcile': return 'reconcile deep traces';
+    case 'traces.wake': return 'wake the trace reconciler';
   }
 }

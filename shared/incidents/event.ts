@@ -21,6 +21,8 @@ export const IncidentEventSchema = z.object({
   title: z.optional(z.string()),
   link: z.optional(z.httpUrl()),
   occurredAt: z.optional(z.string()),
+  /** The source's priority or urgency (`P1`, `high`, …): deep traces start most urgent first. */
+  priority: z.optional(z.string().check(z.maxLength(40))),
 });
 
 /** A webhook event reduced to what the automation needs, whatever tool sent it. */

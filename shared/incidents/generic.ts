@@ -83,6 +83,10 @@ export const GenericWebhookSchema = z.object({
   service: z.optional(z.string()),
   title: z.optional(z.string()),
   link: z.optional(z.httpUrl()),
+  /** When the event happened (ISO 8601): orders a reopen after a resolve. */
+  occurred_at: z.optional(z.iso.datetime({ offset: true })),
+  /** `P1`…`P5`, `high`/`low`, or 1…5: deep traces start most urgent first. */
+  priority: z.optional(z.union([z.string().check(z.maxLength(40)), z.number()])),
 });
 
 /** A validated generic webhook body. */
@@ -107,5 +111,7 @@ export function normaliseGeneric(rawBody: string): IncidentEvent {
   if (body.service) normalised.service = body.service;
   if (body.title) normalised.title = body.title;
   if (body.link) normalised.link = body.link;
+  if (body.priority !== undefined) normalised.priority = String(body.priority);
+  if (body.occurred_at) normalised.occurredAt = body.occurred_at;
   return normalised;
 }

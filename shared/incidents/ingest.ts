@@ -58,7 +58,7 @@ export async function ingestIncident(event: IncidentEvent, queue: CommandQueue, 
   const id = commandIdFor(event.source, event.eventId);
   const common = {
     id,
-    incident: { source: event.source, incidentId: event.incidentId, eventId: event.eventId, service: event.service, title: event.title, link: event.link },
+    incident: { source: event.source, incidentId: event.incidentId, eventId: event.eventId, service: event.service, title: event.title, link: event.link, priority: event.priority, occurredAt: event.occurredAt },
     userEmails: event.userEmails,
     requestedBy: { kind: 'incident' as const, id: `${event.source}:${event.incidentId}` },
   };

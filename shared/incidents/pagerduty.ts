@@ -60,6 +60,8 @@ const PagerDutyWebhookSchema = z.looseObject({
       title: z.optional(z.nullable(z.string())),
       html_url: z.optional(z.nullable(z.string())),
       service: z.optional(z.nullable(z.looseObject({ summary: z.optional(z.nullable(z.string())) }))),
+      urgency: z.optional(z.nullable(z.string())),
+      priority: z.optional(z.nullable(z.looseObject({ summary: z.optional(z.nullable(z.string())) }))),
     }),
   }),
 });
@@ -125,5 +127,8 @@ export function normalisePagerDuty(rawBody: string, opts: PagerDutyNormaliseOpti
   const link = httpLink(data.html_url);
   if (link) normalised.link = link;
   if (event.occurred_at) normalised.occurredAt = event.occurred_at;
+  // The incident's priority (P1…) when the account uses priorities, else its urgency (high/low).
+  const priority = data.priority?.summary ?? data.urgency;
+  if (priority) normalised.priority = priority.slice(0, 40);
   return normalised;
 }

@@ -1,14 +1,13 @@
 /**
  * `status`, read-only: the bypasses in force (from the markers ZPA itself holds: our forwarding rules and
- * bypassType-marked segments) and the deep traces on the named users' devices (ZDX has no tenant-wide
- * trace list, so traces are looked up per user). Runs in the worker, never on the policy queue: it writes
- * nothing and must not wait behind policy changes.
+ * bypassType-marked segments) and the deep traces this tool runs or has waiting (from the incident ledger).
+ * Runs in the worker, never on the policy or trace queue: it writes nothing and must not wait behind changes.
  */
 import type { StatusCommand } from '../commands/contract.js';
 import { parseRuleDescription, parseRuleName, parseSegmentMarker } from '../bypass/markers.js';
 import type { BypassPort } from '../bypass/port.js';
 import type { Outcome } from '../reporting/reporter.js';
-import type { TraceDeps } from '../traces/deps.js';
+import type { LedgerStore } from '../ledger/store.js';
 
 /** The reads status needs from ZPA; the worker gets no ZPA write path. */
 export type StatusPort = Pick<BypassPort, 'listForwardingRules' | 'listSegments'>;
@@ -22,26 +21,29 @@ export interface ActiveBypass {
   expired: boolean;
 }
 
-export interface RunningTrace {
-  email: string;
+export interface TrackedTrace {
+  incident: string;
+  users: string[];
   deviceName: string;
-  traceId: string;
-  status: string;
-  sessionName?: string;
+  state: 'running' | 'starting' | 'waiting';
+  traceId?: string;
 }
 
-export async function collectStatus(
-  cmd: StatusCommand,
-  deps: Pick<TraceDeps, 'traces' | 'settings'> & { zpa?: StatusPort; now?: () => Date },
-): Promise<Outcome> {
+/**
+ * Bypasses from ZPA, deep traces from the incident ledger: every trace this tool runs or has waiting for a slot,
+ * tenant-wide, or those of the users named. (ZDX itself is never called here: the trace reconciler is its
+ * only caller.)
+ */
+export async function collectStatus(cmd: StatusCommand, deps: { ledger: Pick<LedgerStore, 'listPending'>; zpa?: StatusPort; now?: () => Date }): Promise<Outcome> {
   const now = deps.now?.() ?? new Date();
-  const bypasses = deps.zpa ? await activeBypasses(deps.zpa, now) : undefined;
-  const traces: RunningTrace[] = [];
-  for (const email of cmd.userEmails ?? []) {
-    for (const device of await deps.traces.findDevices([email], deps.settings.lookbackHours)) {
-      for (const t of await deps.traces.listTraces(device.id)) {
-        if (t.active) traces.push({ email, deviceName: device.name, traceId: t.id, status: t.status, sessionName: t.sessionName });
-      }
+  const [bypasses, pending] = await Promise.all([deps.zpa ? activeBypasses(deps.zpa, now) : undefined, deps.ledger.listPending()]);
+  const named = new Set(cmd.userEmails ?? []);
+  const traces: TrackedTrace[] = [];
+  for (const r of pending.filter((x) => x.state === 'open' && !x.dryRun)) {
+    if (named.size && !r.users.some((u) => named.has(u))) continue;
+    for (const d of r.devices) {
+      const state = d.phase === 'running' ? 'running' : d.phase === 'starting' ? 'starting' : d.phase === 'found' ? 'waiting' : undefined;
+      if (state) traces.push({ incident: `${r.incident.source}:${r.incident.incidentId}`, users: r.users, deviceName: d.deviceName, state, traceId: d.traceId });
     }
   }
   return { kind: 'status', ok: true, text: statusText(bypasses, traces, cmd.userEmails), data: { bypasses, traces } };
@@ -69,7 +71,7 @@ async function activeBypasses(zpa: StatusPort, now: Date): Promise<ActiveBypass[
   return out;
 }
 
-function statusText(bypasses: ActiveBypass[] | undefined, traces: RunningTrace[], emails: string[] | undefined): string {
+function statusText(bypasses: ActiveBypass[] | undefined, traces: TrackedTrace[], emails: string[] | undefined): string {
   const lines: string[] = [];
   if (!bypasses) lines.push('Bypasses: unknown (ZPA_CUSTOMER_ID is not configured for the worker).');
   else if (!bypasses.length) lines.push('No bypass is active.');
@@ -80,11 +82,12 @@ function statusText(bypasses: ActiveBypass[] | undefined, traces: RunningTrace[]
       lines.push(`• ${b.segments.join(', ')} — ${b.kind}, ${expiry}${b.by ? `, asked by ${b.by}` : ''}${b.reason ? ` (${b.reason})` : ''}`);
     }
   }
-  if (!emails?.length) lines.push('Running traces: name users to see theirs, e.g. "status me" or "status alice@example.com".');
-  else if (!traces.length) lines.push(`No deep trace is running on the devices of ${emails.join(', ')}.`);
+  const whose = emails?.length ? ` for ${emails.join(', ')}` : '';
+  if (!traces.length) lines.push(`No deep trace is running or waiting${whose}.`);
   else {
-    lines.push(`Running deep traces (${traces.length}):`);
-    for (const t of traces) lines.push(`• ${t.email} on ${t.deviceName}: trace ${t.traceId} ${t.status}${t.sessionName ? ` (${t.sessionName})` : ''}`);
+    const waiting = traces.filter((t) => t.state === 'waiting').length;
+    lines.push(`Deep traces${whose}: ${traces.length - waiting} running, ${waiting} waiting for a slot:`);
+    for (const t of traces) lines.push(`• ${t.users.join(', ')} on ${t.deviceName}: ${t.state}${t.traceId ? ` (trace ${t.traceId})` : ''} for ${t.incident}`);
   }
   return lines.join('\n');
 }

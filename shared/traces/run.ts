@@ -1,31 +1,48 @@
-/** The deep-trace commands of the work queue, each run with its report (`runReported`). */
-import { type Command, PoisonMessageError } from '../commands/contract.js';
-import { runReported } from '../commands/run.js';
-import { checkIncidentTrace } from './check.js';
-import type { TraceDeps } from './deps.js';
-import { startIncidentTraces } from './start.js';
-import { stopIncidentTraces } from './stop.js';
+/**
+ * One delivery of the trace queue (FIFO, one message group: never two at once): the opens and resolves it
+ * carries are applied to the ledger, then one reconcile pass runs, and a wake-up is asked for when something
+ * will be due. A failure fails the whole batch, so SQS redelivers it in order; applying a command again is a
+ * no-op, so nothing is done twice.
+ */
+import type { Command, TraceStart, TraceStop } from '../commands/contract.js';
+import type { CommandQueue } from '../commands/queue.js';
+import { commandOfMessage, type RunDeps } from '../commands/run.js';
+import { reconcileTraces, type ReconcileTracesResult, type TraceReconcilerDeps } from './reconcile.js';
 
-export async function runTraceCommand(command: Command, deps: TraceDeps): Promise<unknown> {
-  return runReported(command, deps, async (logger) => {
-    const scoped = { ...deps, logger };
-    switch (command.type) {
-      case 'trace.start': {
-        const results = await startIncidentTraces(command, scoped);
-        // A redelivery that found only its own traces already running has nothing new to say.
-        if (results.every((r) => r.result === 'already-tracing')) return results;
-        const text = results.map((r) => `${r.deviceName}: ${r.result}${r.result === 'started' ? ` (trace ${r.traceId})` : r.result === 'would-start' && r.appName ? ` (app ${r.appName})` : ''}`).join('; ');
-        // A chat trace has no incident a person would recognise: name the user instead.
-        const subject = command.requestedBy.kind === 'slack' || command.requestedBy.kind === 'teams' ? command.userEmails.join(', ') : command.incident.incidentId;
-        await deps.reporter.report({ kind: command.dryRun ? 'trace.dry-run' : 'trace.started', ok: true, text: `${command.dryRun ? 'Dry run: would start a deep trace' : 'Deep trace'} for ${subject} — ${text}`, data: { incident: command.incident, results } }, command.reply);
-        return results;
-      }
-      case 'trace.check':
-        return checkIncidentTrace(command, scoped);
-      case 'trace.stop':
-        return stopIncidentTraces(command, scoped);
-      default:
-        throw new PoisonMessageError(`the trace worker does not handle ${command.type}; it belongs on the policy queue`);
-    }
-  });
+export interface TraceQueueDeps extends TraceReconcilerDeps, RunDeps {
+  /** The work queue: wake-ups need a per-message delay, which a FIFO queue cannot give. */
+  wakeQueue: CommandQueue;
 }
+
+export interface TraceQueueMessage {
+  body: string;
+  receiveCount: number;
+}
+
+export async function runTraceQueue(messages: readonly TraceQueueMessage[], deps: TraceQueueDeps): Promise<ReconcileTracesResult> {
+  const commands: (TraceStart | TraceStop)[] = [];
+  for (const m of messages) {
+    const command = await commandOfMessage(m.body, { receiveCount: m.receiveCount, onPoison: 'drop' }, deps);
+    if (!command || command.type === 'traces.reconcile') continue;
+    if (command.type === 'trace.start' || command.type === 'trace.stop') commands.push(command);
+    else deps.logger.error('command on the wrong queue dropped', { commandId: command.id, commandType: command.type });
+  }
+  const result = await reconcileTraces(commands, deps);
+  deps.logger.info('trace reconcile', { ...result });
+  if (result.wakeAfterSeconds !== undefined) await deps.wakeQueue.send(wakeUp(result.wakeAfterSeconds), { delaySeconds: result.wakeAfterSeconds });
+  return result;
+}
+
+/**
+ * The wake-up's id names the second it is due, rounded up to the check delay: wake-ups asked for by runs close
+ * together carry the same id, and the FIFO queue's deduplication turns them into one reconcile.
+ */
+export function wakeUp(afterSeconds: number, now = Date.now()): Command {
+  const step = Math.max(1, afterSeconds) * 1000;
+  const due = Math.ceil((now + afterSeconds * 1000) / step) * step;
+  return { id: `wake-${due}`, type: 'traces.wake', dueAt: new Date(due).toISOString() };
+}
+
+/** The worker's relay: a due wake-up becomes a reconcile on the trace queue (same id: deduplicated there). */
+export const relayWake = (wake: Extract<Command, { type: 'traces.wake' }>, traceQueue: CommandQueue) =>
+  traceQueue.send({ id: wake.id, type: 'traces.reconcile', requestedBy: { kind: 'schedule', id: wake.id } });

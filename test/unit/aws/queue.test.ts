@@ -6,17 +6,18 @@ import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/c
 import { createSqsServer } from 'local-aws-sqs';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { POLICY_MESSAGE_GROUP, routedCommandQueue } from '../../../shared/aws/queue.js';
+import { POLICY_MESSAGE_GROUP, routedCommandQueue, TRACE_MESSAGE_GROUP } from '../../../shared/aws/queue.js';
 import type { Command } from '../../../shared/commands/contract.js';
 
 let server: Awaited<ReturnType<typeof createSqsServer>>;
 let sqs: SQSClient;
-const urls = { work: '', policy: '' };
+const urls = { work: '', policy: '', trace: '' };
 beforeAll(async () => {
   server = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   sqs = new SQSClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   urls.work = (await sqs.send(new CreateQueueCommand({ QueueName: 'work' }))).QueueUrl!;
   urls.policy = (await sqs.send(new CreateQueueCommand({ QueueName: 'policy.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }))).QueueUrl!;
+  urls.trace = (await sqs.send(new CreateQueueCommand({ QueueName: 'traces.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }))).QueueUrl!;
 });
 afterAll(async () => {
   sqs.destroy();
@@ -38,9 +39,19 @@ describe('routedCommandQueue', () => {
     expect(got[0]!.Attributes?.MessageDeduplicationId).toBe('cmd_1_');
   });
 
-  it('sends trace commands to the work queue with their delay, and refuses a delay on the FIFO queue', async () => {
+  it('sends deep-trace commands to the FIFO trace queue in its own group, deduplicated by command id', async () => {
     const queue = routedCommandQueue(urls, sqs);
-    await queue.send({ id: 't1', type: 'trace.check', incident: { source: 's', incidentId: 'i' }, deviceId: 1, traceId: 'x', check: 1 }, { delaySeconds: 0 });
+    const start: Command = { id: 'cmd_t1', type: 'trace.start', incident: { source: 's', incidentId: 'i' }, userEmails: ['a@corp.example'], requestedBy: { kind: 'incident', id: 's:i' } };
+    await queue.send(start);
+    await queue.send(start);
+    const got = await receive(urls.trace);
+    expect(got.map((m) => JSON.parse(m.Body!).id)).toEqual(['cmd_t1']);
+    expect(got[0]!.Attributes?.MessageGroupId).toBe(TRACE_MESSAGE_GROUP);
+  });
+
+  it('sends wake-ups to the work queue with their delay, and refuses a delay on the FIFO queue', async () => {
+    const queue = routedCommandQueue(urls, sqs);
+    await queue.send({ id: 't1', type: 'traces.wake', dueAt: '2026-12-03T10:00:00.000Z' }, { delaySeconds: 0 });
     expect((await receive(urls.work)).map((m) => JSON.parse(m.Body!).id)).toEqual(['t1']);
     await expect(routedCommandQueue(urls, sqs).send(bypass('late'), { delaySeconds: 5 })).rejects.toThrow(/FIFO queue takes no per-message delay/);
   });

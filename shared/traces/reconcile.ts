@@ -1,0 +1,421 @@
+/**
+ * The trace reconciler: the single ZDX caller of the deep-trace side. Its queue (FIFO, one message group) lets
+ * one run at a time happen across all instances, so one pacer holds ZDX's per-IP limit whatever Lambda does.
+ * Each run applies the queued opens and resolves to the incident ledger, then compares the ledger with ZDX and
+ * converges, in this order:
+ *
+ *   1. resolved incidents: stop their traces (a waiting device is dropped, never started);
+ *   2. running traces: check the ones due, and report each finished one once;
+ *   3. open incidents not yet looked up: find their users' devices (or report that there are none);
+ *   4. starts, most urgent first, then oldest, while the tenant's active-trace budget allows; whoever waits
+ *      for a slot is told once ("queued: N ahead") and started when one frees.
+ *
+ * A start is written to the ledger as intent (`starting`) before it is sent, so a crash or a lost answer is
+ * recognised on the next run by the trace's session name and tracked like any other. Every step checks the
+ * time left first: what does not fit is left to the next run, and everything already done is in the ledger.
+ */
+import type { TraceStart, TraceStop } from '../commands/contract.js';
+import { remainingMs } from '../deadline.js';
+import { AppError, isRetryable } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Outcome, Reporter } from '../reporting/reporter.js';
+import { ACTIVE_PHASES, DROPPED_WAITING, applyTraceCommand, ledgerKey, type DeviceEntry, type IncidentRecord } from '../ledger/record.js';
+import { LedgerConflictError, type LedgerStore } from '../ledger/store.js';
+import type { SessionMinutes } from '../zdx/sessionLengths.js';
+import { TraceConflictError, type TracePort } from './port.js';
+import { pickApp, sessionNameFor } from './session.js';
+import { summariseSeries, summaryText } from './summary.js';
+
+export interface TraceReconcilerDeps {
+  traces: TracePort;
+  ledger: LedgerStore;
+  reporter: Reporter;
+  logger: Logger;
+  settings: TraceSettings;
+  now?: () => Date;
+}
+
+export interface TraceSettings {
+  lookbackHours: number;
+  sessionMinutes: SessionMinutes;
+  /** Seconds between two checks of a running trace. */
+  checkDelaySeconds: number;
+  /** Checks of one trace before tracking gives up (a trace ZDX never ends). */
+  maxChecks: number;
+  /** The tenant's active deep-trace budget (ZDX: 15 by default). */
+  maxActiveTraces: number;
+  /** Time kept free at the end of an invocation: no step starts with less left. */
+  reserveMs: number;
+}
+
+export interface ReconcileTracesResult {
+  applied: number;
+  stopped: number;
+  reported: number;
+  started: number;
+  waiting: number;
+  /** Work left for the next run because time ran out. */
+  deferred: boolean;
+  /** Incidents whose step failed this run (logged; they stay pending and are retried on the next run). */
+  failed: number;
+  /** Something is due later (running traces, waiting starts): the caller schedules a wake-up. */
+  wakeAfterSeconds?: number;
+}
+
+type Ctx = TraceReconcilerDeps & { now: () => Date; result: ReconcileTracesResult };
+
+class OutOfTime extends Error {}
+
+/** Applies `commands` to the ledger, then runs one reconcile pass. */
+export async function reconcileTraces(commands: readonly (TraceStart | TraceStop)[], deps: TraceReconcilerDeps): Promise<ReconcileTracesResult> {
+  const ctx: Ctx = { ...deps, now: deps.now ?? (() => new Date()), result: { applied: 0, stopped: 0, reported: 0, started: 0, waiting: 0, deferred: false, failed: 0 } };
+  for (const cmd of commands) await applyCommand(cmd, ctx);
+  try {
+    const records = new Map((await ctx.ledger.listPending()).map((r) => [r.key, r]));
+    const ordered = [...records.values()];
+    for (const r of ordered.filter((x) => x.state === 'resolved')) await guarded(r.key, ctx, () => track(r, ctx, records));
+    for (const r of ordered.filter((x) => x.state === 'open')) await guarded(r.key, ctx, () => track(r, ctx, records));
+    for (const r of ordered.filter((x) => x.state === 'open' && !x.lookedUp && !x.failure)) await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
+    await startInOrder(ctx, records);
+    const live = [...records.values()].flatMap((r) => r.devices).filter((d) => d.phase === 'found' || ACTIVE_PHASES.has(d.phase));
+    if (live.length) ctx.result.wakeAfterSeconds = ctx.settings.checkDelaySeconds;
+  } catch (e) {
+    if (!(e instanceof OutOfTime)) throw e;
+    ctx.result.deferred = true;
+    ctx.result.wakeAfterSeconds = 0;
+    ctx.logger.info('trace reconcile out of time; the next run continues', { ...ctx.result });
+  }
+  return ctx.result;
+}
+
+async function applyCommand(cmd: TraceStart | TraceStop, ctx: Ctx): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const existing = await ctx.ledger.get(ledgerKey(cmd.incident));
+    const { record, changed, note } = applyTraceCommand(existing, cmd, ctx.now().toISOString());
+    if (!changed) return;
+    try {
+      await ctx.ledger.put(record);
+      ctx.result.applied++;
+      if (note) ctx.logger.info('ledger', { key: record.key, commandId: cmd.id, note });
+      return;
+    } catch (e) {
+      if (!(e instanceof LedgerConflictError)) throw e;
+    }
+  }
+  throw new LedgerConflictError(ledgerKey(cmd.incident));
+}
+
+/**
+ * One incident's step: a failure (ZDX down for it, a report target refusing) is logged and the incident stays
+ * pending for the next run, so one incident never holds up the others. Running out of time ends the run.
+ */
+async function guarded(key: string, ctx: Ctx, step: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await step();
+    return true;
+  } catch (e) {
+    if (e instanceof OutOfTime) throw e;
+    ctx.result.failed++;
+    ctx.logger.error('trace reconcile step failed; the next run retries it', { key, error: e });
+    return false;
+  }
+}
+
+const ensureTime = (ctx: Ctx) => {
+  if (remainingMs() < ctx.settings.reserveMs) throw new OutOfTime();
+};
+
+/** Writes the record back and keeps the run's copy current. */
+async function save(r: IncidentRecord, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<IncidentRecord> {
+  const saved = await ctx.ledger.put(r);
+  records.set(saved.key, saved);
+  return saved;
+}
+
+const withDevice = (r: IncidentRecord, d: DeviceEntry): IncidentRecord => ({
+  ...r,
+  devices: r.devices.map((x) => (x.deviceId === d.deviceId ? d : x)),
+});
+
+const subjectOf = (r: IncidentRecord) => (r.requestedBy.kind === 'slack' || r.requestedBy.kind === 'teams' ? r.users.join(', ') : r.incident.incidentId);
+
+async function report(r: IncidentRecord, outcome: Outcome, ctx: Ctx): Promise<void> {
+  await ctx.reporter.report(outcome, r.reply);
+  ctx.result.reported++;
+}
+
+function audit(ctx: Ctx, r: IncidentRecord, d: DeviceEntry, action: string, result: 'success' | 'skipped' | 'failed' | 'dry-run', extra: { reason?: string; before?: unknown; after?: unknown } = {}) {
+  ctx.logger.audit({
+    action,
+    trigger: { kind: r.requestedBy.kind, id: r.incident.incidentId, by: r.requestedBy.id },
+    target: { deviceId: d.deviceId, deviceName: d.deviceName, sessionName: sessionNameFor(r.incident) },
+    result,
+    ...extra,
+  });
+}
+
+// 1 + 2: stops for resolved incidents, checks for running traces, recovery of starts whose answer was lost.
+async function track(initial: IncidentRecord, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  for (const device of initial.devices) {
+    let r = records.get(initial.key)!;
+    const d = r.devices.find((x) => x.deviceId === device.deviceId)!;
+    if (d.phase === 'starting') {
+      ensureTime(ctx);
+      r = await recoverStart(r, d, ctx, records);
+    }
+    const cur = r.devices.find((x) => x.deviceId === device.deviceId)!;
+    if (r.state === 'resolved') {
+      if (cur.phase === 'found') {
+        r = await save(withDevice(r, { ...cur, phase: 'dropped', note: DROPPED_WAITING }), ctx, records);
+        audit(ctx, r, cur, 'zdx.deeptrace.start', 'skipped', { reason: 'resolved while waiting' });
+      } else if (cur.phase === 'running') {
+        ensureTime(ctx);
+        await stopRunning(r, cur, ctx, records);
+      }
+    } else if (cur.phase === 'running') {
+      // A "started" message that failed to go out is sent before anything else is said about the trace.
+      if (!cur.startReported) await reportStarted(r, [cur], ctx, records);
+      await checkRunning(records.get(initial.key)!, { ...cur, startReported: true }, ctx, records);
+    }
+  }
+  const after = records.get(initial.key)!;
+  // Whoever was told "queued" is told the wait is over.
+  if (after.state === 'resolved' && after.queuedNoticeSent && !after.droppedNoticeSent && after.devices.some((d) => d.note === DROPPED_WAITING)) {
+    await report(after, { kind: 'trace.dropped', ok: true, text: `The incident ${after.incident.incidentId} was resolved before its deep trace could start; nothing was traced.`, data: { incident: after.incident } }, ctx);
+    await save({ ...records.get(initial.key)!, droppedNoticeSent: true }, ctx, records);
+  }
+}
+
+/** A start was sent, but its answer never made it to the ledger: find the trace by its session name. */
+async function recoverStart(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<IncidentRecord> {
+  const ours = await findOurTrace(r, d, ctx);
+  if (ours) {
+    ctx.logger.info('adopted a trace whose start answer was lost', { key: r.key, deviceId: d.deviceId, traceId: ours.id });
+    return adoptRunning(r, d, ours.id, ctx, records);
+  }
+  // ZDX never created it: the device waits for a slot again.
+  return save(withDevice(r, { ...d, phase: 'found' }), ctx, records);
+}
+
+async function findOurTrace(r: IncidentRecord, d: DeviceEntry, ctx: Ctx) {
+  const name = sessionNameFor(r.incident);
+  const past = new Set(d.pastTraceIds ?? []);
+  return (await ctx.traces.listTraces(d.deviceId)).find((t) => t.sessionName === name && !past.has(t.id));
+}
+
+async function adoptRunning(r: IncidentRecord, d: DeviceEntry, traceId: string, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<IncidentRecord> {
+  const running: DeviceEntry = { ...d, phase: 'running', traceId, startedAt: d.startedAt ?? ctx.now().toISOString(), lastCheckAt: ctx.now().toISOString(), checks: d.checks ?? 0 };
+  const saved = await save(withDevice(r, running), ctx, records);
+  if (!d.startReported) await reportStarted(saved, [running], ctx, records);
+  return records.get(r.key)!;
+}
+
+async function reportStarted(r: IncidentRecord, started: DeviceEntry[], ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  const text = started.map((d) => `${d.deviceName}: started (trace ${d.traceId})`).join('; ');
+  const results = started.map((d) => ({ deviceId: d.deviceId, deviceName: d.deviceName, result: 'started', traceId: d.traceId, appName: d.appName }));
+  await report(r, { kind: 'trace.started', ok: true, text: `Deep trace for ${subjectOf(r)} — ${text}`, data: { incident: r.incident, results } }, ctx);
+  let cur = records.get(r.key)!;
+  for (const d of started) cur = withDevice(cur, { ...cur.devices.find((x) => x.deviceId === d.deviceId)!, startReported: true });
+  await save(cur, ctx, records);
+}
+
+async function stopRunning(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  await ctx.traces.stopTrace(d.deviceId, d.traceId!); // a trace already gone counts as stopped
+  audit(ctx, r, d, 'zdx.deeptrace.stop', 'success', { before: { traceId: d.traceId }, after: { traceId: d.traceId, status: 'stopped' } });
+  ctx.result.stopped++;
+  await report(r, { kind: 'trace.stopped', ok: true, text: `Deep trace on ${d.deviceName} stopped: the incident ${r.incident.incidentId} was resolved.`, data: { incident: r.incident, deviceId: d.deviceId, traceId: d.traceId } }, ctx);
+  await save(withDevice(records.get(r.key)!, { ...d, phase: 'stopped' }), ctx, records);
+}
+
+async function checkRunning(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  const due = !d.lastCheckAt || ctx.now().getTime() - Date.parse(d.lastCheckAt) >= ctx.settings.checkDelaySeconds * 1000;
+  if (!due) return;
+  ensureTime(ctx);
+  const trace = await ctx.traces.getTrace(d.deviceId, d.traceId!);
+  if (!trace) {
+    // Stopped and deleted by someone else (the ZDX UI): said once, then tracking ends.
+    await report(r, { kind: 'trace.gone', ok: false, text: `Deep trace ${d.traceId} on ${d.deviceName} no longer exists in ZDX (stopped outside this tool); no summary.`, data: { incident: r.incident, traceId: d.traceId } }, ctx);
+    await save(withDevice(records.get(r.key)!, { ...d, phase: 'failed', note: 'gone' }), ctx, records);
+    return;
+  }
+  const checks = (d.checks ?? 0) + 1;
+  if (trace.active) {
+    if (checks >= ctx.settings.maxChecks) {
+      await report(r, { kind: 'trace.tracking-stopped', ok: false, text: `Stopped tracking deep trace ${d.traceId} on ${d.deviceName} after ${checks} checks; it is still ${trace.status} in ZDX.`, data: { incident: r.incident, traceId: d.traceId } }, ctx);
+      await save(withDevice(records.get(r.key)!, { ...d, checks, phase: 'failed', note: 'gave up' }), ctx, records);
+      return;
+    }
+    await save(withDevice(records.get(r.key)!, { ...d, checks, lastCheckAt: ctx.now().toISOString() }), ctx, records);
+    return;
+  }
+  ensureTime(ctx);
+  const series = summariseSeries(await ctx.traces.traceResults(d.deviceId, d.traceId!));
+  await report(
+    r,
+    {
+      kind: 'trace.completed',
+      ok: true,
+      text: summaryText(d.deviceName, series),
+      data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId, status: trace.status, startedAt: trace.startedAt, endedAt: trace.endedAt, series },
+    },
+    ctx,
+  );
+  await save(withDevice(records.get(r.key)!, { ...d, checks, phase: 'reported' }), ctx, records);
+}
+
+// 3: devices of open incidents.
+async function lookUp(r: IncidentRecord, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  ensureTime(ctx);
+  const known = new Set(r.devices.filter((d) => d.note !== 'earlier round').map((d) => d.deviceId));
+  let devices;
+  try {
+    devices = await ctx.traces.findDevices(r.users, ctx.settings.lookbackHours);
+  } catch (e) {
+    if (isRetryable(e)) throw e;
+    return failIncident(r, e instanceof AppError ? e.message : String(e), ctx, records);
+  }
+  if (devices.length === 0 && r.devices.every((d) => d.note === 'earlier round')) {
+    return failIncident(r, `no ZDX device active in the last ${ctx.settings.lookbackHours} h for ${r.users.join(', ')}`, ctx, records);
+  }
+  const entries = [...r.devices];
+  for (const dev of devices) {
+    if (known.has(dev.id)) continue;
+    const past = entries.find((x) => x.deviceId === dev.id);
+    const fresh: DeviceEntry = { deviceId: dev.id, deviceName: dev.name, phase: 'found', pastTraceIds: past?.pastTraceIds };
+    if (past) entries[entries.indexOf(past)] = fresh;
+    else entries.push(fresh);
+  }
+  let next: IncidentRecord = { ...r, lookedUp: true, devices: entries };
+  if (r.dryRun) next = await dryRun(next, ctx);
+  await save(next, ctx, records);
+}
+
+async function failIncident(r: IncidentRecord, message: string, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  ctx.logger.warn('incident cannot be traced', { key: r.key, reason: message });
+  const what = r.dryRun ? 'check a deep trace' : 'start a deep trace';
+  await report(r, { kind: 'trace.start.failed', ok: false, text: `Could not ${what} for ${r.users.join(', ')}: ${message}`, data: { incident: r.incident } }, ctx);
+  await save({ ...r, lookedUp: true, failure: message, failureReported: true }, ctx, records);
+}
+
+/** A dry run: what would be traced, from the same reads a start makes; nothing is started. */
+async function dryRun(r: IncidentRecord, ctx: Ctx): Promise<IncidentRecord> {
+  const lines: string[] = [];
+  const results: unknown[] = [];
+  const devices: DeviceEntry[] = [];
+  for (const d of r.devices) {
+    if (d.phase !== 'found') {
+      devices.push(d);
+      continue;
+    }
+    ensureTime(ctx);
+    const app = pickApp(await ctx.traces.deviceApps(d.deviceId, ctx.settings.lookbackHours), r.incident.service);
+    lines.push(`${d.deviceName}: would-start${app ? ` (app ${app.name})` : ''}`);
+    results.push({ deviceId: d.deviceId, deviceName: d.deviceName, result: 'would-start', appName: app?.name });
+    audit(ctx, r, d, 'zdx.deeptrace.start', 'dry-run');
+    devices.push({ ...d, phase: 'dropped', note: 'dry run', appName: app?.name });
+  }
+  await report(r, { kind: 'trace.dry-run', ok: true, text: `Dry run: would start a deep trace for ${subjectOf(r)} — ${lines.join('; ')}`, data: { incident: r.incident, results } }, ctx);
+  return { ...r, devices };
+}
+
+// 4: starts within the budget, most urgent first.
+async function startInOrder(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  const all = () => [...records.values()];
+  const activeCount = () => all().flatMap((r) => r.devices).filter((d) => ACTIVE_PHASES.has(d.phase)).length;
+  const queue = all()
+    .filter((r) => r.state === 'open' && !r.dryRun)
+    .flatMap((r) => r.devices.filter((d) => d.phase === 'found').map((d) => ({ key: r.key, deviceId: d.deviceId, priority: r.priority, openedAt: r.openedAt })))
+    .sort((a, b) => a.priority - b.priority || a.openedAt.localeCompare(b.openedAt) || a.deviceId - b.deviceId);
+  let tenantFull = false;
+  const startedNow = new Map<string, DeviceEntry[]>();
+  let position = 0;
+  for (const item of queue) {
+    if (!tenantFull && activeCount() < ctx.settings.maxActiveTraces) {
+      ensureTime(ctx);
+      let outcome: Awaited<ReturnType<typeof startOne>> = undefined;
+      await guarded(item.key, ctx, async () => void (outcome = await startOne(item.key, item.deviceId, ctx, records)));
+      if (outcome === 'tenant-full') tenantFull = true;
+      else if (outcome) startedNow.set(item.key, [...(startedNow.get(item.key) ?? []), outcome]);
+      if (outcome !== 'tenant-full') continue;
+    }
+    position++;
+    ctx.result.waiting++;
+    const r = records.get(item.key)!;
+    if (!r.queuedNoticeSent) {
+      await guarded(item.key, ctx, async () => {
+        await report(r, { kind: 'trace.queued', ok: true, text: `Deep trace for ${subjectOf(r)} queued: ${position - 1} ahead; the tenant's ${ctx.settings.maxActiveTraces} deep-trace slots are in use. It starts when one frees.`, data: { incident: r.incident, ahead: position - 1 } }, ctx);
+        await save({ ...records.get(item.key)!, queuedNoticeSent: true }, ctx, records);
+      });
+    }
+  }
+  for (const [key, devices] of startedNow) await guarded(key, ctx, () => reportStarted(records.get(key)!, devices, ctx, records));
+}
+
+/** One device: adopt our trace, report a busy device, or start. Returns the running entry, or why not. */
+async function startOne(key: string, deviceId: number, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<DeviceEntry | 'tenant-full' | undefined> {
+  let r = records.get(key)!;
+  const d = r.devices.find((x) => x.deviceId === deviceId)!;
+  const existing = await ctx.traces.listTraces(deviceId);
+  const name = sessionNameFor(r.incident);
+  const past = new Set(d.pastTraceIds ?? []);
+  const ours = existing.find((t) => t.sessionName === name && !past.has(t.id));
+  if (ours) {
+    r = await adoptRunning(r, d, ours.id, ctx, records);
+    return undefined;
+  }
+  const other = existing.find((t) => t.active);
+  if (other) return markBusy(r, d, other.id, ctx, records);
+
+  const app = pickApp(await ctx.traces.deviceApps(deviceId, ctx.settings.lookbackHours), r.incident.service);
+  const webProbe = app ? (await ctx.traces.webProbes(deviceId, app.id, ctx.settings.lookbackHours))[0] : undefined;
+  const cloudPath = app ? (await ctx.traces.cloudPathProbes(deviceId, app.id, ctx.settings.lookbackHours))[0] : undefined;
+  ensureTime(ctx);
+  // The intent first: if the answer is lost or this run dies now, the next run finds the trace by its name.
+  r = await save(withDevice(r, { ...d, phase: 'starting', startSentAt: ctx.now().toISOString(), appName: app?.name }), ctx, records);
+  let traceId: string;
+  try {
+    traceId = await ctx.traces.startTrace(deviceId, {
+      sessionName: name,
+      appId: app?.id,
+      webProbeId: webProbe?.id,
+      cloudPathProbeId: cloudPath?.id,
+      sessionLengthMinutes: r.sessionMinutes ?? ctx.settings.sessionMinutes,
+    });
+  } catch (e) {
+    const cur = records.get(key)!;
+    const entry = cur.devices.find((x) => x.deviceId === deviceId)!;
+    if (e instanceof TraceConflictError) {
+      // The device's traces say which limit it was: ours (a lost answer) or someone else's trace on the device
+      // won the race between our list and our start; neither means the tenant's budget is used up.
+      const after = await ctx.traces.listTraces(deviceId);
+      const winner = after.find((t) => t.sessionName === name && !past.has(t.id));
+      if (winner) {
+        await adoptRunning(cur, entry, winner.id, ctx, records);
+        return undefined;
+      }
+      const busy = after.find((t) => t.active);
+      if (busy) return markBusy(cur, entry, busy.id, ctx, records);
+      await save(withDevice(cur, { ...entry, phase: 'found' }), ctx, records);
+      ctx.logger.info('ZDX has no free deep-trace slot; starts wait for a slot', { key, deviceId });
+      return 'tenant-full';
+    }
+    if (isRetryable(e)) throw e; // the intent stays `starting`: the next run looks for the trace first
+    const message = e instanceof AppError ? e.message : String(e);
+    audit(ctx, cur, entry, 'zdx.deeptrace.start', 'failed', { reason: message });
+    await report(cur, { kind: 'trace.start.failed', ok: false, text: `Could not start a deep trace on ${entry.deviceName} for ${subjectOf(cur)}: ${message}`, data: { incident: cur.incident } }, ctx);
+    await save(withDevice(records.get(key)!, { ...entry, phase: 'failed', note: message }), ctx, records);
+    return undefined;
+  }
+  const running: DeviceEntry = { ...records.get(key)!.devices.find((x) => x.deviceId === deviceId)!, phase: 'running', traceId, startedAt: ctx.now().toISOString(), lastCheckAt: ctx.now().toISOString(), checks: 0 };
+  await save(withDevice(records.get(key)!, running), ctx, records);
+  ctx.result.started++;
+  audit(ctx, r, running, 'zdx.deeptrace.start', 'success', { after: { traceId: running.traceId } });
+  return running;
+}
+
+async function markBusy(r: IncidentRecord, d: DeviceEntry, otherTraceId: string | undefined, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<undefined> {
+  audit(ctx, r, d, 'zdx.deeptrace.start', 'skipped', { reason: 'busy', after: { traceId: otherTraceId } });
+  await report(r, { kind: 'trace.busy', ok: false, text: `Deep trace for ${subjectOf(r)} — ${d.deviceName}: busy (another deep trace${otherTraceId ? ` ${otherTraceId}` : ''} is running on it; ZDX allows one per device)`, data: { incident: r.incident, deviceId: d.deviceId, traceId: otherTraceId } }, ctx);
+  await save(withDevice(records.get(r.key)!, { ...d, phase: 'busy', note: otherTraceId }), ctx, records);
+  return undefined;
+}

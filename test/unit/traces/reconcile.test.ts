@@ -1,0 +1,210 @@
+/**
+ * The trace reconciler against an in-memory ZDX (one active trace per device, 15 per tenant) and ledger.
+ */
+import { describe, expect, it } from 'vitest';
+import { runWithDeadline } from '../../../shared/deadline.js';
+import { sessionNameFor } from '../../../shared/traces/session.js';
+import { laptop, open, resolve, traceWorld } from './helpers.js';
+
+const ALICE_SESSION = sessionNameFor({ source: 'pagerduty', incidentId: 'Q1' });
+
+describe('trace reconciler: starts', () => {
+  it('starts one trace on the incident\'s app and probes, and says so once', async () => {
+    const w = traceWorld();
+    const result = await w.run(open('Q1'));
+    expect(result).toMatchObject({ applied: 1, started: 1 });
+    expect(w.zdx.started).toHaveLength(1);
+    expect(w.zdx.started[0]!.input).toMatchObject({ sessionName: ALICE_SESSION, appId: 3, webProbeId: 31, cloudPathProbeId: 32, sessionLengthMinutes: 5 });
+    expect(w.kinds()).toEqual(['trace.started']);
+    expect(w.reports[0]!.text).toBe(`Deep trace for Q1 — alice-laptop: started (trace ${w.zdx.started[0]!.id})`);
+    await w.run(open('Q1'));
+    await w.run();
+    expect(w.zdx.started).toHaveLength(1);
+    expect(w.kinds()).toEqual(['trace.started']);
+  });
+
+  it('a device busy with another trace is reported busy once, and nothing starts', async () => {
+    const w = traceWorld();
+    const other = w.zdx.addTrace(7, 'started in the ZDX UI');
+    await w.run(open('Q1'));
+    await w.run();
+    expect(w.zdx.started).toHaveLength(0);
+    expect(w.kinds()).toEqual(['trace.busy']);
+    expect(w.reports[0]!.text).toContain(`another deep trace ${other} is running on it`);
+  });
+
+  it('a refused start where our own trace won the race (a lost answer) adopts it: no second trace', async () => {
+    const w = traceWorld();
+    w.zdx.raceNextStart(7, ALICE_SESSION);
+    await w.run(open('Q1'));
+    expect(w.zdx.started).toHaveLength(0);
+    const ours = (await w.deps.traces.listTraces(7)).find((t) => t.sessionName === ALICE_SESSION)!;
+    expect(w.kinds()).toEqual(['trace.started']);
+    expect(w.reports[0]!.text).toContain(`trace ${ours.id}`);
+  });
+
+  it('a refused start where someone else\'s trace won the race reports the device busy', async () => {
+    const w = traceWorld();
+    w.zdx.raceNextStart(7, 'someone else');
+    await w.run(open('Q1'));
+    expect(w.zdx.started).toHaveLength(0);
+    expect(w.kinds()).toEqual(['trace.busy']);
+  });
+
+  it('a refused start where neither won (the tenant budget is used up elsewhere) waits, told once, and starts when a slot frees', async () => {
+    const devices = Array.from({ length: 16 }, (_, i) => laptop({ id: 100 + i, name: `dev-${i}`, email: `u${i}@corp.example` }));
+    const w = traceWorld(devices, { maxActiveTraces: 100 });
+    // 15 traces started by someone else, on other devices: our budget thinks there is room, ZDX does not.
+    const foreign = devices.slice(1).map((d) => w.zdx.addTrace(d.id, 'foreign'));
+    await w.run(open('Q1', ['u0@corp.example']));
+    expect(w.zdx.started).toHaveLength(0);
+    expect(w.kinds()).toEqual(['trace.queued']);
+    await w.run();
+    expect(w.kinds()).toEqual(['trace.queued']);
+    w.zdx.finish(foreign[0]!);
+    await w.run();
+    expect(w.zdx.started).toHaveLength(1);
+    expect(w.kinds()).toEqual(['trace.queued', 'trace.started']);
+  });
+
+  it('a start whose answer was lost (the run died) is recognised by its session name on the next run', async () => {
+    const w = traceWorld();
+    const realStart = w.deps.traces.startTrace;
+    w.deps.traces.startTrace = async (deviceId, input) => {
+      await realStart(deviceId, input);
+      throw Object.assign(new Error('socket hang up'), { retryable: true });
+    };
+    await w.run(open('Q1'));
+    expect(w.zdx.started).toHaveLength(1);
+    expect((await w.ledger.store.get('pagerduty#Q1'))!.devices[0]!.phase).toBe('starting');
+    w.deps.traces.startTrace = realStart;
+    await w.run();
+    expect(w.zdx.started).toHaveLength(1);
+    expect(w.kinds()).toEqual(['trace.started']);
+    expect((await w.ledger.store.get('pagerduty#Q1'))!.devices[0]).toMatchObject({ phase: 'running', traceId: w.zdx.started[0]!.id });
+  });
+
+  it('no device for the user is reported once as a failure and never retried', async () => {
+    const w = traceWorld();
+    await w.run(open('Q9', ['nobody@corp.example']));
+    await w.run();
+    expect(w.kinds()).toEqual(['trace.start.failed']);
+    expect(w.reports[0]!.text).toContain('nobody@corp.example');
+    expect(await w.deps.ledger.listPending()).toEqual([]);
+  });
+
+  it('a dry run reports what would be traced and starts nothing', async () => {
+    const w = traceWorld();
+    await w.run(open('Q1', undefined, { dryRun: true }));
+    expect(w.zdx.started).toHaveLength(0);
+    expect(w.kinds()).toEqual(['trace.dry-run']);
+    expect(w.reports[0]!.text).toContain('alice-laptop: would-start (app Payroll Portal)');
+  });
+});
+
+describe('trace reconciler: tracking', () => {
+  it('reports a finished trace\'s summary exactly once', async () => {
+    const w = traceWorld();
+    await w.run(open('Q1'));
+    await w.run();
+    expect(w.kinds()).toEqual(['trace.started']);
+    w.zdx.finish(w.zdx.started[0]!.id);
+    await w.run();
+    await w.run();
+    expect(w.kinds()).toEqual(['trace.started', 'trace.completed']);
+    expect(w.reports[1]!.text).toContain('Deep trace on alice-laptop finished');
+    expect(await w.deps.ledger.listPending()).toEqual([]);
+  });
+
+  it('gives up after maxChecks, says so once, and stops checking', async () => {
+    const w = traceWorld(undefined, { maxChecks: 3 });
+    await w.run(open('Q1'));
+    for (let i = 0; i < 5; i++) await w.run();
+    expect(w.kinds()).toEqual(['trace.started', 'trace.tracking-stopped']);
+    expect(w.reports[1]!.text).toContain('after 3 checks');
+    expect(await w.deps.ledger.listPending()).toEqual([]);
+  });
+
+  it('checks a running trace no more often than the check delay', async () => {
+    let now = Date.parse('2026-12-03T10:00:00Z');
+    const w = traceWorld(undefined, { checkDelaySeconds: 60 });
+    w.deps.now = () => new Date(now);
+    let gets = 0;
+    const get = w.deps.traces.getTrace;
+    w.deps.traces.getTrace = (d, t) => (gets++, get(d, t));
+    await w.run(open('Q1'));
+    now += 30_000;
+    await w.run();
+    expect(gets).toBe(0);
+    now += 31_000;
+    const r = await w.run();
+    expect(gets).toBe(1);
+    expect(r.wakeAfterSeconds).toBe(60);
+  });
+});
+
+describe('trace reconciler: resolves', () => {
+  it('a resolve stops the running trace and says so once; a redelivered open never traces it again', async () => {
+    const w = traceWorld();
+    await w.run(open('Q1'));
+    await w.run(resolve('Q1'));
+    expect(w.zdx.stopped).toEqual([w.zdx.started[0]!.id]);
+    await w.run(open('Q1', undefined, { id: 'open-Q1-redelivered' }));
+    await w.run(open('Q1'));
+    await w.run();
+    expect(w.zdx.started).toHaveLength(1);
+    expect(w.kinds()).toEqual(['trace.started', 'trace.stopped']);
+  });
+
+  it('a resolve that arrives before its open means nothing is ever traced', async () => {
+    const w = traceWorld();
+    await w.run(resolve('Q1'), open('Q1'));
+    await w.run(open('Q1'));
+    expect(w.zdx.started).toHaveLength(0);
+    expect(w.reports).toEqual([]);
+  });
+
+  it('stops before it starts, and a waiting incident that resolves is dropped (and told, as it was told it waits)', async () => {
+    const devices = [laptop(), laptop({ id: 8, name: 'bob-laptop', email: 'bob@corp.example' }), laptop({ id: 9, name: 'carol-laptop', email: 'carol@corp.example' })];
+    const w = traceWorld(devices, { maxActiveTraces: 1 });
+    await w.run(open('Q1'));
+    await w.run(open('Q2', ['bob@corp.example']));
+    expect(w.kinds()).toEqual(['trace.started', 'trace.queued']);
+    await w.run(resolve('Q2'));
+    await w.run(resolve('Q1'), open('Q3', ['carol@corp.example']));
+    // Q1's stop freed the slot in the same run, and Q3 got it; Q2 never started.
+    expect(w.zdx.started.map((t) => t.input?.sessionName)).toEqual(['zea:pagerduty:Q1', 'zea:pagerduty:Q3']);
+    expect(w.kinds()).toEqual(['trace.started', 'trace.queued', 'trace.dropped', 'trace.stopped', 'trace.started']);
+  });
+});
+
+describe('trace reconciler: budget and order', () => {
+  it('never holds more traces than the budget, serves the most urgent first, tells each waiting incident once', async () => {
+    const devices = Array.from({ length: 6 }, (_, i) => laptop({ id: 200 + i, name: `dev-${i}`, email: `u${i}@corp.example` }));
+    const w = traceWorld(devices, { maxActiveTraces: 2 });
+    const priorities = ['low', 'P1', 'low', 'high', 'P3', 'P2'];
+    await w.run(...priorities.map((p, i) => open(`I${i}`, [`u${i}@corp.example`], { incident: { source: 'pagerduty', incidentId: `I${i}`, priority: p } })));
+    expect(w.zdx.started.map((t) => t.input?.sessionName)).toEqual(['zea:pagerduty:I1', 'zea:pagerduty:I3']);
+    expect(w.reports.filter((r) => r.kind === 'trace.queued').map((r) => r.data?.ahead)).toEqual([0, 1, 2, 3]);
+    for (let round = 0; round < 4; round++) {
+      for (const t of w.zdx.started) w.zdx.finish(t.id);
+      await w.run();
+      const active = (await Promise.all(devices.map((d) => w.deps.traces.listTraces(d.id)))).flat().filter((t) => t.active);
+      expect(active.length).toBeLessThanOrEqual(2);
+    }
+    expect(w.zdx.started.map((t) => t.input?.sessionName)).toEqual(['I1', 'I3', 'I5', 'I4', 'I0', 'I2'].map((i) => `zea:pagerduty:${i}`));
+    expect(w.kinds().filter((k) => k === 'trace.queued')).toHaveLength(4);
+  });
+
+  it('leaves what does not fit in the time left to the next run, and nothing done is lost', async () => {
+    const devices = Array.from({ length: 3 }, (_, i) => laptop({ id: 300 + i, name: `dev-${i}`, email: `u${i}@corp.example` }));
+    const w = traceWorld(devices, { reserveMs: 5_000 });
+    // 1 s left in the invocation, 5 s kept in reserve: no ZDX step fits, but the open is in the ledger.
+    const r = await runWithDeadline(Date.now() + 1_000, () => w.run(open('T1', ['u0@corp.example', 'u1@corp.example', 'u2@corp.example'])));
+    expect(r).toMatchObject({ applied: 1, deferred: true, wakeAfterSeconds: 0 });
+    expect(w.zdx.started).toHaveLength(0);
+    w.deps.settings.reserveMs = 0;
+    await w.run();
+    expect(w.zdx.started).toHaveLength(3);
+  });
+});
