@@ -13,6 +13,7 @@ import { startReceiver } from '../local/receiver.js';
 import { startLocalSecretsManager } from '../local/secretsManager.js';
 import { readServerlessYml, type FunctionDef } from '../local/serverlessYml.js';
 import { createQueues, localParams } from '../local/wiring.js';
+import { startLocalDynamo } from '../local/dynamodb.js';
 import { startSimulator } from '../simulator/index.js';
 import { BENCH_CHAT_PERMISSIONS } from './events.js';
 
@@ -26,23 +27,25 @@ export async function startBenchInfra(overrides: Record<string, string> = {}) {
   const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   // No redrive policies: the benchmarks never fail a record on purpose.
   const { urls: queueUrls } = await createQueues(sqs, yml, 'bench', { redrive: false });
+  const dynamo = await startLocalDynamo(yml.tables, { service: yml.service, stage: 'bench' });
   const params = { ...localParams(yml, { simulator: sim.url, receiver: receiver.url }), logLevel: 'info' };
   const env: Record<string, string> = {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: sqsUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ACCESS_KEY_ID: 'bench-fake-access-key',
     AWS_SECRET_ACCESS_KEY: 'bench-fake-secret-key',
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...resolveEnvironment(yml.functions, { params, stage: 'bench', refs: queueUrls, overrides: { CHATOPS_PERMISSIONS: BENCH_CHAT_PERMISSIONS, ...overrides } }),
+    ...resolveEnvironment(yml.functions, { params, stage: 'bench', refs: { ...queueUrls, ...dynamo.tableNames }, overrides: { CHATOPS_PERMISSIONS: BENCH_CHAT_PERMISSIONS, ...overrides } }),
   };
   return {
-    yml, sim, receiver, secrets, sqs, sqsUrl, queueUrls, env,
+    yml, sim, receiver, secrets, sqs, sqsUrl, queueUrls, dynamo, env,
     fn: (name: string): FunctionDef | undefined => yml.functions.find((f) => f.name === name),
     async close() {
       sqs.destroy();
       await new Promise<void>((r) => sqsServer.close(() => r()));
-      await Promise.all([sim.close(), receiver.close(), secrets.close()]);
+      await Promise.all([sim.close(), receiver.close(), secrets.close(), dynamo.close()]);
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse, type Tags } from 'yaml';
+import type { TableDef } from './dynamodb.js';
 
 // Each tag on a scalar (`!Ref WorkQueue`) and on a sequence (`!Not [!Equals [a, b]]`, `!If [c, x, y]`).
 const cfnTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If', 'Not', 'Equals'].flatMap((name) => {
@@ -52,6 +53,7 @@ export function readServerlessYml(path = 'serverless.yml'): {
   functions: FunctionDef[];
   queues: QueueDef[];
   queueSchedules: QueueScheduleDef[];
+  tables: TableDef[];
 } {
   const doc = parse(readFileSync(path, 'utf8'), { customTags: cfnTags }) as Record<string, any>;
   const providerEnv = doc.provider?.environment ?? {};
@@ -90,9 +92,12 @@ export function readServerlessYml(path = 'serverless.yml'): {
         template: String(t.InputTransformer?.InputTemplate ?? '{}'),
       })),
     );
+  const tables: TableDef[] = Object.entries<Record<string, any>>(doc.resources?.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::DynamoDB::Table')
+    .map(([logicalId, r]) => ({ logicalId, properties: r.Properties ?? {} }));
   // `params.default`, as strings: a param added to serverless.yml needs no change in the local wiring.
   const params = Object.fromEntries(Object.entries<unknown>(doc.params?.default ?? {}).map(([k, v]) => [k, String(v)]));
-  return { service: doc.service, params, providerEnvironment: { ...providerEnv }, functions, queues, queueSchedules };
+  return { service: doc.service, params, providerEnvironment: { ...providerEnv }, functions, queues, queueSchedules, tables };
 }
 
 /** `!GetAtt WorkQueue.Arn` / `!Ref WorkQueue` → "WorkQueue". */

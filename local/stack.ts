@@ -21,12 +21,13 @@ import { readServerlessYml, type FunctionDef } from './serverlessYml.js';
 import { resolveEnvironment } from './env.js';
 import { startQueueSchedules, startSchedules } from './schedules.js';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { startLocalDynamo } from './dynamodb.js';
 import { dirname } from 'node:path';
 import { initialLocalWindows, LOCAL_WINDOWS_FILE } from './window.js';
 
 export interface LocalStackOptions {
   handlerSource?: 'dist' | 'src';
-  ports?: { gateway?: number; simulator?: number; sqs?: number; secrets?: number; receiver?: number };
+  ports?: { gateway?: number; simulator?: number; sqs?: number; secrets?: number; receiver?: number; dynamodb?: number };
   simulator?: SimulatorOptions;
   /** Environment values that win over serverless.yml (e.g. a short TRACE_CHECK_DELAY_SECONDS). */
   env?: Record<string, string>;
@@ -52,10 +53,12 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
   const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'local', { redrive: true });
+  const dynamo = await startLocalDynamo(yml.tables, { port: ports.dynamodb, service: yml.service });
   const params = { ...localParams(yml, { simulator: sim.url, receiver: receiver.url }), logLevel: process.env.LOG_LEVEL ?? 'info' };
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: sqsUrl,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
     AWS_ACCESS_KEY_ID: 'local-fake-access-key',
     AWS_SECRET_ACCESS_KEY: 'local-fake-secret-key',
     AWS_REGION: 'us-east-1',
@@ -68,7 +71,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     writeFileSync(windowsFile, initialLocalWindows());
   }
   const overrides = { TRACE_CHECK_DELAY_SECONDS: '2', WINDOWS_FILE: windowsFile, CHATOPS_PERMISSIONS: JSON.stringify(LOCAL_CHAT_PERMISSIONS), ...opts.env };
-  Object.assign(process.env, resolveEnvironment(yml.functions, { params, stage: 'local', refs: queueUrls, overrides }));
+  Object.assign(process.env, resolveEnvironment(yml.functions, { params, stage: 'local', refs: { ...queueUrls, ...dynamo.tableNames }, overrides }));
 
   const handlers = new Map<string, Awaited<ReturnType<typeof loadHandler>>>();
   for (const fn of yml.functions) handlers.set(fn.name, await loadHandler(fn, opts.handlerSource ?? 'dist'));
@@ -99,6 +102,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     sqs,
     sqsUrl,
     queueUrls,
+    dynamo,
     functions: yml.functions.map((f) => f.name),
     invoke: (name: string, event: unknown) => invoke(yml.functions.find((f) => f.name === name)!, event),
     async stop() {
@@ -108,7 +112,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
       await gateway.close();
       await new Promise<void>((r) => sqsServer.close(() => r()));
       sqs.destroy();
-      await Promise.all([sim.close(), receiver.close(), secrets.close()]);
+      await Promise.all([sim.close(), receiver.close(), secrets.close(), dynamo.close()]);
     },
   };
 }

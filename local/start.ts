@@ -14,6 +14,7 @@ const stack = await startLocalStack({
     sqs: port('LOCAL_SQS_PORT', 9324),
     secrets: port('LOCAL_SECRETS_PORT', 4584),
     receiver: port('LOCAL_RECEIVER_PORT', 9090),
+    dynamodb: port('LOCAL_DYNAMODB_PORT', 8000),
   },
   simulator: { timeScale: Number(process.env.SIM_TIME_SCALE ?? 60) },
   scheduleEverySeconds: process.env.LOCAL_SCHEDULE_SECONDS ? Number(process.env.LOCAL_SCHEDULE_SECONDS) : undefined,
@@ -24,6 +25,7 @@ console.log(`http api:   ${stack.gatewayUrl}  (POST /webhooks/pagerduty, /webhoo
 console.log(`simulator:  ${stack.simulator.url}  (state: GET /__sim/state, calls: GET /__sim/calls)`);
 console.log(`local sqs:  ${stack.sqsUrl}  queues: ${Object.values(stack.queueUrls).join(' ')}`);
 console.log(`secrets:    ${stack.secrets.url}  (fake credentials only)`);
+console.log(`dynamodb:   ${stack.dynamo.url}  tables: ${Object.values(stack.dynamo.tableNames).join(' ')}`);
 console.log(`reports:    ${stack.receiver.url}/  (GET lists every report received)`);
 console.log(`ready: ${stack.gatewayUrl}`);
 

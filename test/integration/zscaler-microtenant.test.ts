@@ -24,7 +24,7 @@ import { SIM_CREDENTIALS, startSimulator, type RunningSimulator } from '../../si
 const EU = '216196257331300001';
 const yml = readServerlessYml();
 const fn = (name: string) => yml.functions.find((f) => f.name === name)!;
-const refs = Object.fromEntries(yml.queues.map((q) => [q.logicalId, `http://127.0.0.1:1/000000000000/${q.logicalId}`]));
+const refs = { ...Object.fromEntries(yml.queues.map((q) => [q.logicalId, `http://127.0.0.1:1/000000000000/${q.logicalId}`])), ...Object.fromEntries(yml.tables.map((t) => [t.logicalId, `zea-test-${t.logicalId}`])) };
 const record = (body: unknown) => ({
   messageId: String(body && (body as { id: string }).id), receiptHandle: 'r', body: JSON.stringify(body), attributes: {}, messageAttributes: {},
   md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q', awsRegion: 'us-east-1',

@@ -22,6 +22,7 @@ describe('serverless.yml', () => {
   it('gives every function a role of its own kind; ingress roles cannot read the Zscaler credentials', () => {
     expect(Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, f.role]))).toEqual({
       'incident-webhook': 'IngressRole', 'slack-command': 'IngressRole', 'teams-webhook': 'IngressRole', worker: 'WorkerRole', reconciler: 'ReconcilerRole',
+      'trace-reconciler': 'TraceReconcilerRole',
     });
     expect(doc.provider.iam).toBeUndefined(); // no shared role with the union of every permission
     expect(secretResources('IngressRole')).toContain('webhookSecretId');
@@ -29,6 +30,22 @@ describe('serverless.yml', () => {
     expect(secretResources('WorkerRole')).not.toContain('webhookSecretId');
     expect(secretResources('ReconcilerRole')).not.toContain('webhookSecretId');
     expect(JSON.stringify(statements('ReconcilerRole'))).not.toContain('sqs:SendMessage');
+  });
+
+  it('serialises every deep-trace command through one FIFO message group, into the ledger table, with least privilege', () => {
+    expect(fns['trace-reconciler']!.events).toHaveLength(1);
+    expect(fns['trace-reconciler']!.events[0].sqs).toMatchObject({ arn: { GetAtt: 'TraceQueue.Arn' }, functionResponseType: 'ReportBatchItemFailures' });
+    expect(resources.TraceQueue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true, RedrivePolicy: { deadLetterTargetArn: { GetAtt: 'TraceDLQ.Arn' } } });
+    expect(resources.TraceReconcileSchedule.Properties.Targets[0]).toMatchObject({ Arn: { GetAtt: 'TraceQueue.Arn' }, SqsParameters: { MessageGroupId: 'zdx-traces' } });
+    const table = resources.IncidentLedger.Properties;
+    expect(table).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true }, SSESpecification: { SSEEnabled: true } });
+    expect(table.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName)).toEqual(['pending']);
+    // Only the trace reconciler writes the ledger; the worker only queries its pending index; ingress never touches it.
+    const actions = (role: string) => statements(role).flatMap((s: { Action: string | string[] }) => [s.Action].flat()).filter((a: string) => a.startsWith('dynamodb:'));
+    expect(actions('TraceReconcilerRole').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
+    expect(actions('WorkerRole')).toEqual(['dynamodb:Query']);
+    expect(actions('IngressRole')).toEqual([]);
+    expect(JSON.stringify(statements('TraceReconcilerRole'))).not.toContain('webhookSecretId');
   });
 
   it('serialises every ZPA policy change through one FIFO message group: one reconciler at a time, one command per invocation', () => {

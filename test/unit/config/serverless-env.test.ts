@@ -43,7 +43,7 @@ const LOCAL_ONLY: Record<string, string> = {
 const DEPLOY_TIME_PARAMS = { zpaCustomerId: '216196257331281920' };
 
 const yml = readServerlessYml();
-const refs = Object.fromEntries(yml.queues.map((q) => [q.logicalId, `https://sqs.eu-west-1.amazonaws.com/123456789012/${q.logicalId}`]));
+const refs = { ...Object.fromEntries(yml.queues.map((q) => [q.logicalId, `https://sqs.eu-west-1.amazonaws.com/123456789012/${q.logicalId}`])), ...Object.fromEntries(yml.tables.map((t) => [t.logicalId, `zea-prod-${t.logicalId}`])) };
 const PARAM = /^\$\{param:([^}]+)\}$/;
 
 /** Per function: every key it parses → that key's schema. */
