@@ -87,6 +87,8 @@ export const zscalerFields = {
   HTTP_TIMEOUT_MS: int(100, 60_000, 10_000),
   /** ZDX allows 5 requests per second per calling IP on every tier. */
   ZDX_REQUESTS_PER_SECOND: int(1, 5, 5),
+  /** A ZDX tier's per-minute budget, paced as well when set (0: the tier has none beyond the per-second limit). */
+  ZDX_REQUESTS_PER_MINUTE: int(0, 10_000, 0),
   SECRET_CACHE_TTL_SECONDS: int(0, 86_400, 300),
 };
 
@@ -106,7 +108,7 @@ export function zscalerOptionsFromConfig(config: ConfigOf<typeof zscalerFields>)
   return {
     auth,
     timeouts: { requestMs: config.HTTP_TIMEOUT_MS },
-    rateLimits: { zdxRequestsPerSecond: config.ZDX_REQUESTS_PER_SECOND },
+    rateLimits: { zdxRequestsPerSecond: config.ZDX_REQUESTS_PER_SECOND, zdxRequestsPerMinute: config.ZDX_REQUESTS_PER_MINUTE || undefined },
   };
 }
 

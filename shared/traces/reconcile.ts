@@ -16,7 +16,7 @@
  */
 import type { TraceStart, TraceStop } from '../commands/contract.js';
 import { remainingMs } from '../deadline.js';
-import { AppError, isRetryable } from '../errors.js';
+import { AppError, DeadlineExceededError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Outcome, Reporter } from '../reporting/reporter.js';
 import { ACTIVE_PHASES, DROPPED_WAITING, applyTraceCommand, ledgerKey, type DeviceEntry, type IncidentRecord } from '../ledger/record.js';
@@ -115,6 +115,8 @@ async function guarded(key: string, ctx: Ctx, step: () => Promise<unknown>): Pro
     return true;
   } catch (e) {
     if (e instanceof OutOfTime) throw e;
+    // The HTTP core found no time left (pacing, Retry-After, backoff): the run ends, the next one continues.
+    if (e instanceof DeadlineExceededError) throw new OutOfTime();
     ctx.result.failed++;
     ctx.logger.error('trace reconcile step failed; the next run retries it', { key, error: e });
     return false;

@@ -53,6 +53,8 @@ export interface ZscalerOptions {
   rateLimits?: {
     /** ZDX requests per second per calling IP (published: 5). */
     zdxRequestsPerSecond?: number;
+    /** A per-minute ZDX budget (some licence tiers), paced together with the per-second one. */
+    zdxRequestsPerMinute?: number;
     /** ZPA GET and write budgets per window (published: 20 GET + 10 writes per 10 s). */
     zpa?: ZpaRateLimits;
   };
@@ -82,7 +84,7 @@ export function createZscalerClients(options: ZscalerOptions, deps: ClientDeps):
       retry: DEFAULT_RETRY, pacer, logger: deps.logger,
     });
   const authTransport = transport();
-  const zdxTransport = transport(deps.pacers?.zdx ?? zdxPacer(rateLimits?.zdxRequestsPerSecond ?? ZDX_PUBLISHED_REQUESTS_PER_SECOND));
+  const zdxTransport = transport(deps.pacers?.zdx ?? zdxPacer(rateLimits?.zdxRequestsPerSecond ?? ZDX_PUBLISHED_REQUESTS_PER_SECOND, rateLimits?.zdxRequestsPerMinute));
   const zpaTransport = transport(deps.pacers?.zpa ?? zpaPacer(rateLimits?.zpa ?? ZPA_PUBLISHED_LIMITS));
   const client = (baseUrl: string, t: Transport, tokens: TokenProvider) => new ApiClient({ baseUrl, transport: t, tokens, userAgent });
 

@@ -7,7 +7,7 @@ import { currentDeadline } from '../deadline.js';
 import { DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { ZscalerNetworkError, parseErrorBody } from './errors.js';
-import type { Pacer } from './pacer.js';
+import { PacingDeadlineError, type Pacer } from './pacer.js';
 import { backoffMs, isRetryableStatus, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js';
 
 export interface RawResponse {
@@ -55,9 +55,13 @@ export class Transport {
     for (let attempt = 1; ; attempt++) {
       if (Date.now() >= deadline) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}`);
       if (pacer) {
-        await pacer.acquire(req.method);
-        // Pacing can wait many seconds (ZPA: 10 writes per 10 s); the deadline may have passed meanwhile.
-        if (Date.now() >= deadline) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label} after pacing`);
+        // Pacing can wait many seconds (ZPA: 10 writes per 10 s, a per-minute ZDX tier): never past the deadline.
+        try {
+          await pacer.acquire(req.method, deadline);
+        } catch (e) {
+          if (e instanceof PacingDeadlineError) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}: ${e.message}`);
+          throw e;
+        }
       }
       let res: RawResponse | undefined;
       let failure: unknown;
@@ -75,7 +79,9 @@ export class Transport {
       if (!retryable) return { ...res!, attempts: attempt };
 
       const serverFloor = res ? serverWaitMs(res) : undefined;
-      if (res?.status === 429 && pacer && serverFloor !== undefined) pacer.pause(req.method, serverFloor);
+      // The server's wait holds every request of this limit, not only the one that was told (429, and a 503 that
+      // says how long it will be unavailable).
+      if ((res?.status === 429 || res?.status === 503) && pacer && serverFloor !== undefined) pacer.pause(req.method, serverFloor);
       const wait = backoffMs(retry, attempt, serverFloor ?? 0);
       const outOfAttempts = attempt >= retry.maxAttempts;
       const outOfTime = Date.now() + wait >= deadline;

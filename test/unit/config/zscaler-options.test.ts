@@ -10,7 +10,7 @@ describe('zscalerOptionsFromConfig', () => {
     expect(zscalerOptionsFromConfig(loadConfig(zscalerFields, base))).toEqual({
       auth: { mode: 'legacy', zdxBaseUrl: 'https://api.zdxcloud.net', zpaBaseUrl: 'https://config.private.zscaler.com' },
       timeouts: { requestMs: 10_000 },
-      rateLimits: { zdxRequestsPerSecond: 5 },
+      rateLimits: { zdxRequestsPerSecond: 5, zdxRequestsPerMinute: undefined },
     });
     const custom = loadConfig(zscalerFields, { ...base, ZDX_BASE_URL: 'https://api.zdxbeta.net', ZPA_BASE_URL: 'https://config.zpabeta.net', HTTP_TIMEOUT_MS: '2500', ZDX_REQUESTS_PER_SECOND: '2' });
     expect(zscalerOptionsFromConfig(custom)).toEqual({

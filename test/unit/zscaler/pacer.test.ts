@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SlidingWindow } from '../../../shared/zscaler/pacer.js';
+import { PacingDeadlineError, SlidingWindow, zdxPacer } from '../../../shared/zscaler/pacer.js';
 import { refreshAfterMs } from '../../../shared/zscaler/auth/provider.js';
 
 describe('SlidingWindow', () => {
@@ -26,5 +26,23 @@ describe('token refresh timing', () => {
   it('refreshes a minute early for long tokens and at 90 % for short ones', () => {
     expect(refreshAfterMs(3600)).toBe(3_540_000);
     expect(refreshAfterMs(60)).toBe(54_000);
+  });
+});
+
+describe('pacing within a deadline', () => {
+  it('refuses at once, taking no slot, when the next slot comes after the deadline', async () => {
+    const w = new SlidingWindow(1, 1000, 0);
+    await w.acquire();
+    const t0 = Date.now();
+    await expect(w.acquire(Date.now() + 200)).rejects.toBeInstanceOf(PacingDeadlineError);
+    expect(Date.now() - t0).toBeLessThan(100);
+    // The refused caller took nothing: the next one still waits for the same slot, not a later one.
+    expect(w.waitMs()).toBeGreaterThan(800);
+  });
+
+  it('holds a per-minute tier together with the per-second limit', async () => {
+    const p = zdxPacer(5, 3);
+    for (let i = 0; i < 3; i++) await p.acquire('GET');
+    await expect(p.acquire('GET', Date.now() + 5_000)).rejects.toBeInstanceOf(PacingDeadlineError);
   });
 });
