@@ -1,5 +1,8 @@
 /**
- * `/__sim/*`: unauthenticated inspection and control endpoints for tests and the local stack.
+ * `/__sim/*`: unauthenticated inspection and control endpoints for tests and the local stack (every route is
+ * described, with an example, in simulator/README.md):
+ *   GET /state, GET /calls?since=N, POST /reset, POST /advance {ms}, GET|POST|DELETE /faults,
+ *   POST /revoke-tokens {kind?}, POST /credentials {kind, ...fields}.
  */
 import type { CredentialStore } from './auth/credentialStore.js';
 import { TOKEN_KINDS, type TokenAuthority, type TokenKind } from './auth/tokens.js';
@@ -17,8 +20,11 @@ export interface CallRecord {
   /** Path with its query string, as received. */
   path: string;
   product: CallProduct;
+  /** The reply's status; for a dropped connection, what the product answered (0 when it never saw the request). */
   status: number;
   clientIp: string;
+  /** Set when an injected fault acted on this request. */
+  fault?: 'reply' | 'delay' | 'drop-before' | 'drop-after';
 }
 
 export interface ControlDeps {

@@ -1,6 +1,6 @@
 /**
  * Which part of the simulator a path belongs to. Legacy hosts and the OneAPI gateway are one server here,
- * told apart by path prefix exactly as the SDKs map them (reference §1.3: OneAPI = `/zpa` or `/zdx` + legacy path).
+ * told apart by path prefix exactly as the SDKs map them (docs/zscaler-api.md §1.3: OneAPI = `/zpa` or `/zdx` + legacy path).
  */
 import type { AuthEndpoint } from './auth/endpoints.js';
 import type { TokenKind } from './auth/tokens.js';
@@ -46,7 +46,7 @@ export function classify(pathname: string): Destination {
   return { kind: 'unknown' };
 }
 
-/** 401 in each surface's own dialect (reference §1.3 [rec] for OneAPI; ZPA and ZDX legacy bodies). */
+/** 401 in each surface's own dialect (docs/zscaler-api.md §1.3 [rec] for OneAPI; ZPA and ZDX legacy bodies). */
 export function unauthorized(surface: Surface, reason: string): SimReply {
   switch (surface) {
     case 'oneapi':

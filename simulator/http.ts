@@ -1,5 +1,5 @@
 /**
- * node:http plumbing for the simulator: read a body, parse it leniently, write a SimReply.
+ * node:http plumbing for the simulator: read a body, parse it leniently, write a SimReply or reset the connection.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SimReply } from './router.js';
@@ -37,6 +37,8 @@ export function parseJsonBody(raw: string, contentType: string | undefined): Par
 }
 
 export function sendReply(res: ServerResponse, reply: SimReply): void {
+  // The client may have given up while a delay fault held the reply back.
+  if (res.destroyed || res.socket?.destroyed) return;
   const headers: Record<string, string> = { ...reply.headers };
   let payload: string | undefined;
   if (reply.body !== undefined && reply.status !== 204) {
@@ -47,6 +49,18 @@ export function sendReply(res: ServerResponse, reply: SimReply): void {
   }
   res.writeHead(reply.status, headers);
   res.end(payload);
+}
+
+/**
+ * Ends the connection without an answer, with a TCP RST where the platform allows it, so the client sees a
+ * connection reset (ECONNRESET / "other side closed") rather than a reply. Other requests on the same
+ * keep-alive socket are lost with it, as they would be on a real reset.
+ */
+export function resetConnection(req: IncomingMessage): void {
+  const socket = req.socket;
+  if (socket.destroyed) return;
+  if (typeof socket.resetAndDestroy === 'function') socket.resetAndDestroy();
+  else socket.destroy();
 }
 
 /** The caller's IP. `x-forwarded-for` lets a test pose as several clients, since every test runs on loopback. */

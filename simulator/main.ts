@@ -1,8 +1,9 @@
 /**
- * `npm run simulator`: the Zscaler simulator as a standalone process for the local stack and demos.
- * Env: SIM_PORT (default 8089), SIM_HOST (default 127.0.0.1), SIM_TIME_SCALE (default 1), SIM_ZDX_TIER (default T4).
+ * `npm run simulator`: the Zscaler simulator as a standalone process for demos and manual testing.
+ * Env: SIM_PORT (default 8089), SIM_HOST (default 127.0.0.1), SIM_TIME_SCALE (default 1), SIM_ZDX_TIER (default T4),
+ * SIM_PRODUCTS (comma-separated, default `zdx,zpa`).
  */
-import { SIM_CREDENTIALS, startSimulator, ZDX_TIERS, type ZdxTier } from './index.js';
+import { PRODUCT_NAMES, SIM_CREDENTIALS, startSimulator, ZDX_TIERS, type ProductName, type ZdxTier } from './index.js';
 
 function numberFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -15,7 +16,15 @@ function numberFromEnv(name: string, fallback: number): number {
 const tier = (process.env.SIM_ZDX_TIER ?? 'T4') as ZdxTier;
 if (!(tier in ZDX_TIERS)) throw new Error(`SIM_ZDX_TIER must be one of ${Object.keys(ZDX_TIERS).join(', ')}`);
 
+const products = (process.env.SIM_PRODUCTS ?? PRODUCT_NAMES.join(','))
+  .split(',')
+  .map((p) => p.trim())
+  .filter((p) => p !== '') as ProductName[];
+const unknown = products.filter((p) => !PRODUCT_NAMES.includes(p));
+if (unknown.length > 0) throw new Error(`SIM_PRODUCTS: unknown product(s) ${unknown.join(', ')}; known: ${PRODUCT_NAMES.join(', ')}`);
+
 const sim = await startSimulator({
+  products,
   port: numberFromEnv('SIM_PORT', 8089),
   host: process.env.SIM_HOST ?? '127.0.0.1',
   timeScale: numberFromEnv('SIM_TIME_SCALE', 1),

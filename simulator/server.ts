@@ -1,47 +1,35 @@
 /**
- * The Zscaler simulator's HTTP server (node:http only). One loopback server plays every host: the ZPA and
+ * The Zscaler simulator's HTTP server core (node:http only). One loopback server plays every host: the ZPA and
  * ZDX legacy APIs, the ZIdentity token endpoint and the OneAPI gateway, told apart by path (dispatch.ts).
- * Pipeline per request: classify → (auth | control | product: token check → fault → body → product) → log.
+ * Pipeline per request: classify → (auth | control | product: token check → fault → body → product) → log →
+ * (held back by a delay fault) → reply, or a reset connection for a drop fault.
+ *
+ * Which products are mounted, and how they are configured, is decided by `startSimulator` in index.ts, the one
+ * public entry; this module takes the products ready-made.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CredentialStore, type AcceptedCredentials } from './auth/credentialStore.js';
 import { createAuthHandlers } from './auth/endpoints.js';
 import { TokenAuthority, type TokenKind } from './auth/tokens.js';
-import { SimClock } from './clock.js';
+import type { SimClock } from './clock.js';
 import { createControlRouter, handleControl, isInspection, type CallProduct, type CallRecord } from './control.js';
 import { classify, productError, unauthorized, type Destination } from './dispatch.js';
-import { FaultInjector, type FaultSpec } from './faults.js';
-import { clientIpOf, headerValue, parseJsonBody, readBody, sendReply } from './http.js';
+import { FaultInjector, type FaultAction, type FaultSpec, type PendingFault } from './faults.js';
+import { clientIpOf, headerValue, parseJsonBody, readBody, resetConnection, sendReply } from './http.js';
 import type { SimProduct, SimReply, SimRequest } from './router.js';
-import { createZdxSimulator, type ZdxRateLimitOption, type ZdxTier } from './zdx/index.js';
 
 export type { CallProduct, CallRecord } from './control.js';
 
-export interface SimulatorOptions {
-  /** Port to listen on; 0 (default) picks a free one. */
-  port?: number;
-  /** Default 127.0.0.1 (loopback only). */
-  host?: string;
-  /** Simulated seconds per real second; default 1. Ignored when `clock` is given. */
-  timeScale?: number;
-  /** Use this clock (e.g. the one your pre-built products share) instead of a new one. */
-  clock?: SimClock;
-  /** Products to mount, or a factory called with the simulator's clock. Default: ZDX only (see index.ts). */
-  products?: SimProduct[] | ProductFactory;
-  /** Lifetime of every issued token in simulated seconds; default 3600. */
-  tokenLifetimeSec?: number;
-  /** ZDX rate-limit tier (per-minute limit T1 30, T2 60, T3 120, T4 180); default T4. */
-  zdxTier?: ZdxTier;
-  /** Override the ZDX per-second/per-minute limits, or `false` to disable ZDX rate limiting. */
-  zdxRateLimit?: ZdxRateLimitOption;
-  /** ZPA per-IP limits (default 20 GET / 10 writes per 10 s), shorter windows for fast tests, or `false`. */
-  zpaRateLimits?: RateLimits | false;
+export interface ServerOptions {
+  port: number;
+  host: string;
+  clock: SimClock;
+  products: SimProduct[];
+  tokenLifetimeSec: number;
+  /** Seed for the seeds of rate faults queued without one. */
+  faultSeed?: number;
 }
-
-import type { RateLimits } from './zpa/ratelimit.js';
-
-export type ProductFactory = (clock: SimClock, opts: SimulatorOptions) => SimProduct[];
 
 export interface SimState {
   now: number;
@@ -65,24 +53,55 @@ export interface RunningSimulator {
   state(): SimState;
   tokensIssued(): Record<TokenKind, number>;
   revokeTokens(kind?: TokenKind): number;
-  injectFault(spec: FaultSpec): void;
+  /** Same body as `POST /__sim/faults`; returns the fault as queued (a rate fault with its seed). Throws when invalid. */
+  injectFault(spec: FaultSpec): FaultSpec;
+  /** The queued faults, as `GET /__sim/faults` shows them. */
+  faults(): PendingFault[];
+  clearFaults(): void;
   /** Same body as `POST /__sim/credentials`, e.g. `{ kind: 'zdx', keySecret: 'new' }`. */
   rotateCredential(change: { kind: TokenKind } & Record<string, string>): void;
   /** The credentials currently accepted (tests only; never exposed over HTTP). */
   credentials(): AcceptedCredentials;
 }
 
-export const defaultZdxOnly: ProductFactory = (clock, opts) => [
-  createZdxSimulator(clock, { tier: opts.zdxTier, rateLimit: opts.zdxRateLimit }),
-];
+interface Outcome {
+  product: CallProduct;
+  reply: SimReply;
+  fault?: FaultAction;
+}
 
-export async function startSimulator(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
-  const clock = opts.clock ?? new SimClock(opts.timeScale ?? 1);
-  const productList = typeof opts.products === 'function' ? opts.products(clock, opts) : (opts.products ?? defaultZdxOnly(clock, opts));
+/** Timers of delay faults, so close() does not wait for them. */
+class Delays {
+  private readonly pending = new Map<NodeJS.Timeout, () => void>();
+
+  wait(ms: number): Promise<void> {
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(timer);
+        resolve();
+      }, ms);
+      this.pending.set(timer, resolve);
+    });
+  }
+
+  releaseAll(): void {
+    for (const [timer, resolve] of this.pending) {
+      clearTimeout(timer);
+      resolve();
+    }
+    this.pending.clear();
+  }
+}
+
+export async function startServer(opts: ServerOptions): Promise<RunningSimulator> {
+  const { clock } = opts;
+  const productList = opts.products;
   const products = new Map<string, SimProduct>(productList.map((p) => [p.name, p]));
-  const tokens = new TokenAuthority(clock, opts.tokenLifetimeSec ?? 3600);
+  const tokens = new TokenAuthority(clock, opts.tokenLifetimeSec);
   const creds = new CredentialStore();
-  const faults = new FaultInjector();
+  const faults = new FaultInjector(opts.faultSeed);
+  const delays = new Delays();
   const calls: CallRecord[] = [];
   const auth = createAuthHandlers({ clock, tokens, creds });
 
@@ -101,7 +120,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
   });
   const control = createControlRouter({ clock, calls, faults, tokens, creds, state, reset });
 
-  async function route(dest: Destination, req: SimRequest, clientIp: string, rawPath: string): Promise<{ product: CallProduct; reply: SimReply }> {
+  async function route(dest: Destination, req: SimRequest, clientIp: string, rawPath: string): Promise<Outcome> {
     const contentType = headerValue(req.headers as IncomingMessage['headers'], 'content-type');
     switch (dest.kind) {
       case 'control': {
@@ -113,10 +132,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       case 'auth': {
         if (req.method !== dest.method) return { product: 'auth', reply: { status: 405, body: { code: 405, message: 'Method not allowed' } } };
         const fault = faults.take('auth', req.method, rawPath);
-        if (fault) return { product: 'auth', reply: fault };
+        const early = faultedEarly('auth', fault);
+        if (early) return early;
         const parsed = parseJsonBody(req.rawBody, contentType);
-        if (!parsed.ok) return { product: 'auth', reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } } };
-        return { product: 'auth', reply: auth[dest.endpoint]({ ...req, body: parsed.body }) };
+        if (!parsed.ok) return { product: 'auth', reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } }, fault };
+        return { product: 'auth', reply: auth[dest.endpoint]({ ...req, body: parsed.body }), fault };
       }
       case 'product': {
         const product = products.get(dest.product);
@@ -124,15 +144,23 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
         const v = tokens.verify(headerValue(req.headers as IncomingMessage['headers'], 'authorization'), dest.token);
         if (!v.ok) return { product: dest.product, reply: unauthorized(dest.surface, v.reason) };
         const fault = faults.take('product', req.method, rawPath);
-        if (fault) return { product: dest.product, reply: fault };
+        const early = faultedEarly(dest.product, fault);
+        if (early) return early;
         const parsed = parseJsonBody(req.rawBody, contentType);
-        if (!parsed.ok) return { product: dest.product, reply: productError(dest.product, 400, 'Malformed JSON body') };
+        if (!parsed.ok) return { product: dest.product, reply: productError(dest.product, 400, 'Malformed JSON body'), fault };
         const reply = await product.handle({ ...req, path: dest.path, body: parsed.body }, { clientIp });
-        return { product: dest.product, reply };
+        return { product: dest.product, reply, fault };
       }
       case 'unknown':
         return { product: 'sim', reply: { status: 404, body: { code: 404, message: `No route for ${req.method} ${req.path}` } } };
     }
+  }
+
+  /** A canned reply or a drop before the work: the product (or token endpoint) never sees the request. */
+  function faultedEarly(product: CallProduct, fault: FaultAction | undefined): Outcome | undefined {
+    if (fault?.reply) return { product, reply: fault.reply, fault };
+    if (fault?.drop === 'before') return { product, reply: { status: 0 }, fault };
+    return undefined;
   }
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -142,25 +170,29 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     const clientIp = clientIpOf(req);
     const rawPath = url.pathname + url.search;
     const dest = classify(url.pathname);
-    let product: CallProduct = dest.kind === 'product' ? dest.product : dest.kind === 'auth' ? 'auth' : 'sim';
-    let reply: SimReply;
+    let outcome: Outcome = { product: dest.kind === 'product' ? dest.product : dest.kind === 'auth' ? 'auth' : 'sim', reply: { status: 500 } };
     try {
       const rawBody = await readBody(req);
       const simReq: SimRequest = { method, path: url.pathname, params: {}, query: url.searchParams, headers: req.headers, rawBody, body: undefined };
-      ({ product, reply } = await route(dest, simReq, clientIp, rawPath));
+      outcome = await route(dest, simReq, clientIp, rawPath);
     } catch (err) {
-      reply = { status: 500, body: { code: 500, message: `Simulator error: ${(err as Error).message}` } };
+      outcome = { ...outcome, reply: { status: 500, body: { code: 500, message: `Simulator error: ${(err as Error).message}` } } };
     }
+    const { product, reply, fault } = outcome;
     if (!(dest.kind === 'control' && isInspection(method, dest.path))) {
-      calls.push({ at, method, path: rawPath, product, status: reply.status, clientIp });
+      const record: CallRecord = { at, method, path: rawPath, product, status: reply.status, clientIp };
+      if (fault) record.fault = fault.kind;
+      calls.push(record);
     }
-    sendReply(res, reply);
+    if (fault) await delays.wait(fault.delayMs);
+    if (fault?.drop) resetConnection(req);
+    else sendReply(res, reply);
   }
 
   const server = createServer((req, res) => void onRequest(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+    server.listen(opts.port, opts.host, () => resolve());
   });
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -175,13 +207,16 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));
         server.closeAllConnections();
+        delays.releaseAll();
       }),
     reset,
     advance: (ms) => clock.advance(ms),
     state,
     tokensIssued: () => tokens.issued(),
     revokeTokens: (kind) => tokens.revokeAll(kind),
-    injectFault: (spec) => void faults.add(spec),
+    injectFault: (spec) => faults.add(spec),
+    faults: () => faults.pending(),
+    clearFaults: () => faults.clear(),
     rotateCredential: (change) => {
       const r = creds.rotate(change);
       if (!r.ok) throw new Error(r.message);
@@ -189,4 +224,3 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Runni
     credentials: () => structuredClone(creds.current),
   };
 }
-

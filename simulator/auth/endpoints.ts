@@ -1,5 +1,5 @@
 /**
- * The three token endpoints, each with the exact reply shape of the real service (reference §1):
+ * The three token endpoints, each with the exact reply shape of the real service (docs/zscaler-api.md §1):
  *  - ZPA legacy `POST /signin` (form) → `expires_in` as a STRING;
  *  - ZDX legacy `POST /v1/oauth/token` (JSON, hashed secret + timestamp) → field `token`, numeric `expires_in`;
  *  - ZIdentity `POST /oauth2/v1/token` (form or HTTP Basic, `audience` required) → 400 on any failure.
@@ -43,7 +43,7 @@ export function createAuthHandlers(deps: AuthDeps): Record<AuthEndpoint, (req: S
       const ok = safeEqual(form.get('client_id') ?? '', c.clientId) && safeEqual(form.get('client_secret') ?? '', c.clientSecret);
       if (!ok) return ZPA_DENIED;
       const { token } = tokens.issue('zpa', c.clientId);
-      // Quirk 1: ZPA legacy sends expires_in as a string.
+      // docs/zscaler-api.md §5.1: ZPA legacy sends expires_in as a string.
       return { status: 200, body: { token_type: 'Bearer', access_token: token, expires_in: String(tokens.lifetimeSec) } };
     },
 
@@ -59,7 +59,7 @@ export function createAuthHandlers(deps: AuthDeps): Record<AuthEndpoint, (req: S
       if (typeof b.key_id !== 'string' || typeof b.key_secret !== 'string') return zdxDenied('key_id and key_secret are required');
       if (!safeEqual(b.key_id, c.keyId)) return zdxDenied('Invalid API key');
       if (b.timestamp === undefined) {
-        // The help page's plain example posts the raw secret without a timestamp (reference §1.2).
+        // The help page's plain example posts the raw secret without a timestamp (docs/zscaler-api.md §1.2).
         return safeEqual(b.key_secret, c.keySecret) ? zdxIssued() : zdxDenied('Invalid API key');
       }
       if (typeof b.timestamp !== 'number' || !Number.isInteger(b.timestamp)) return zdxDenied('timestamp must be an integer epoch');

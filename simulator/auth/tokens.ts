@@ -1,7 +1,7 @@
 /**
  * Token authority for all three auth flows. Tokens are real HS256 JWTs with unpadded base64url parts and
  * numeric `iat`/`exp`: the Go SDKs decode the payload before every call and treat anything else as expired
- * (reference §1.4, quirk 11). They expire on the SimClock, and a registry lets tests revoke them all.
+ * (docs/zscaler-api.md §1.4, §5.11). They expire on the SimClock, and a registry lets tests revoke them all.
  */
 import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { SimClock } from '../clock.js';

@@ -1,5 +1,5 @@
 /**
- * ZDX deep traces (reference §3.3). Status follows the SimClock: `not_started` for 30 simulated seconds,
+ * ZDX deep traces (docs/zscaler-api.md §3.3). Status follows the SimClock: `not_started` for 30 simulated seconds,
  * then `started` for `session_length_minutes`, then `completed`. Limits as documented: one active session
  * per device, at most 15 active tenant-wide (both answered 409 here).
  */
@@ -149,7 +149,7 @@ function dataSpan(store: DeepTraceStore, t: Trace): { from: number; to: number }
   return { from: p.startedAt, to: p.endedAt ?? store.nowSec() };
 }
 
-/** The documented session object; note the naming drift (quirk 13): `session_length`, `cloud_path_name`. */
+/** The documented session object; note the naming drift (docs/zscaler-api.md §5.13): `session_length`, `cloud_path_name`. */
 export function traceView(ctx: ZdxContext, store: DeepTraceStore, t: Trace) {
   const d = ctx.device(t.deviceId);
   const u = ctx.user(t.userId);

@@ -1,5 +1,5 @@
 /**
- * ZDX report endpoints for devices, their apps and probes, and users (reference §3.2). Paths are relative
+ * ZDX report endpoints for devices, their apps and probes, and users (docs/zscaler-api.md §3.2). Paths are relative
  * to `/v1` (legacy) or `/zdx/v1` (OneAPI); server.ts strips the prefix.
  */
 import type { SimClock } from '../clock.js';

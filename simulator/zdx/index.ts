@@ -10,9 +10,6 @@ import { ZDX_TIERS, ZdxRateLimiter, type RateLimitConfig, type ZdxTier } from '.
 import { buildSeed } from './seed.js';
 
 export { ZDX_TIERS, type RateLimitConfig, type ZdxTier } from './ratelimit.js';
-export { APPS, buildSeed, type ZdxApp, type ZdxDevice, type ZdxUser } from './seed.js';
-export { MAX_ACTIVE_PER_TENANT, STARTUP_DELAY_MS } from './deeptraces.js';
-export { SESSION_LENGTHS } from './traceRequest.js';
 
 /** Override some limits of the tier, or `false` to switch ZDX rate limiting off. */
 export type ZdxRateLimitOption = Partial<RateLimitConfig> | false;

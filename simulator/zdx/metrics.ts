@@ -52,7 +52,7 @@ export const LATENCY_METRICS: SeriesSpec[] = [
   { metric: 'num_hops', unit: '', base: 11, spread: 3 },
 ];
 
-/** The legs ZDX measures for a cloud path (reference §3.2: End-to-End, Client–Egress, Egress–App...). */
+/** The legs ZDX measures for a cloud path (docs/zscaler-api.md §3.2: End-to-End, Client–Egress, Egress–App...). */
 export const CLOUD_PATH_LEGS: Array<{ leg_src: string; leg_dst: string; base: number }> = [
   { leg_src: 'Client', leg_dst: 'Egress', base: 4 },
   { leg_src: 'Egress', leg_dst: 'ZIA Service Edge', base: 9 },
@@ -81,7 +81,7 @@ const HEALTH: Array<{ category: string; instances: Array<{ name: string; metrics
   },
 ];
 
-/** Device health as `[{category, instances:[{metric, metrics:[series]}]}]` (reference §3.2). */
+/** Device health as `[{category, instances:[{metric, metrics:[series]}]}]` (docs/zscaler-api.md §3.2). */
 export function healthMetrics(seed: number, from: number, to: number, stepSec: number) {
   return HEALTH.map((c) => ({
     category: c.category,

@@ -1,5 +1,5 @@
 /**
- * Query conventions shared by the ZDX report endpoints (reference §3.1): `from`/`to` epoch seconds with a
+ * Query conventions shared by the ZDX report endpoints (docs/zscaler-api.md §3.1): `from`/`to` epoch seconds with a
  * 2-hour default window, repeated-key array filters, and `next_offset` cursor paging.
  */
 import type { SimReply } from '../router.js';
@@ -77,7 +77,7 @@ export function paginate<T extends { id: number }>(items: T[], query: URLSearchP
   return { page, next_offset };
 }
 
-/** A path id: numeric, given as digits (trace ids may arrive either way — reference §3.1). */
+/** A path id: numeric, given as digits (trace ids may arrive either way — docs/zscaler-api.md §3.1). */
 export function pathId(raw: string | undefined): number | undefined {
   return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }

@@ -1,10 +1,10 @@
 /**
- * ZDX rate limits (reference §4): per calling IP, 5 requests/second plus a per-minute limit by tier.
+ * ZDX rate limits (docs/zscaler-api.md §4): per calling IP, 5 requests/second plus a per-minute limit by tier.
  * Fixed windows aligned to real seconds and minutes (Kong-style, which is what the headers imply). The
  * windows run on REAL time, not the SimClock: a client pacing itself at 5/s in real time must never be
  * refused just because simulated time is scaled.
  *
- * Headers on every reply — both dialects, because the docs and the SDKs disagree (quirk 12):
+ * Headers on every reply — both dialects, because the docs and the SDKs disagree (docs/zscaler-api.md §5.12):
  *  - documented: `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset` (UTC epoch seconds) — the minute tier;
  *  - read by the SDKs: `X-Ratelimit-Limit-Second`, `X-Ratelimit-Remaining-Second` (+ `-Minute`);
  *  - on 429 only: `Retry-After` in plain seconds.

@@ -1,6 +1,6 @@
 /**
  * The seeded ZDX tenant: users at corp.example, their devices, and the monitored apps with their probes.
- * Numeric ids throughout (ZDX uses numbers, unlike ZPA's 64-bit strings — reference §3.1).
+ * Numeric ids throughout (ZDX uses numbers, unlike ZPA's 64-bit strings — docs/zscaler-api.md §3.1).
  *
  * Device activity is stored as "seconds idle" relative to simulated now rather than as a fixed timestamp:
  * devices keep reporting while simulated time runs, so "alice was active 30 min ago" stays true in a

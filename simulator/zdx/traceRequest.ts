@@ -1,6 +1,6 @@
 /**
- * Validation of `POST /devices/{id}/deeptraces` bodies (reference §3.3). Lenient where clients are known to
- * differ: the Go SDK sends `cloud_path_probe_id`, everyone else `cloudpath_probe_id` (quirk 13); ids may
+ * Validation of `POST /devices/{id}/deeptraces` bodies (docs/zscaler-api.md §3.3). Lenient where clients are known to
+ * differ: the Go SDK sends `cloud_path_probe_id`, everyone else `cloudpath_probe_id` (docs/zscaler-api.md §5.13); ids may
  * arrive as numbers or numeric strings.
  */
 import type { ZdxApp } from './seed.js';

@@ -14,7 +14,7 @@ export interface ZpaContext {
 export const V1 = '/mgmtconfig/v1/admin/customers/:customerId';
 export const V2 = '/mgmtconfig/v2/admin/customers/:customerId';
 
-/** Creates and updates answer 201 + body / 204 empty (reference §2.1). */
+/** Creates and updates answer 201 + body / 204 empty (docs/zscaler-api.md §2.1). */
 export const created = (body: unknown): SimReply => ({ status: 201, body });
 export const ok = (body: unknown): SimReply => ({ status: 200, body });
 export const noContent = (): SimReply => ({ status: 204 });

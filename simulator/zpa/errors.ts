@@ -1,5 +1,5 @@
 /**
- * ZPA error bodies (`{id, reason, params}`, reference §2.10). Handlers throw `ZpaError` with a ready reply so
+ * ZPA error bodies (`{id, reason, params}`, docs/zscaler-api.md §2.10). Handlers throw `ZpaError` with a ready reply so
  * validation can happen at any depth; `index.ts` turns it back into the reply.
  */
 import type { SimReply } from '../router.js';
@@ -14,7 +14,7 @@ export class ZpaError extends Error {
 const body = (id: string, reason: string, params?: string[]) => (params ? { id, reason, params } : { id, reason });
 
 export const errors = {
-  /** "Not found" is documented as HTTP 400 with id `resource.not.found` (reference §2.10), not 404. */
+  /** "Not found" is documented as HTTP 400 with id `resource.not.found` (docs/zscaler-api.md §2.10), not 404. */
   notFound: (id: string): SimReply => ({
     status: 400,
     body: body('resource.not.found', `No resource exists with the given id/name :${id}`, [id]),

@@ -20,7 +20,7 @@ import { Store } from './store.js';
 
 export interface ZpaSimulatorOptions {
   customerId: string;
-  /** Per client IP per 10 s; `false` disables limiting. Default 20 GET / 10 writes (reference §4). */
+  /** Per client IP per 10 s; `false` disables limiting. Default 20 GET / 10 writes (docs/zscaler-api.md §4). */
   rateLimits?: RateLimits | false;
   /** How long (real ms) a policy-set write holds that set's lock. Default 50. */
   concurrencyWindowMs?: number;
@@ -48,7 +48,7 @@ export function createZpaSimulator(clock: SimClock, opts: ZpaSimulatorOptions): 
       return store;
     },
     // Each policy-set write "takes" windowMs of real time with the set locked; a write to the same set in that
-    // time gets 409 api.concurrent.access.error (reference §2.8). The SDKs serialise rule writes with a mutex.
+    // time gets 409 api.concurrent.access.error (docs/zscaler-api.md §2.8). The SDKs serialise rule writes with a mutex.
     async withPolicyLock(policySetId, write) {
       if (locks.has(policySetId)) {
         counters.r409 += 1;
@@ -72,7 +72,7 @@ export function createZpaSimulator(clock: SimClock, opts: ZpaSimulatorOptions): 
   registerReorder(router, ctx);
 
   async function route(req: SimRequest): Promise<SimReply> {
-    // A customer id other than ours is answered like any unknown id: 400 resource.not.found (reference §2.10).
+    // A customer id other than ours is answered like any unknown id: 400 resource.not.found (docs/zscaler-api.md §2.10).
     const customerId = CUSTOMER_PATH.exec(req.path)?.[1];
     if (customerId !== undefined && customerId !== opts.customerId) fail(errors.notFound(customerId));
     const match = router.match(req.method, req.path);

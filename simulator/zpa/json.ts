@@ -48,7 +48,7 @@ export function stringList(b: Json, key: string): string[] | undefined {
   return list(b, key)?.map((v) => {
     if (typeof v === 'string') return v;
     if (typeof v === 'number') return String(v);
-    fail(errors.readFailed());
+    return fail(errors.readFailed());
   });
 }
 

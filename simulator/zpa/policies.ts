@@ -1,6 +1,6 @@
 /**
- * Policy sets and rule CRUD (reference §2.5, §2.8). Every rule write runs under the policy set's lock so a
- * concurrent second write gets the documented 409 (quirk §5.8).
+ * Policy sets and rule CRUD (docs/zscaler-api.md §2.5, §2.8). Every rule write runs under the policy set's lock so a
+ * concurrent second write gets the documented 409 (docs/zscaler-api.md §5.8).
  */
 import type { Router, SimRequest } from '../router.js';
 import { created, noContent, ok, V1, V2, type ZpaContext } from './context.js';

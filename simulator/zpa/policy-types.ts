@@ -1,5 +1,5 @@
 /**
- * The four simulated policy types: path names, aliases and numeric codes (reference §2.8 table), the actions
+ * The four simulated policy types: path names, aliases and numeric codes (docs/zscaler-api.md §2.8 table), the actions
  * each accepts, and their default rule. Only TIMEOUT, CLIENT_FORWARDING and ISOLATION have a default rule;
  * ACCESS_POLICY lists show none [rec].
  */

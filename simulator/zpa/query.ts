@@ -1,6 +1,6 @@
 /**
  * List-endpoint query handling shared by every ZPA collection: `page`/`pagesize` paging with the string-typed
- * envelope, the `search=<field> <OP> <value>` filter and the `microtenantId` filter (reference §2.2–2.4).
+ * envelope, the `search=<field> <OP> <value>` filter and the `microtenantId` filter (docs/zscaler-api.md §2.2–2.4).
  */
 import { errors, fail } from './errors.js';
 
@@ -72,7 +72,7 @@ export function matches(item: Record<string, unknown>, f: SearchFilter | undefin
 
 /**
  * `microtenantId` query: absent = every microtenant, `0` = the Default microtenant, other = that microtenant
- * (reference §2.4). An unknown id simply matches nothing [inferred].
+ * (docs/zscaler-api.md §2.4). An unknown id simply matches nothing [inferred].
  */
 export function microtenantMatcher(query: URLSearchParams): (microtenantId: string) => boolean {
   const wanted = query.get('microtenantId');
@@ -98,7 +98,7 @@ export interface Envelope {
  * Pages a filtered collection. `pagesize` is lowercase, defaults to 20 and is clamped to the documented
  * maximum of 500 (the docs give 500 as the ceiling, not an error; the Go SDK asks for 500). `totalPages` and
  * `totalCount` are strings; no `nextPage` exists (py #197). An empty `list` is omitted like every other empty
- * field [inferred from the omit-empty rule, §2.1].
+ * field [inferred from the omit-empty rule, docs/zscaler-api.md §2.1].
  */
 export function paginate<T>(items: T[], query: URLSearchParams): Envelope {
   const page = positiveInt(query, 'page', 1);

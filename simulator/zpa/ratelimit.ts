@@ -1,6 +1,6 @@
 /**
  * ZPA's per-IP limiter: 20 GET and 10 POST/PUT/DELETE per 10 s, "the window starts at the first call"
- * (reference §4). A fixed window per (client IP, class) opens on the first call and lasts 10 s of REAL time
+ * (docs/zscaler-api.md §4). A fixed window per (client IP, class) opens on the first call and lasts 10 s of REAL time
  * (Date.now, read on every call so tests can move it with vi.setSystemTime); a call over budget gets 429 with
  * `retry-after: <seconds until the window closes, rounded up>s`.
  */

@@ -1,5 +1,5 @@
 /**
- * Single-rule and bulk reorder (reference §2.8, quirk §5.7). Both answer 204 with no body [rec]. The bulk
+ * Single-rule and bulk reorder (docs/zscaler-api.md §2.8, §5.7). Both answer 204 with no body [rec]. The bulk
  * errors follow the client-forwarding/access-policy API pages: wrong array length, a foreign id, missing ids,
  * default rule not last — all HTTP 400.
  */

@@ -1,18 +1,18 @@
 /**
  * Policy rules: parsing v1 operands (`{objectType, lhs, rhs}`) and v2 operands (`{objectType, values}` /
  * `{objectType, entryValues:[{lhs,rhs}]}`) into ONE stored form, and rendering it. Every response is v1-shaped,
- * one operand per value, rhs coerced to a string (quirk §5.9; recorded v2 create echoed "3251059" for 3251059).
+ * one operand per value, rhs coerced to a string (docs/zscaler-api.md §5.9; recorded v2 create echoed "3251059" for 3251059).
  */
 import { errors, fail } from './errors.js';
 import { asObject, bool, compact, enumOf, idRefs, list, str, stringList, type Json } from './json.js';
 import { DEFAULT_RULE_NAME, POLICY_TYPES } from './policy-types.js';
 import { SIM_ADMIN_ID, type Condition, type PolicySet, type Rule, type Store } from './store.js';
 
-/** v2 list-style object types (`values`) and pair-style ones (`entryValues`), reference §2.8. */
+/** v2 list-style object types (`values`) and pair-style ones (`entryValues`), docs/zscaler-api.md §2.8. */
 const LIST_STYLE = ['APP', 'APP_GROUP', 'CLIENT_TYPE', 'MACHINE_GRP', 'LOCATION', 'EDGE_CONNECTOR_GROUP', 'BRANCH_CONNECTOR_GROUP', 'CONSOLE', 'USER_PORTAL', 'CHROME_POSTURE_PROFILE', 'IDP', 'CLOUD_CONNECTOR_GROUP'];
 const PAIR_STYLE = ['SAML', 'SCIM', 'SCIM_GROUP', 'POSTURE', 'TRUSTED_NETWORK', 'PLATFORM', 'COUNTRY_CODE', 'RISK_FACTOR_TYPE', 'CHROME_ENTERPRISE'];
 
-/** GET /clientTypes (reference §2.9); CLIENT_TYPE operands must name one of these. */
+/** GET /clientTypes (docs/zscaler-api.md §2.9); CLIENT_TYPE operands must name one of these. */
 export const CLIENT_TYPES: Record<string, string> = {
   zpn_client_type_exporter: 'Web Browser',
   zpn_client_type_exporter_noauth: 'Web Browser Unauthenticated',
@@ -97,7 +97,7 @@ export function parseRule(b: Json, version: 1 | 2, ps: PolicySet, store: Store):
   const conditions = (list(b, 'conditions') ?? []).map((c): ConditionInput => {
     const raw = asObject(c);
     const operands = (list(raw, 'operands') ?? []).flatMap((o) => parseOperands(asObject(o), version));
-    operands.forEach((op) => checkReference(op, store));
+    for (const op of operands) checkReference(op, store);
     return { operator: enumOf(raw, 'operator', ['AND', 'OR']) ?? 'OR', negated: bool(raw, 'negated') ?? false, operands };
   });
   const extras: Record<string, string> = {};
@@ -106,7 +106,7 @@ export function parseRule(b: Json, version: 1 | 2, ps: PolicySet, store: Store):
     if (v !== undefined) extras[k] = v;
   }
   // `ruleOrder` in the body is ignored: SDKs send null and position rules with the reorder endpoints; whether a
-  // value is honoured is not established (reference §2.8, tf #166/#192) [simulator choice].
+  // value is honoured is not established (docs/zscaler-api.md §2.8, tf #166/#192) [simulator choice].
   return {
     name,
     description: str(b, 'description'),

@@ -1,5 +1,5 @@
 /**
- * `/segmentGroup` routes (reference §2.7). Shapes from TestSegmentGroup.yaml: the create echo has no
+ * `/segmentGroup` routes (docs/zscaler-api.md §2.7). Shapes from TestSegmentGroup.yaml: the create echo has no
  * microtenantName, GET adds it, list items add `policyMigrated` and the member applications.
  */
 import type { Router, SimRequest } from '../router.js';
@@ -71,7 +71,7 @@ export function registerSegmentGroups(router: Router, ctx: ZpaContext): void {
     return created(segmentGroupView(group, store, 'create'));
   });
 
-  // v1 and the v2 variant (reference §2.5) behave the same here. Membership is owned by the segments'
+  // v1 and the v2 variant (docs/zscaler-api.md §2.5) behave the same here. Membership is owned by the segments'
   // segmentGroupId; an `applications` list in the body is ignored [simulator choice].
   const put = (req: SimRequest) => {
     const { store } = ctx;

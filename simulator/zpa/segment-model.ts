@@ -8,8 +8,8 @@ import { asObject, bool, compact, enumOf, idRefs, list, str, stringList, type Js
 import type { PortRange, Segment, ServerGroup, Store } from './store.js';
 
 /**
- * Every settable flag with the value an omitted field gets. Because PUT is a full replacement (reference §2.6,
- * quirk §5.6), an omitted field on PUT falls back to exactly these defaults: `enabled` false,
+ * Every settable flag with the value an omitted field gets. Because PUT is a full replacement (docs/zscaler-api.md §2.6,
+ * §5.6), an omitted field on PUT falls back to exactly these defaults: `enabled` false,
  * `isCnameEnabled`/`passiveHealthEnabled` true, `bypassType` NEVER, `healthReporting` ON_ACCESS [rec].
  */
 export const SEGMENT_DEFAULTS: Record<string, string | boolean> = {
@@ -94,7 +94,7 @@ export function parseSegment(b: Json, store: Store): SegmentInput {
     const allowed = ENUMS[key];
     settings[key] = (typeof dflt === 'boolean' ? bool(b, key) : allowed ? enumOf(b, key, allowed) : str(b, key)) ?? dflt;
   }
-  // Documented constraints (reference §2.6).
+  // Documented constraints (docs/zscaler-api.md §2.6).
   const inclusive = settings.matchStyle === 'INCLUSIVE';
   if (inclusive && (settings.ipAnchored || settings.doubleEncrypt)) fail(errors.invalidField('matchStyle'));
   if (inclusive && settings.healthReporting === 'CONTINUOUS') fail(errors.invalidField('healthReporting'));

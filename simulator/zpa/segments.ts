@@ -1,5 +1,5 @@
 /**
- * `/application` routes: list/get/create/full-replacement PUT/DELETE (reference §2.5–2.6).
+ * `/application` routes: list/get/create/full-replacement PUT/DELETE (docs/zscaler-api.md §2.5–2.6).
  */
 import type { Router } from '../router.js';
 import { created, noContent, ok, V1, type ZpaContext } from './context.js';
@@ -41,7 +41,7 @@ export function registerSegments(router: Router, ctx: ZpaContext): void {
   });
 
   // Full replacement: every field not in the body returns to its default (description and port lists cleared,
-  // flags back to SEGMENT_DEFAULTS) — quirk §5.6, py #580, pyZscaler #189.
+  // flags back to SEGMENT_DEFAULTS) — docs/zscaler-api.md §5.6, py #580, pyZscaler #189.
   router.add('PUT', `${V1}/application/:id`, (req) => {
     const { store } = ctx;
     const seg = store.find(store.segments, req.params.id!, req.query.get('microtenantId'));

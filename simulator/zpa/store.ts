@@ -1,7 +1,7 @@
 /**
  * In-memory ZPA tenant. Objects are kept in a normalised internal form; the `*-model.ts` files render them
  * into the exact response shapes the recordings show. IDs are 18-digit strings from a BigInt counter (ZPA
- * ids exceed 2^53, quirk §5.2, so they are never JS numbers); timestamps are epoch-second strings.
+ * ids exceed 2^53, docs/zscaler-api.md §5.2, so they are never JS numbers); timestamps are epoch-second strings.
  */
 import type { SimClock } from '../clock.js';
 import { errors, fail } from './errors.js';
@@ -165,7 +165,7 @@ export class Store {
     return found;
   }
 
-  /** The microtenant a create lands in: query param, else body field, else Default (reference §2.4). */
+  /** The microtenant a create lands in: query param, else body field, else Default (docs/zscaler-api.md §2.4). */
   microtenantFor(query: URLSearchParams, body: Record<string, unknown>): string {
     const raw = query.get('microtenantId') ?? body.microtenantId;
     if (raw === undefined || raw === null || raw === '') return DEFAULT_MICROTENANT_ID;

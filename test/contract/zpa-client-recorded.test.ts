@@ -2,7 +2,7 @@
  * Contract truth for the client: every successful JSON response in the recorded ZPA traffic
  * (test/fixtures/zpa-recorded, from the official Python SDK's cassettes) parses with the client's own
  * schemas — string ids, string-typed numbers, v1-shaped rules, the paging envelope. The simulator side of
- * the contract is test/simulator-zpa/contract*.test.ts.
+ * the contract is test/simulator/zpa/contract*.test.ts.
  */
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod/mini';
@@ -10,8 +10,8 @@ import { policySetSchema } from '../../shared/zpa/policySets.js';
 import { operandValues, ruleSchema, toV2Conditions } from '../../shared/zpa/rules.js';
 import { segmentGroupSchema } from '../../shared/zpa/segmentGroups.js';
 import { segmentSchema } from '../../shared/zpa/segments.js';
-import { CASSETTES } from '../simulator-zpa/cassettes.js';
-import { loadCassette } from '../simulator-zpa/replay.js';
+import { CASSETTES } from '../simulator/zpa/cassettes.js';
+import { loadCassette } from '../simulator/zpa/replay.js';
 
 /** The ZPA list envelope exactly as the client's pager reads it: `totalPages` a string, `list` optional. */
 const page = <T extends z.core.$ZodType>(item: T) => z.looseObject({ totalPages: z.string().check(z.regex(/^\d+$/)), list: z.optional(z.array(item)) });

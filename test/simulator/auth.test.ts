@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_CREDENTIALS } from '../../simulator/credentials.js';
 import type { SimProduct, SimRequest } from '../../simulator/router.js';
-import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
+import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { createZdxSimulator } from '../../simulator/zdx/index.js';
 import { call, decodeJwtPart, oneApiToken, postForm, postJson, zdxHash, zdxToken } from './helpers.js';
 
@@ -36,7 +36,7 @@ const nowSec = () => Math.floor(Date.now() / 1000);
 function expectJwt(token: string, lifetime = 3600) {
   const parts = token.split('.');
   expect(parts).toHaveLength(3);
-  // Unpadded base64url only: the Go SDKs reject anything else (reference §1.4).
+  // Unpadded base64url only: the Go SDKs reject anything else (docs/zscaler-api.md §1.4).
   for (const p of parts) expect(p).toMatch(/^[A-Za-z0-9_-]+$/);
   expect(decodeJwtPart(parts[0]!)).toMatchObject({ alg: 'HS256', typ: 'JWT' });
   const payload = decodeJwtPart(parts[1]!);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_CREDENTIALS } from '../../simulator/credentials.js';
-import type { RunningSimulator } from '../../simulator/server.js';
+import type { RunningSimulator } from '../../simulator/index.js';
 import { call, decodeJwtPart, oneApiToken, postForm, postJson, startZdxSim, zdxToken } from './helpers.js';
 
 let sim: RunningSimulator;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SIM_CREDENTIALS } from '../../simulator/credentials.js';
-import type { CallRecord, RunningSimulator } from '../../simulator/server.js';
+import type { CallRecord, RunningSimulator } from '../../simulator/index.js';
 import { call, postForm, postJson, startZdxSim, zdxClient } from './helpers.js';
 
 let sim: RunningSimulator;

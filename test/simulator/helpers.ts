@@ -3,11 +3,11 @@
  */
 import { createHash } from 'node:crypto';
 import { SIM_CREDENTIALS } from '../../simulator/credentials.js';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/server.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.js';
 
 /** ZDX only, no rate limiting unless asked: functional tests fire requests faster than 5/s. */
 export function startZdxSim(opts: SimulatorOptions = {}): Promise<RunningSimulator> {
-  return startSimulator({ zdxRateLimit: false, ...opts });
+  return startSimulator({ products: ['zdx'], zdxRateLimit: false, ...opts });
 }
 
 export interface Reply<T = any> {

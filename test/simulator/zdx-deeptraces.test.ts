@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
+import type { RunningSimulator } from '../../simulator/index.js';
 import { postJson, startZdxSim, zdxClient } from './helpers.js';
 
 let sim: RunningSimulator;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
+import type { RunningSimulator } from '../../simulator/index.js';
 import { call, oneApiToken, startZdxSim, zdxClient } from './helpers.js';
 
 let sim: RunningSimulator;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningSimulator } from '../../simulator/server.js';
-import { startSimulator } from '../../simulator/server.js';
+import type { RunningSimulator } from '../../simulator/index.js';
+import { startSimulator } from '../../simulator/index.js';
 import { ZdxRateLimiter } from '../../simulator/zdx/ratelimit.js';
 import { call, sleep, zdxToken } from './helpers.js';
 

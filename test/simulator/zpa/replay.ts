@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 
 export const RECORDED_CUSTOMER_ID = '216196257331281920';
-const FIXTURES = fileURLToPath(new URL('../fixtures/zpa-recorded/', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../fixtures/zpa-recorded/', import.meta.url));
 
 export interface Interaction {
   index: number;
@@ -81,7 +81,9 @@ export function shapeProblems(rec: unknown, sim: unknown, path = '$', strict = t
 function learnIds(rec: unknown, sim: unknown, ids: Map<string, string>, key = ''): void {
   if (key === 'list') return; // list items are tenant data, not objects this replay created
   if (Array.isArray(rec) && Array.isArray(sim)) {
-    rec.forEach((r, i) => learnIds(r, sim[i], ids));
+    rec.forEach((r, i) => {
+      learnIds(r, sim[i], ids);
+    });
   } else if (kind(rec) === 'object' && kind(sim) === 'object') {
     for (const [k, r] of Object.entries(rec as Record<string, unknown>)) {
       const s = (sim as Record<string, unknown>)[k];

@@ -3,8 +3,8 @@
  * product's `handle` (as server.ts calls it), must get the recorded status and a response of the recorded shape.
  */
 import { describe } from 'vitest';
-import { SimClock } from '../../simulator/clock.js';
-import { createZpaSimulator } from '../../simulator/zpa/index.js';
+import { SimClock } from '../../../simulator/clock.js';
+import { createZpaSimulator } from '../../../simulator/zpa/index.js';
 import { contractCases } from './cassettes.js';
 import { CUSTOMER_ID } from './helpers.js';
 import type { Transport } from './replay.js';

@@ -2,9 +2,9 @@
  * Calling the ZPA product directly, the way server.ts does after authentication: build a SimRequest (JSON body
  * parsed when present) and call `handle`.
  */
-import { SimClock } from '../../simulator/clock.js';
-import type { SimProduct, SimReply } from '../../simulator/router.js';
-import { createZpaSimulator, type ZpaSimulatorOptions } from '../../simulator/zpa/index.js';
+import { SimClock } from '../../../simulator/clock.js';
+import type { SimProduct, SimReply } from '../../../simulator/router.js';
+import { createZpaSimulator, type ZpaSimulatorOptions } from '../../../simulator/zpa/index.js';
 
 /** Deliberately not the recorded customer id, so the contract replay has to rewrite it. */
 export const CUSTOMER_ID = '216196257331299999';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseSearch } from '../../simulator/zpa/query.js';
-import { ZpaError } from '../../simulator/zpa/errors.js';
+import { parseSearch } from '../../../simulator/zpa/query.js';
+import { ZpaError } from '../../../simulator/zpa/errors.js';
 import { call, makeSim, V1 } from './helpers.js';
 
 describe('ZPA paging', () => {

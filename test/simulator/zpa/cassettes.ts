@@ -4,7 +4,7 @@
  * interaction. Shared by contract.test.ts (direct) and contract-http.test.ts (over HTTP).
  */
 import { expect, it, vi } from 'vitest';
-import type { ZpaSimulatorOptions } from '../../simulator/zpa/index.js';
+import type { ZpaSimulatorOptions } from '../../../simulator/zpa/index.js';
 import { CUSTOMER_ID } from './helpers.js';
 import { loadCassette, replay, type Transport } from './replay.js';
 
