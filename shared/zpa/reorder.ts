@@ -1,6 +1,6 @@
 /**
  * Rule order. `ruleOrder` is 1-based and contiguous; moving one rule shifts the others. Bulk reorder needs
- * every rule id of the policy set, the default rule last (ZPA refuses anything else: reference §2.8).
+ * every rule id of the policy set, the default rule last (ZPA refuses anything else: docs/zscaler-api.md §2.8).
  */
 import { policyWrite } from './policyLock.js';
 import { q, v1, type ZpaScope } from './scope.js';

@@ -1,6 +1,6 @@
 /**
  * Policy rules. Writes use the v2 operand form (`{objectType, values}` / `{objectType, entryValues}`), but
- * ZPA returns every rule v1-shaped (`{objectType, lhs, rhs}`, one operand per value: quirk §5.9), so an
+ * ZPA returns every rule v1-shaped (`{objectType, lhs, rhs}`, one operand per value: docs/zscaler-api.md §5.9), so an
  * update converts what it read back to v2 before the full-replacement PUT. `ruleOrder` in a body is not
  * honoured: position rules with reorder.ts.
  */
@@ -35,7 +35,7 @@ export interface ConditionV2 {
 /** A rule body for the v2 endpoints; other fields (customMsg, appServerGroups, …) pass through. */
 export type RuleInput = { name: string; description?: string; action: string; operator?: 'AND' | 'OR'; conditions: ConditionV2[] } & Record<string, unknown>;
 
-/** v2 operand types that take a list of values; all others take lhs/rhs pairs (reference §2.8). */
+/** v2 operand types that take a list of values; all others take lhs/rhs pairs (docs/zscaler-api.md §2.8). */
 const LIST_STYLE = new Set(['APP', 'APP_GROUP', 'CLIENT_TYPE', 'MACHINE_GRP', 'LOCATION', 'EDGE_CONNECTOR_GROUP', 'BRANCH_CONNECTOR_GROUP', 'CONSOLE', 'USER_PORTAL', 'CHROME_POSTURE_PROFILE', 'IDP', 'CLOUD_CONNECTOR_GROUP']);
 
 /** v1 conditions as read → v2 conditions for a write: operands grouped per objectType, in first-seen order. */

@@ -2,7 +2,7 @@
  * What every ZPA resource module shares: the tenant scope (client, customer id, microtenant), path builders
  * for the v1 and v2 management API, and the schema pieces for ZPA's string-typed numbers and 64-bit ids.
  * Every call carries `microtenantId` when one is configured: without it, reads see all microtenants and
- * writes land in the Default one (reference §2.4).
+ * writes land in the Default one (docs/zscaler-api.md §2.4).
  */
 import * as z from 'zod/mini';
 import type { ApiClient, Query } from '../zscaler/http.js';

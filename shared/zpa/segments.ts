@@ -1,6 +1,6 @@
 /**
  * Application segments. ZPA's PUT replaces the whole object and silently resets what is left out
- * (description cleared, flags back to defaults, port lists emptied: reference §2.6, quirk §5.6), so
+ * (description cleared, flags back to defaults, port lists emptied: docs/zscaler-api.md §2.6, docs/zscaler-api.md §5.6), so
  * `updateSegment` always reads the current object, merges the change and writes it all back.
  */
 import * as z from 'zod/mini';

@@ -1,5 +1,5 @@
 /**
- * The three token flows, exactly as Zscaler defines them (reference §1). Each returns a token and its
+ * The three token flows, exactly as Zscaler defines them (docs/zscaler-api.md §1). Each returns a token and its
  * lifetime; reply quirks are handled here and nowhere else.
  */
 import { createHash } from 'node:crypto';
