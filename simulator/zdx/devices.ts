@@ -5,7 +5,7 @@
 import type { SimClock } from '../clock.js';
 import { json, type Router, type SimReply, type SimRequest } from '../router.js';
 import { CLOUD_PATH_LEGS, LATENCY_METRICS, WEB_PROBE_METRICS, healthMetrics, series } from './metrics.js';
-import { intListParam, listParam, paginate, parseWindow, pathId, zdxError } from './query.js';
+import { intListParam, listParam, paginate, parseReportWindow, parseWindow, pathId, zdxError } from './query.js';
 import { appScore, noise, type ZdxApp, type ZdxDevice, type ZdxSeed, type ZdxUser } from './seed.js';
 
 export interface ZdxContext {
@@ -51,28 +51,33 @@ export function registerDeviceRoutes(router: Router, ctx: ZdxContext): void {
       return json(200, { devices: page.map((d) => ({ id: d.id, name: d.name, userid: d.userId })), next_offset });
     })
     .add('GET', '/devices/:deviceId', withDevice((d) => json(200, deviceDetail(d, ctx.user(d.userId)))))
-    .add('GET', '/devices/:deviceId/apps', withDevice((d) =>
-      json(200, ctx.seed.apps.map((a) => ({ id: a.id, name: a.name, score: appScore(d.id, a) })))))
+    .add('GET', '/devices/:deviceId/apps', withDevice((d, req) => {
+      parseReportWindow(req.query, ctx.clock.nowSec());
+      return json(200, ctx.seed.apps.map((a) => ({ id: a.id, name: a.name, score: appScore(d.id, a) })));
+    }))
     .add('GET', '/devices/:deviceId/apps/:appId', withApp((d, app, req) => {
-      const { from, to } = parseWindow(req.query, ctx.clock.nowSec());
+      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
       const base = appScore(d.id, app);
       return json(200, series({ metric: 'score', unit: '', base, spread: 6 }, d.id + app.id, from, to, 300));
     }))
-    .add('GET', '/devices/:deviceId/apps/:appId/web-probes', withApp((d, app) =>
-      json(200, app.webProbes.map((p) => ({
+    .add('GET', '/devices/:deviceId/apps/:appId/web-probes', withApp((d, app, req) => {
+      parseReportWindow(req.query, ctx.clock.nowSec());
+      return json(200, app.webProbes.map((p) => ({
         id: p.id,
         name: p.name,
         num_probes: 24,
         avg_score: Math.round(appScore(d.id, app) - 3 + noise(d.id, p.id) * 6),
         avg_pft: Math.round(500 + noise(p.id, d.id) * 900),
-      })))))
+      })));
+    }))
     .add('GET', '/devices/:deviceId/apps/:appId/web-probes/:probeId', withApp((d, app, req) => {
       const probe = app.webProbes.find((p) => p.id === pathId(req.params.probeId));
       if (!probe) return zdxError(404, `Web probe ${req.params.probeId} not found`);
-      const { from, to } = parseWindow(req.query, ctx.clock.nowSec());
+      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
       return json(200, WEB_PROBE_METRICS.map((m) => series(m, d.id + probe.id, from, to, 300)));
     }))
-    .add('GET', '/devices/:deviceId/apps/:appId/cloudpath-probes', withApp((d, app) => {
+    .add('GET', '/devices/:deviceId/apps/:appId/cloudpath-probes', withApp((d, app, req) => {
+      parseReportWindow(req.query, ctx.clock.nowSec());
       const p = app.cloudPathProbe;
       const avg_latencies = CLOUD_PATH_LEGS.map((l) => ({
         leg_src: l.leg_src,
@@ -83,7 +88,7 @@ export function registerDeviceRoutes(router: Router, ctx: ZdxContext): void {
     }))
     .add('GET', '/devices/:deviceId/apps/:appId/cloudpath-probes/:probeId', withApp((d, app, req) => {
       if (app.cloudPathProbe.id !== pathId(req.params.probeId)) return zdxError(404, `Cloud path probe ${req.params.probeId} not found`);
-      const { from, to } = parseWindow(req.query, ctx.clock.nowSec());
+      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
       return json(200, CLOUD_PATH_LEGS.map((l) => ({
         leg_src: l.leg_src,
         leg_dst: l.leg_dst,
@@ -91,7 +96,7 @@ export function registerDeviceRoutes(router: Router, ctx: ZdxContext): void {
       })));
     }))
     .add('GET', '/devices/:deviceId/health-metrics', withDevice((d, req) => {
-      const { from, to } = parseWindow(req.query, ctx.clock.nowSec());
+      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
       return json(200, healthMetrics(d.id, from, to, 300));
     }))
     .add('GET', '/apps', () =>

@@ -34,6 +34,16 @@ export function parseWindow(query: URLSearchParams, nowSec: number): Window {
   return { from: start, to: end };
 }
 
+/** The longest range most report endpoints take (docs/zscaler-api.md §3.1): longer periods must be split. */
+export const MAX_REPORT_RANGE_SEC = 2 * 3600;
+
+/** {@link parseWindow} for the report endpoints that refuse a range longer than 2 hours, as ZDX documents. */
+export function parseReportWindow(query: URLSearchParams, nowSec: number): Window {
+  const w = parseWindow(query, nowSec);
+  if (w.to - w.from > MAX_REPORT_RANGE_SEC) throw new QueryError(`the time range must not exceed 2 hours (${MAX_REPORT_RANGE_SEC} s); split longer periods`);
+  return w;
+}
+
 /** Array filters arrive as repeated keys (`emails=a&emails=b`); commas are accepted too. */
 export function listParam(query: URLSearchParams, name: string): string[] {
   return query

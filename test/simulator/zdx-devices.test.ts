@@ -178,3 +178,22 @@ describe('GET /users', () => {
     expect((await zdx.get('/users/1')).status).toBe(404);
   });
 });
+
+describe('the 2-hour range of the report endpoints', () => {
+  it('refuses app, probe and health reads over more than 2 hours with 400, and takes exactly 2 hours', async () => {
+    const to = nowSec();
+    const range = (hours: number) => `from=${to - hours * 3600}&to=${to}`;
+    for (const path of [`/devices/${ALICE_DEVICE}/apps`, `/devices/${ALICE_DEVICE}/apps/4/web-probes`, `/devices/${ALICE_DEVICE}/apps/4/cloudpath-probes`, `/devices/${ALICE_DEVICE}/health-metrics`]) {
+      const wide = await zdx.get(`${path}?${range(24)}`);
+      expect(wide.status, path).toBe(400);
+      expect(String(wide.body.message), path).toMatch(/must not exceed 2 hours/);
+      expect((await zdx.get(`${path}?${range(2)}`)).status, path).toBe(200);
+    }
+  });
+
+  it('lets the device search look further back (it is how a user idle for hours is found)', async () => {
+    const r = await zdx.get(`/devices?emails=bob@corp.example&from=${nowSec() - 24 * 3600}&to=${nowSec()}`);
+    expect(r.status).toBe(200);
+    expect(r.body.devices.map((d: { id: number }) => d.id)).toEqual([BOB_DEVICE]);
+  });
+});
