@@ -16,7 +16,10 @@ export interface Route {
 export async function startGateway(routes: Route[], port = 0, host = '127.0.0.1') {
   const compiled = routes.map((r) => {
     const keys: string[] = [];
-    const re = new RegExp(`^${r.path.replace(/\{(\w+)\+?\}/g, (_m, k: string) => (keys.push(k), '([^/]+)'))}$`);
+    const re = new RegExp(`^${r.path.replace(/\{(\w+)\+?\}/g, (_m, k: string) => {
+      keys.push(k);
+      return '([^/]+)';
+    })}$`);
     return { ...r, re, keys };
   });
   const server = createServer((req, res) => {

@@ -37,7 +37,11 @@ export async function startReceiver(port = 0) {
       }
       const entry = { at: new Date().toISOString(), path: req.url ?? '/', body: parsed };
       received.push(entry);
-      for (const w of [...waiters]) if (w.match(entry)) (waiters.splice(waiters.indexOf(w), 1), w.resolve(entry));
+      for (const w of [...waiters]) {
+        if (!w.match(entry)) continue;
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(entry);
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"ok":true}');
     });

@@ -22,7 +22,7 @@ export function startQueueSchedules(defs: QueueScheduleDef[], sqs: SQSClient, qu
         .catch((e: unknown) => console.error(`schedule ${d.logicalId}:`, e));
     }, periodMs(d.rate, everySeconds)),
   );
-  return { stop: () => timers.forEach((t) => clearInterval(t)) };
+  return { stop: () => timers.forEach((t) => void clearInterval(t)) };
 }
 
 export function startSchedules(functions: FunctionDef[], invoke: (fn: FunctionDef, event: unknown) => Promise<unknown>, everySeconds?: number) {
@@ -43,5 +43,5 @@ export function startSchedules(functions: FunctionDef[], invoke: (fn: FunctionDe
       }, ms);
     }),
   );
-  return { stop: () => timers.forEach((t) => clearInterval(t)) };
+  return { stop: () => timers.forEach((t) => void clearInterval(t)) };
 }

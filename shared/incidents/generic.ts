@@ -89,9 +89,6 @@ export const GenericWebhookSchema = z.object({
   priority: z.optional(z.union([z.string().check(z.maxLength(40)), z.number()])),
 });
 
-/** A validated generic webhook body. */
-export type GenericWebhook = z.infer<typeof GenericWebhookSchema>;
-
 /**
  * Parses and validates a generic webhook body (call {@link verifyGenericSignature} first).
  * `eventType` is the sender's `action`; emails are lower-cased and de-duplicated.

@@ -17,7 +17,10 @@ export interface SeriesSummary {
 export function summariseSeries(results: TraceResults): SeriesSummary[] {
   const out: SeriesSummary[] = [];
   const visit = (node: unknown, group: string) => {
-    if (Array.isArray(node)) return node.forEach((n) => visit(n, group));
+    if (Array.isArray(node)) {
+      for (const n of node) visit(n, group);
+      return;
+    }
     if (!node || typeof node !== 'object') return;
     const o = node as Record<string, unknown>;
     if (typeof o.metric === 'string' && Array.isArray(o.datapoints)) {

@@ -6,7 +6,7 @@
  * Import it as `import * as z from 'zod/mini'`: the named `{ z }` export is a namespace object that esbuild
  * cannot tree-shake, and it drags every locale and the JSON-schema code in (≈430 KB instead of ≈24 KB).
  */
-import * as z from 'zod/mini';
+import type * as z from 'zod/mini';
 import { ValidationError } from '../errors.js';
 
 /**

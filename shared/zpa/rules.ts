@@ -44,7 +44,10 @@ export function toV2Conditions(conditions: Rule['conditions'] = []): ConditionV2
     const byType = new Map<string, OperandV2>();
     for (const o of c.operands ?? []) {
       let op = byType.get(o.objectType);
-      if (!op) byType.set(o.objectType, (op = LIST_STYLE.has(o.objectType) ? { objectType: o.objectType, values: [] } : { objectType: o.objectType, entryValues: [] }));
+      if (!op) {
+        op = LIST_STYLE.has(o.objectType) ? { objectType: o.objectType, values: [] } : { objectType: o.objectType, entryValues: [] };
+        byType.set(o.objectType, op);
+      }
       if ('values' in op) op.values.push(o.rhs ?? '');
       else op.entryValues.push({ lhs: o.lhs ?? '', rhs: o.rhs ?? '' });
     }

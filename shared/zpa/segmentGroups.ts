@@ -13,8 +13,6 @@ export type SegmentGroup = z.infer<typeof segmentGroupSchema>;
 
 export const listSegmentGroups = (s: ZpaScope, opts: { search?: string } = {}): Promise<SegmentGroup[]> => listAll(s, '/segmentGroup', segmentGroupSchema, opts.search);
 
-export const getSegmentGroup = async (s: ZpaScope, id: string): Promise<SegmentGroup> => segmentGroupSchema.parse(await s.api.get(v1(s, `/segmentGroup/${id}`), q(s)));
-
 export const findSegmentGroupByName = async (s: ZpaScope, name: string): Promise<SegmentGroup | undefined> => pickByName(await listSegmentGroups(s, { search: nameEq(name) }), name);
 
 export const segmentIdsOf = (g: SegmentGroup): string[] => (g.applications ?? []).map((a) => a.id);

@@ -55,8 +55,5 @@ export function parseErrorBody(text: string): { id: string | undefined; reason: 
 export const isNotFound = (e: unknown): boolean =>
   e instanceof ZscalerApiError && (e.status === 404 || e.errorId === 'resource.not.found');
 
-/** ZPA policy-set writes that collided with another writer. */
-export const isConcurrentWrite = (e: unknown): boolean =>
-  e instanceof ZscalerApiError && ['api.concurrent.access.error', 'db.simultaneous.request'].includes(e.errorId ?? '');
 
 export const isConflict = (e: unknown): boolean => e instanceof ZscalerApiError && e.status === 409;

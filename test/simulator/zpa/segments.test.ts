@@ -75,7 +75,7 @@ describe('ZPA application segments', () => {
   });
 
   it('answers another customer id with 400 resource.not.found', async () => {
-    const r = await call(sim, 'GET', V1.replace(CUSTOMER_ID, '216196257331200000') + '/application');
+    const r = await call(sim, 'GET', `${V1.replace(CUSTOMER_ID, '216196257331200000')}/application`);
     expect(r.status).toBe(400);
     expect(r.json.params).toEqual(['216196257331200000']);
   });

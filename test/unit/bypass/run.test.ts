@@ -17,7 +17,9 @@ function memoryPort(over: Partial<BypassPort> = {}) {
   const rules: RuleView[] = [{ id: 'x', name: 'Existing intercept rule', action: 'INTERCEPT', ruleOrder: '1', appIds: [] }];
   const segments: SegmentObject[] = [{ id: '1001', name: 'payroll-app', bypassType: 'NEVER' }];
   const calls: string[] = [];
-  const renumber = () => rules.forEach((r, i) => void (r.ruleOrder = String(i + 1)));
+  const renumber = () => {
+    for (const [i, r] of rules.entries()) r.ruleOrder = String(i + 1);
+  };
   const port: BypassPort = {
     listForwardingRules: async () => (calls.push('listForwardingRules'), rules.map((r) => ({ ...r }))),
     createBypassRule: async (i) => {

@@ -13,7 +13,9 @@ import { parsePermissions } from '../../../shared/chat/permissions.js';
 import { quietLogger } from '../../helpers/zscaler.js';
 
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
-beforeAll(async () => void (receiver = await startReceiver()));
+beforeAll(async () => {
+  receiver = await startReceiver();
+});
 afterAll(() => receiver.close());
 afterEach(() => vi.useRealTimers());
 
