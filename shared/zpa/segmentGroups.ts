@@ -1,6 +1,6 @@
 /** Segment groups: a window may name a group to bypass all of its segments. */
 import * as z from 'zod/mini';
-import { listAll, nameEq, pickByName, q, v1, zpaId, type ZpaScope } from './scope.js';
+import { listAll, nameEq, pickByName, zpaId, type ZpaScope } from './scope.js';
 
 export const segmentGroupSchema = z.looseObject({
   id: zpaId,
