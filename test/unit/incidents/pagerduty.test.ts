@@ -112,6 +112,8 @@ describe('normalisePagerDuty', () => {
       title: 'Payroll Portal slow or unreachable for remote user',
       link: 'https://corp-example.pagerduty.com/incidents/Q3R6MT1YQ2ZJ0A',
       occurredAt: '2025-03-04T09:12:44.179Z',
+      // The incident's priority wins over its urgency: deep traces start most urgent first.
+      priority: 'P2',
     });
     expect(parseIncidentEvent(JSON.parse(JSON.stringify(event)))).toEqual(event);
   });
