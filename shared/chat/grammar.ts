@@ -43,7 +43,7 @@ export function helpText(prefix: string): string {
     `• ${USAGE.trace} — deep trace on the user's ZDX devices (default length 5m); the summary follows here`,
     `• ${USAGE.bypass} — bypass a ZPA application segment until the duration ends`,
     `• ${USAGE.unbypass} — end an ad-hoc bypass now`,
-    `• ${USAGE.status} — active bypasses (expiry, who asked) and running traces of the users named`,
+    `• ${USAGE.status} — active bypasses (expiry, who asked) and the deep traces running or waiting (all, or the users named)`,
     '• dry-run trace … / dry-run bypass … / dry-run unbypass … — show what would change, change nothing',
     '• help — this list',
   ].join('\n');
