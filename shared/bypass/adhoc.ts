@@ -66,10 +66,13 @@ export async function applyAdhocBypass(cmd: BypassApply, deps: AdhocDeps): Promi
 export async function removeAdhocBypass(cmd: BypassRemove, deps: AdhocDeps): Promise<AdhocOutcome> {
   const seg = await findSegment(deps, cmd.segment);
   const name = ruleNameFor('adhoc', seg.id);
-  const rule = (await deps.port.listForwardingRules()).find((r) => r.name === name);
+  // Every copy of the name: one left by anything (two racing writers, a create sent twice by an older version)
+  // would otherwise stay, and the next reconcile would move it back to first place.
+  const copies = (await deps.port.listForwardingRules()).filter((r) => r.name === name);
+  const rule = copies[0];
   if (!rule) return { text: `${seg.name} has no ad-hoc bypass to end.`, data: { segment: seg.name } };
   // A remove delivered again late must not end a bypass somebody asked for after it.
-  const appliedAt = parseRuleDescription(rule.description).at;
+  const appliedAt = copies.map((c) => parseRuleDescription(c.description).at).filter((d): d is Date => d !== undefined).sort((a, b) => b.getTime() - a.getTime())[0];
   if (cmd.requestedAt && appliedAt && appliedAt > new Date(cmd.requestedAt)) {
     return { text: `${seg.name} was bypassed again after this request; that newer bypass stays.`, data: { segment: seg.name, newer: true } };
   }
@@ -78,9 +81,14 @@ export async function removeAdhocBypass(cmd: BypassRemove, deps: AdhocDeps): Pro
     deps.logger.audit({ action: 'zpa.bypass.adhoc.remove', trigger, target: { segment: seg.name }, result: 'dry-run' });
     return { text: `Dry run: would delete bypass rule ${name}.`, data: { segment: seg.name } };
   }
-  await deps.port.deleteRule(rule.id);
-  deps.logger.audit({ action: 'zpa.bypass.adhoc.remove', trigger, target: { segment: seg.name, segmentId: seg.id }, before: { rule: name, ruleId: rule.id, description: rule.description }, result: 'success' });
-  return { text: `The bypass of ${seg.name} has ended.`, data: { segment: seg.name } };
+  // One at a time; a copy already gone (a lost answer, someone else) counts as deleted (the port says so).
+  for (const copy of copies) await deps.port.deleteRule(copy.id);
+  deps.logger.audit({
+    action: 'zpa.bypass.adhoc.remove', trigger, target: { segment: seg.name, segmentId: seg.id },
+    before: { rule: name, ruleId: rule.id, description: rule.description, ...(copies.length > 1 ? { copies: copies.map((c) => c.id) } : {}) },
+    result: 'success',
+  });
+  return { text: `The bypass of ${seg.name} has ended.`, data: { segment: seg.name, ...(copies.length > 1 ? { rulesDeleted: copies.length } : {}) } };
 }
 
 async function findSegment(deps: AdhocDeps, ref: string): Promise<SegmentObject> {

@@ -1,6 +1,10 @@
 /**
  * The bypass machinery's view of ZPA (port.ts), implemented with the ZPA client. A bypass rule is a client
  * forwarding rule with action BYPASS and one `APP` operand condition naming the segments.
+ *
+ * Lost answers never double a write: a create is read back by the rule's unique name (markers.ts) before it is
+ * sent again, a segment or rule update is read back and compared, and a delete that finds the rule gone has done
+ * its job (shared/zpa/rules.ts, segments.ts).
  */
 import { NotFoundError } from '../errors.js';
 import type { ApiClient } from '../zscaler/http.js';
@@ -42,12 +46,15 @@ export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microt
 
   return {
     listForwardingRules: async () => (await listRules(scope, FORWARDING)).filter((r) => !r.defaultRule).map(ruleView),
-    createBypassRule: async (i) => (await createRule(scope, await policySetId(), bypassRuleBody(i))).id,
+    createBypassRule: async (i) => (await createRule(scope, await policySetId(), bypassRuleBody(i), { policyType: FORWARDING })).id,
     updateBypassRule: async (ruleId, i) => {
       await updateRule(scope, await policySetId(), ruleId, bypassRuleBody(i));
     },
     moveRuleFirst: async (ruleId) => reorderRule(scope, await policySetId(), ruleId, 1),
-    deleteRule: async (ruleId) => deleteRule(scope, await policySetId(), ruleId),
+    // Not found counts as deleted (a lost answer to our own delete, or someone was first).
+    deleteRule: async (ruleId) => {
+      await deleteRule(scope, await policySetId(), ruleId);
+    },
     listSegments: () => listSegments(scope),
     findSegment: async (ref) => {
       // An id is tried as an id first; a name made of digits still resolves by name.

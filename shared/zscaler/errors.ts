@@ -32,6 +32,34 @@ export class ZscalerNetworkError extends AppError {
   }
 }
 
+/**
+ * A request that is not safe to send twice (a POST, or a write whose caller asked to read back) was sent, and then
+ * the answer was lost: reset or timed out after sending, or a 500/502/504 from the server or a gateway in front of
+ * it. ZPA or ZDX may or may not have done it, so the core did not send it again. Retryable: the caller (or the
+ * next run) reads back what exists (a rule by its unique name, a trace by its session name) before sending again.
+ * Carries method and path only, never a body.
+ */
+export class OutcomeUnknownError extends AppError {
+  constructor(
+    readonly request: { method: string; path: string },
+    /** The status that left the outcome open (500, 502, 504), or undefined when no answer came. */
+    readonly status: number | undefined,
+    /** What happened: the network code (`ECONNRESET`, `ETIMEDOUT`, …) or `http_<status>`. */
+    readonly failure: string,
+    /** Attempts sent for this request, the last one included. */
+    readonly attempts: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      'zscaler_outcome_unknown',
+      `${request.method} ${request.path}: sent, then ${status === undefined ? `no answer (${failure})` : `answered ${status}`}; whether it took effect is unknown, so it was not sent again`,
+      504,
+      true,
+      { ...options, expose: false },
+    );
+  }
+}
+
 /** The token endpoint refused the credentials (also after re-reading the secret). */
 export class ZscalerAuthError extends AppError {
   constructor(message: string, options?: ErrorOptions) {

@@ -3,12 +3,21 @@
  * token once on a 401 (never a loop), decodes JSON and turns error statuses into ZscalerApiError.
  * Resource modules (shared/zdx/*, shared/zpa/*) only ever call `get/post/put/delete` here.
  */
-import { ZscalerApiError, parseErrorBody } from './errors.js';
+import { OutcomeUnknownError, ZscalerApiError, parseErrorBody } from './errors.js';
 import type { TokenProvider } from './auth/provider.js';
 import { DEFAULT_RETRY, isRetryableStatus } from './retry.js';
 import type { Transport } from './transport.js';
 
 export type Query = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
+
+/** Per-request options of a write. */
+export interface RequestOptions {
+  /**
+   * Whether the endpoint is safe to send twice (see `SendOptions.idempotent`): by default PUT and DELETE are and
+   * POST is not. A POST whose outcome is unknown throws `OutcomeUnknownError` and is never sent again blind.
+   */
+  idempotent?: boolean;
+}
 
 export interface ApiClientOptions {
   /** e.g. `https://api.zdxcloud.net/v1` or `https://api.zsapi.net/zpa`. */
@@ -27,31 +36,36 @@ export class ApiClient {
   get<T = unknown>(path: string, query?: Query): Promise<T> {
     return this.call<T>('GET', path, query);
   }
-  post<T = unknown>(path: string, body?: unknown, query?: Query): Promise<T> {
-    return this.call<T>('POST', path, query, body);
+  post<T = unknown>(path: string, body?: unknown, query?: Query, opts?: RequestOptions): Promise<T> {
+    return this.call<T>('POST', path, query, body, opts);
   }
-  put<T = unknown>(path: string, body?: unknown, query?: Query): Promise<T> {
-    return this.call<T>('PUT', path, query, body);
+  put<T = unknown>(path: string, body?: unknown, query?: Query, opts?: RequestOptions): Promise<T> {
+    return this.call<T>('PUT', path, query, body, opts);
   }
-  delete<T = unknown>(path: string, query?: Query): Promise<T> {
-    return this.call<T>('DELETE', path, query);
+  delete<T = unknown>(path: string, query?: Query, opts?: RequestOptions): Promise<T> {
+    return this.call<T>('DELETE', path, query, undefined, opts);
   }
 
-  private async call<T>(method: string, path: string, query?: Query, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, query?: Query, body?: unknown, opts: RequestOptions = {}): Promise<T> {
     const url = this.opts.baseUrl + path + queryString(query);
     const request = { method, path };
     for (let refreshed = false; ; refreshed = true) {
       const token = await this.opts.tokens.getToken();
-      const res = await this.opts.transport.send({
-        method, url, label: path,
-        body: body === undefined ? undefined : JSON.stringify(body),
-        headers: {
-          authorization: `Bearer ${token}`,
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          'user-agent': this.opts.userAgent ?? 'zscaler-event-automation',
-        },
-      });
+      const res = await this.opts.transport
+        .send({
+          method, url, label: path, idempotent: opts.idempotent,
+          body: body === undefined ? undefined : JSON.stringify(body),
+          headers: {
+            authorization: `Bearer ${token}`,
+            accept: 'application/json',
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            'user-agent': this.opts.userAgent ?? 'zscaler-event-automation',
+          },
+        })
+        .catch((e: unknown) => {
+          if (e instanceof OutcomeUnknownError) this.requestCount += e.attempts;
+          throw e;
+        });
       this.requestCount += res.attempts;
       // A 401 means our cached token is no longer accepted (expired early, revoked): one refresh, one retry.
       if (res.status === 401 && !refreshed) {

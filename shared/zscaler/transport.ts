@@ -6,9 +6,9 @@ import { Agent, request, type Dispatcher } from '../http/undici.js';
 import { currentDeadline } from '../deadline.js';
 import { DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import { ZscalerNetworkError, parseErrorBody } from './errors.js';
+import { OutcomeUnknownError, ZscalerNetworkError, parseErrorBody } from './errors.js';
 import { PacingDeadlineError, type Pacer } from './pacer.js';
-import { backoffMs, isRetryableStatus, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js';
+import { backoffMs, classifyFailure, mayResend, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js';
 
 export interface RawResponse {
   status: number;
@@ -23,6 +23,14 @@ export interface SendOptions {
   body?: string;
   /** Path for error messages and logs (no query: it can carry emails). */
   label: string;
+  /**
+   * Whether sending this request twice has the effect of sending it once, i.e. whether it may be sent again after
+   * an attempt whose outcome is unknown (reset or timeout after sending, 500/502/504). Default by method
+   * (`RetryPolicy.idempotentMethods`: GET, HEAD, OPTIONS, PUT, DELETE; not POST). Declare `true` only where the
+   * API documents the endpoint as idempotent; `false` where the caller reads back before sending again (a
+   * full-replacement PUT built from an earlier read). A refused (429, 503) or unsent request is retried anyway.
+   */
+  idempotent?: boolean;
 }
 
 export interface TransportOptions {
@@ -46,7 +54,8 @@ export class Transport {
 
   /**
    * Sends with retries. Returns the final response whatever its status (callers map ≥ 400 to errors);
-   * throws only for network failures that outlived the retries or the deadline.
+   * throws for network failures that outlived the retries or the deadline, and `OutcomeUnknownError` as soon
+   * as an attempt of a request that is not idempotent may have taken effect (it is never sent again blind).
    */
   async send(req: SendOptions): Promise<RawResponse & { attempts: number }> {
     const { retry, pacer, logger } = this.opts;
@@ -75,8 +84,13 @@ export class Transport {
         throw new ZscalerNetworkError((failure as Error).message, { method: req.method, path: req.label }, { cause: failure });
       }
       const errorId = res && res.status >= 400 ? parseErrorBody(res.text).id : undefined;
-      const retryable = failure !== undefined || (res !== undefined && isRetryableStatus(retry, res.status, errorId));
-      if (!retryable) return { ...res!, attempts: attempt };
+      const kind = res ? classifyFailure(retry, { status: res.status, errorId }) : classifyFailure(retry, { code });
+      if (!kind) return { ...res!, attempts: attempt };
+      if (!mayResend(retry, req.method, kind, req.idempotent)) {
+        const what = res ? `http_${res.status}` : (code ?? 'network');
+        logger?.warn('zscaler request outcome unknown; not sent again', { method: req.method, path: req.label, status: res?.status, errorId, code, attempt });
+        throw new OutcomeUnknownError({ method: req.method, path: req.label }, res?.status, what, attempt, failure ? { cause: failure } : undefined);
+      }
 
       const serverFloor = res ? serverWaitMs(res) : undefined;
       // The server's wait holds every request of this limit, not only the one that was told (429, and a 503 that
@@ -89,7 +103,7 @@ export class Transport {
         if (res) return { ...res, attempts: attempt };
         throw new ZscalerNetworkError(`${code} after ${attempt} attempt(s)`, { method: req.method, path: req.label }, { cause: failure });
       }
-      logger?.warn('zscaler request retry', { method: req.method, path: req.label, status: res?.status, errorId, code, attempt, waitMs: wait });
+      logger?.warn('zscaler request retry', { method: req.method, path: req.label, status: res?.status, errorId, code, kind, attempt, waitMs: wait });
       await sleep(wait);
     }
   }

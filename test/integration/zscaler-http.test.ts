@@ -5,7 +5,7 @@ import { DeadlineExceededError } from '../../shared/errors.js';
 import { findDevicesByEmail } from '../../shared/zdx/devices.js';
 import { collect, zdxPages } from '../../shared/zscaler/paginate.js';
 import { zdxPacer } from '../../shared/zscaler/pacer.js';
-import { ZscalerApiError } from '../../shared/zscaler/errors.js';
+import { OutcomeUnknownError, ZscalerApiError } from '../../shared/zscaler/errors.js';
 import { zscalerTestEnv } from '../helpers/zscaler.js';
 
 let env: Awaited<ReturnType<typeof zscalerTestEnv>> | undefined;
@@ -49,6 +49,40 @@ describe('retries', () => {
     expect(env.clients.zdx.requestCount).toBe(1);
     expect((err as Error).message).toContain('/devices/999999999');
     expect((err as Error).message).not.toMatch(/Bearer|eyJ/);
+  });
+});
+
+describe('retry safety over HTTP', () => {
+  const aliceDevice = async () => {
+    const nowSec = Math.floor(env!.sim.clock.nowMs() / 1000);
+    return (await findDevicesByEmail(env!.clients.zdx, ['alice@corp.example'], { lookbackHours: 24, nowSec }))[0]!.id;
+  };
+  const starts = () => env!.sim.calls.filter((c) => c.method === 'POST' && /\/deeptraces$/.test(c.path.split('?')[0]!));
+  const start = (deviceId: number) => env!.clients.zdx.post(`/devices/${deviceId}/deeptraces`, { session_name: 'zea:http:1', session_length_minutes: 5 });
+
+  it('a GET whose connection was reset after the work is sent again; a POST is not: OutcomeUnknownError, one request', async () => {
+    env = await zscalerTestEnv();
+    env.sim.injectFault({ path: '/devices$', method: 'GET', drop: 'after' });
+    const res = await env.clients.zdx.get<{ devices: unknown[] }>('/devices');
+    expect(Array.isArray(res.devices)).toBe(true);
+    expect(env.clients.zdx.requestCount).toBe(2);
+    const device = await aliceDevice();
+    env.sim.injectFault({ path: '/deeptraces$', method: 'POST', drop: 'after' });
+    const err = await start(device).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(OutcomeUnknownError);
+    expect(err).toMatchObject({ retryable: true, request: { method: 'POST', path: `/devices/${device}/deeptraces` }, failure: expect.stringMatching(/^(ECONNRESET|UND_ERR_SOCKET)$/) });
+    expect(starts()).toHaveLength(1);
+  });
+
+  it('a POST refused with 429 is sent again (the server did nothing); a reset before the server saw it looks like one after, so it is not', async () => {
+    env = await zscalerTestEnv();
+    const device = await aliceDevice();
+    env.sim.injectFault({ path: '/deeptraces$', method: 'POST', status: 429, headers: { 'retry-after': '0' } });
+    env.sim.injectFault({ path: '/deeptraces$', method: 'POST', drop: 'before' });
+    // To the client a reset before the work is a reset: not re-sent; the caller reads back (nothing) and starts again.
+    await expect(start(device)).rejects.toBeInstanceOf(OutcomeUnknownError);
+    expect(starts().map((c) => c.fault)).toEqual(['reply', 'drop-before']);
+    expect(await start(device)).toMatchObject({ trace_id: expect.anything() });
   });
 });
 

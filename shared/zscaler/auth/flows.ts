@@ -54,8 +54,9 @@ export const oneApiFlow = (transport: Transport, tokenUrl: string, audience = 'h
   };
 
 async function post(transport: Transport, url: string, contentType: string, body: string, label: string): Promise<string> {
+  // A second token request is harmless (the first token simply goes unused), so a lost answer is re-sent.
   const res = await transport.send({
-    method: 'POST', url, body, label,
+    method: 'POST', url, body, label, idempotent: true,
     headers: { 'content-type': contentType, accept: 'application/json' },
   });
   if (res.status === 200) return res.text;
