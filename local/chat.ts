@@ -21,23 +21,41 @@ const { values, positionals } = parseArgs({
   },
 });
 const [platform, ...words] = positionals;
-if (platform !== 'slack' && platform !== 'teams') throw new Error('usage: tsx local/chat.ts slack|teams "<command text>"');
+if (platform !== 'slack' && platform !== 'teams')
+  throw new Error('usage: tsx local/chat.ts slack|teams "<command text>"');
 const text = words.join(' ').replace(/^\/zscaler\s*/, '');
 const common = {
   text,
-  secret: values['bad-signature'] ? (platform === 'slack' ? 'not-the-right-secret-at-all' : Buffer.from('not-the-right-token-at-all').toString('base64')) : undefined,
+  secret: values['bad-signature']
+    ? platform === 'slack'
+      ? 'not-the-right-secret-at-all'
+      : Buffer.from('not-the-right-token-at-all').toString('base64')
+    : undefined,
   at: values.stale ? Math.floor(Date.now() / 1000) - 600 : undefined,
 };
 const who = values.as as 'oncall' | 'stranger' | 'viewer';
-const delivery = platform === 'slack'
-  ? slackDelivery({ ...common, user: LOCAL_CHAT.slack[who], responseUrl: `${values.receiver}/slack-response` })
-  : teamsDelivery({ ...common, user: who === 'viewer' ? fail('Teams has no local viewer: use --as oncall or --as stranger') : LOCAL_CHAT.teams[who] });
+const delivery =
+  platform === 'slack'
+    ? slackDelivery({ ...common, user: LOCAL_CHAT.slack[who], responseUrl: `${values.receiver}/slack-response` })
+    : teamsDelivery({
+        ...common,
+        user:
+          who === 'viewer'
+            ? fail('Teams has no local viewer: use --as oncall or --as stranger')
+            : LOCAL_CHAT.teams[who],
+      });
 
 const started = performance.now();
-const res = await fetch(`${values.url}/chat/${platform}`, { method: 'POST', headers: delivery.headers, body: delivery.body });
+const res = await fetch(`${values.url}/chat/${platform}`, {
+  method: 'POST',
+  headers: delivery.headers,
+  body: delivery.body,
+});
 const answer = await res.text();
 console.log(`${res.status} in ${Math.round(performance.now() - started)} ms: ${answer}`);
-console.log(`the outcome arrives at ${values.receiver}/ (path ${platform === 'slack' ? '/slack-response' : '/teams-reply'})`);
+console.log(
+  `the outcome arrives at ${values.receiver}/ (path ${platform === 'slack' ? '/slack-response' : '/teams-reply'})`,
+);
 
 function fail(message: string): never {
   throw new Error(message);

@@ -21,14 +21,21 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-export async function startLocalDynamo(tables: readonly TableDef[], opts: { port?: number; stage?: string; service?: string } = {}): Promise<LocalDynamo> {
+export async function startLocalDynamo(
+  tables: readonly TableDef[],
+  opts: { port?: number; stage?: string; service?: string } = {},
+): Promise<LocalDynamo> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new DynamoDBClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint: url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const tableNames: Record<string, string> = {};
   for (const t of tables) {
     const name = `${opts.service ?? 'zea'}-${opts.stage ?? 'local'}-${t.logicalId}`;

@@ -17,7 +17,8 @@ export function resolveEnvironment(functions: FunctionDef[], src: EnvSources): R
   for (const fn of functions) {
     for (const [key, raw] of Object.entries(fn.environment)) {
       const value = src.overrides?.[key] ?? resolveValue(raw, src, `${fn.name}.${key}`);
-      if (key in env && env[key] !== value) throw new Error(`local stack: ${key} differs between functions (${env[key]} vs ${value})`);
+      if (key in env && env[key] !== value)
+        throw new Error(`local stack: ${key} differs between functions (${env[key]} vs ${value})`);
       env[key] = value;
     }
   }
@@ -28,7 +29,8 @@ export function resolveEnvironment(functions: FunctionDef[], src: EnvSources): R
 function resolveValue(raw: unknown, src: EnvSources, where: string): string {
   if (raw && typeof raw === 'object' && 'Ref' in raw) {
     const v = src.refs[String((raw as { Ref: unknown }).Ref)];
-    if (v === undefined) throw new Error(`local stack: no local value for !Ref ${(raw as { Ref: unknown }).Ref} (${where})`);
+    if (v === undefined)
+      throw new Error(`local stack: no local value for !Ref ${(raw as { Ref: unknown }).Ref} (${where})`);
     return v;
   }
   return String(raw).replace(/\$\{([^}]+)\}/g, (_m, expr: string) => {

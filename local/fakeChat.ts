@@ -18,14 +18,28 @@ export const LOCAL_CHAT = {
   teams: {
     channel: '19:local-ops-channel@thread.tacv2',
     oncall: { aadObjectId: '00000000-0000-4000-8000-0000000a11ce', name: 'Alice Example', upn: 'alice@corp.example' },
-    stranger: { aadObjectId: '00000000-0000-4000-8000-00000ma11ory', name: 'Mallory Example', upn: 'mallory@corp.example' },
+    stranger: {
+      aadObjectId: '00000000-0000-4000-8000-00000ma11ory',
+      name: 'Mallory Example',
+      upn: 'mallory@corp.example',
+    },
   },
 } as const;
 
 export const LOCAL_CHAT_PERMISSIONS = {
   grants: [
-    { description: 'local on-call: everything', slackUsers: [LOCAL_CHAT.slack.oncall.id], teamsUsers: [LOCAL_CHAT.teams.oncall.aadObjectId], allow: ['*'] },
-    { description: 'local viewer, in the ops channel only', slackUsers: [LOCAL_CHAT.slack.viewer.id], slackChannels: [LOCAL_CHAT.slack.channel], allow: ['trace:self', 'status', 'dry-run'] },
+    {
+      description: 'local on-call: everything',
+      slackUsers: [LOCAL_CHAT.slack.oncall.id],
+      teamsUsers: [LOCAL_CHAT.teams.oncall.aadObjectId],
+      allow: ['*'],
+    },
+    {
+      description: 'local viewer, in the ops channel only',
+      slackUsers: [LOCAL_CHAT.slack.viewer.id],
+      slackChannels: [LOCAL_CHAT.slack.channel],
+      allow: ['trace:self', 'status', 'dry-run'],
+    },
   ],
 };
 
@@ -37,7 +51,8 @@ const EMAILS: Record<string, string> = Object.fromEntries(
 export function fakeSlackApi(path: string, authorization: string | undefined): { status: number; body: unknown } {
   const url = new URL(path, 'http://local');
   if (url.pathname !== '/slack-api/users.info') return { status: 404, body: { ok: false, error: 'unknown_method' } };
-  if (authorization !== `Bearer ${LOCAL_WEBHOOK_SECRETS.slack.botToken}`) return { status: 200, body: { ok: false, error: 'invalid_auth' } };
+  if (authorization !== `Bearer ${LOCAL_WEBHOOK_SECRETS.slack.botToken}`)
+    return { status: 200, body: { ok: false, error: 'invalid_auth' } };
   const id = url.searchParams.get('user') ?? '';
   const email = EMAILS[id];
   if (!email) return { status: 200, body: { ok: false, error: 'user_not_found' } };

@@ -30,10 +30,16 @@ const eventId = randomUUID();
 
 const { body, headers } = values.source === 'generic' ? generic() : pagerduty();
 for (let i = 1; i <= Number(values.times); i++) {
-  const res = await fetch(`${values.url}/webhooks/${values.source}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(`${values.url}/webhooks/${values.source}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
   console.log(`#${i} ${res.status} ${await res.text()}`);
 }
-console.log(`incident ${incident} (${kind}) for ${values.email}; resolve it with: npm run fire -- resolved --incident ${incident} --email ${values.email}`);
+console.log(
+  `incident ${incident} (${kind}) for ${values.email}; resolve it with: npm run fire -- resolved --incident ${incident} --email ${values.email}`,
+);
 
 function pagerduty() {
   const body = JSON.stringify({
@@ -44,7 +50,11 @@ function pagerduty() {
       occurred_at: new Date().toISOString(),
       agent: { id: 'PLOCAL1', type: 'user_reference', summary: 'Local Tester' },
       data: {
-        id: incident, type: 'incident', number: 1, status: kind, incident_key: incident,
+        id: incident,
+        type: 'incident',
+        number: 1,
+        status: kind,
+        incident_key: incident,
         title: `Slow ${values.service} for ${values.email}`,
         html_url: `https://example.pagerduty.com/incidents/${incident}`,
         service: { id: 'PSVC001', summary: values.service, type: 'service_reference' },
@@ -53,12 +63,27 @@ function pagerduty() {
     },
   });
   const secret = values['bad-signature'] ? 'not-the-right-secret-at-all' : LOCAL_WEBHOOK_SECRETS.pagerduty[0]!;
-  return { body, headers: { 'x-pagerduty-signature': `v1=${createHmac('sha256', secret).update(body).digest('hex')}` } };
+  return {
+    body,
+    headers: { 'x-pagerduty-signature': `v1=${createHmac('sha256', secret).update(body).digest('hex')}` },
+  };
 }
 
 function generic() {
-  const body = JSON.stringify({ event_id: eventId, incident_id: incident, action: kind === 'triggered' ? 'opened' : 'resolved', user_emails: [values.email], service: values.service });
+  const body = JSON.stringify({
+    event_id: eventId,
+    incident_id: incident,
+    action: kind === 'triggered' ? 'opened' : 'resolved',
+    user_emails: [values.email],
+    service: values.service,
+  });
   const ts = Math.floor(Date.now() / 1000);
   const secret = values['bad-signature'] ? 'not-the-right-secret-at-all' : LOCAL_WEBHOOK_SECRETS.generic[0]!;
-  return { body, headers: { 'x-signature': `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`, 'x-signature-timestamp': String(ts) } };
+  return {
+    body,
+    headers: {
+      'x-signature': `sha256=${createHmac('sha256', secret).update(`${ts}.${body}`).digest('hex')}`,
+      'x-signature-timestamp': String(ts),
+    },
+  };
 }

@@ -16,10 +16,12 @@ export interface Route {
 export async function startGateway(routes: Route[], port = 0, host = '127.0.0.1') {
   const compiled = routes.map((r) => {
     const keys: string[] = [];
-    const re = new RegExp(`^${r.path.replace(/\{(\w+)\+?\}/g, (_m, k: string) => {
-      keys.push(k);
-      return '([^/]+)';
-    })}$`);
+    const re = new RegExp(
+      `^${r.path.replace(/\{(\w+)\+?\}/g, (_m, k: string) => {
+        keys.push(k);
+        return '([^/]+)';
+      })}$`,
+    );
     return { ...r, re, keys };
   });
   const server = createServer((req, res) => {
@@ -34,7 +36,8 @@ export async function startGateway(routes: Route[], port = 0, host = '127.0.0.1'
       }
       const m = route.re.exec(url.pathname)!;
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
       const raw = Buffer.concat(chunks);
       // API Gateway passes text bodies through and base64-encodes binary ones.
       const isText = /json|text|x-www-form-urlencoded|xml/.test(headers['content-type'] ?? 'text/plain');
@@ -45,19 +48,40 @@ export async function startGateway(routes: Route[], port = 0, host = '127.0.0.1'
         rawQueryString: url.search.slice(1),
         headers,
         queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
-        pathParameters: route.keys.length ? Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] ?? '')])) : undefined,
+        pathParameters: route.keys.length
+          ? Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] ?? '')]))
+          : undefined,
         body: raw.length ? (isText ? raw.toString('utf8') : raw.toString('base64')) : undefined,
         isBase64Encoded: raw.length > 0 && !isText,
         requestContext: {
-          accountId: '123456789012', apiId: 'local', domainName: 'localhost', domainPrefix: 'localhost',
-          http: { method: req.method ?? 'GET', path: url.pathname, protocol: 'HTTP/1.1', sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
-          requestId: randomUUID(), routeKey: `${route.method} ${route.path}`, stage: '$default', time: new Date().toUTCString(), timeEpoch: Date.now(),
+          accountId: '123456789012',
+          apiId: 'local',
+          domainName: 'localhost',
+          domainPrefix: 'localhost',
+          http: {
+            method: req.method ?? 'GET',
+            path: url.pathname,
+            protocol: 'HTTP/1.1',
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
+          requestId: randomUUID(),
+          routeKey: `${route.method} ${route.path}`,
+          stage: '$default',
+          time: new Date().toUTCString(),
+          timeEpoch: Date.now(),
         },
       };
       try {
         const out = (await route.invoke(event)) as APIGatewayProxyStructuredResultV2 | string | undefined;
-        const result = typeof out === 'object' && out !== null ? out : { statusCode: 200, body: out === undefined ? '' : JSON.stringify(out) };
-        res.writeHead(result.statusCode ?? 200, { 'content-type': 'application/json', ...(result.headers as Record<string, string> | undefined) });
+        const result =
+          typeof out === 'object' && out !== null
+            ? out
+            : { statusCode: 200, body: out === undefined ? '' : JSON.stringify(out) };
+        res.writeHead(result.statusCode ?? 200, {
+          'content-type': 'application/json',
+          ...(result.headers as Record<string, string> | undefined),
+        });
         res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
       } catch (e) {
         // What API Gateway does when the function itself crashes.

@@ -4,7 +4,12 @@
  * visibility timeout — so redelivery and the redrive policy's dead-lettering happen exactly as on AWS.
  * (A crash of the whole invocation fails the whole batch, as on AWS.)
  */
-import { ChangeMessageVisibilityBatchCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 export interface PollerOptions {
@@ -40,7 +45,14 @@ export function startPoller(opts: PollerOptions): { stop(): Promise<void> } {
 
 export async function pollOnce(opts: PollerOptions): Promise<number> {
   const { Messages = [] } = await opts.sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: opts.queueUrl, MaxNumberOfMessages: opts.batchSize, WaitTimeSeconds: 1, AttributeNames: ['All'], MessageSystemAttributeNames: ['All'], MessageAttributeNames: ['All'] }),
+    new ReceiveMessageCommand({
+      QueueUrl: opts.queueUrl,
+      MaxNumberOfMessages: opts.batchSize,
+      WaitTimeSeconds: 1,
+      AttributeNames: ['All'],
+      MessageSystemAttributeNames: ['All'],
+      MessageAttributeNames: ['All'],
+    }),
   );
   if (!Messages.length) return 0;
   const event: SQSEvent = {
@@ -54,7 +66,12 @@ export async function pollOnce(opts: PollerOptions): Promise<number> {
         SenderId: m.Attributes?.SenderId ?? 'local',
         ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
       },
-      messageAttributes: Object.fromEntries(Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [k, { dataType: v.DataType ?? 'String', stringValue: v.StringValue }])),
+      messageAttributes: Object.fromEntries(
+        Object.entries(m.MessageAttributes ?? {}).map(([k, v]) => [
+          k,
+          { dataType: v.DataType ?? 'String', stringValue: v.StringValue },
+        ]),
+      ),
       md5OfBody: m.MD5OfBody ?? '',
       eventSource: 'aws:sqs',
       eventSourceARN: opts.queueArn,
@@ -72,11 +89,23 @@ export async function pollOnce(opts: PollerOptions): Promise<number> {
   const done = Messages.filter((m) => !failed.has(m.MessageId!));
   const retry = Messages.filter((m) => failed.has(m.MessageId!));
   if (done.length) {
-    await opts.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: opts.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })) }));
+    await opts.sqs.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: opts.queueUrl,
+        Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle! })),
+      }),
+    );
   }
   if (retry.length) {
     await opts.sqs.send(
-      new ChangeMessageVisibilityBatchCommand({ QueueUrl: opts.queueUrl, Entries: retry.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle!, VisibilityTimeout: opts.retryDelaySeconds })) }),
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: opts.queueUrl,
+        Entries: retry.map((m, i) => ({
+          Id: String(i),
+          ReceiptHandle: m.ReceiptHandle!,
+          VisibilityTimeout: opts.retryDelaySeconds,
+        })),
+      }),
     );
     // On AWS a failed FIFO message holds its group until it is retried; local SQS would hand out the next
     // one meanwhile. Waiting for the retry keeps the local order (the policy queue has one group).

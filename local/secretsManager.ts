@@ -35,9 +35,19 @@ export async function startLocalSecretsManager(initial: Record<string, unknown>,
       const id = input.SecretId ?? '';
       if (target === 'secretsmanager.GetSecretValue') {
         const value = store.get(id);
-        if (value === undefined) return reply(400, { __type: 'ResourceNotFoundException', message: 'Secrets Manager can\'t find the specified secret.' });
+        if (value === undefined)
+          return reply(400, {
+            __type: 'ResourceNotFoundException',
+            message: "Secrets Manager can't find the specified secret.",
+          });
         reads[id] = (reads[id] ?? 0) + 1;
-        return reply(200, { ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}`, Name: id, SecretString: value, VersionId: `v${version}`, CreatedDate: Date.now() / 1000 });
+        return reply(200, {
+          ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${id}`,
+          Name: id,
+          SecretString: value,
+          VersionId: `v${version}`,
+          CreatedDate: Date.now() / 1000,
+        });
       }
       if (target === 'secretsmanager.PutSecretValue') {
         store.set(id, input.SecretString ?? '');

@@ -65,8 +65,12 @@ export function readServerlessYml(path = 'serverless.yml'): {
       handler: fn.handler,
       timeoutSec: Number(fn.timeout ?? defaultTimeout),
       environment: { ...providerEnv, ...(fn.environment ?? {}) },
-      httpApi: events.filter((e) => e.httpApi).map((e) => ({ method: String(e.httpApi.method).toUpperCase(), path: e.httpApi.path })),
-      sqs: events.filter((e) => e.sqs).map((e) => ({ queue: refOf(e.sqs.arn ?? e.sqs), batchSize: Number(e.sqs.batchSize ?? 10) })),
+      httpApi: events
+        .filter((e) => e.httpApi)
+        .map((e) => ({ method: String(e.httpApi.method).toUpperCase(), path: e.httpApi.path })),
+      sqs: events
+        .filter((e) => e.sqs)
+        .map((e) => ({ queue: refOf(e.sqs.arn ?? e.sqs), batchSize: Number(e.sqs.batchSize ?? 10) })),
       schedules: events.filter((e) => e.schedule).map((e) => ({ rate: String(e.schedule.rate ?? e.schedule) })),
     };
   });
@@ -78,7 +82,10 @@ export function readServerlessYml(path = 'serverless.yml'): {
       fifo: r.Properties?.FifoQueue === true,
       contentBasedDeduplication: r.Properties?.ContentBasedDeduplication === true,
       redrive: r.Properties?.RedrivePolicy
-        ? { dlq: refOf(r.Properties.RedrivePolicy.deadLetterTargetArn), maxReceiveCount: Number(r.Properties.RedrivePolicy.maxReceiveCount) }
+        ? {
+            dlq: refOf(r.Properties.RedrivePolicy.deadLetterTargetArn),
+            maxReceiveCount: Number(r.Properties.RedrivePolicy.maxReceiveCount),
+          }
         : undefined,
     }));
   const queueSchedules: QueueScheduleDef[] = Object.entries<Record<string, any>>(doc.resources?.Resources ?? {})
@@ -97,7 +104,15 @@ export function readServerlessYml(path = 'serverless.yml'): {
     .map(([logicalId, r]) => ({ logicalId, properties: r.Properties ?? {} }));
   // `params.default`, as strings: a param added to serverless.yml needs no change in the local wiring.
   const params = Object.fromEntries(Object.entries<unknown>(doc.params?.default ?? {}).map(([k, v]) => [k, String(v)]));
-  return { service: doc.service, params, providerEnvironment: { ...providerEnv }, functions, queues, queueSchedules, tables };
+  return {
+    service: doc.service,
+    params,
+    providerEnvironment: { ...providerEnv },
+    functions,
+    queues,
+    queueSchedules,
+    tables,
+  };
 }
 
 /** `!GetAtt WorkQueue.Arn` / `!Ref WorkQueue` → "WorkQueue". */

@@ -27,7 +27,14 @@ import { initialLocalWindows, LOCAL_WINDOWS_FILE } from './window.js';
 
 export interface LocalStackOptions {
   handlerSource?: 'dist' | 'src';
-  ports?: { gateway?: number; simulator?: number; sqs?: number; secrets?: number; receiver?: number; dynamodb?: number };
+  ports?: {
+    gateway?: number;
+    simulator?: number;
+    sqs?: number;
+    secrets?: number;
+    receiver?: number;
+    dynamodb?: number;
+  };
   simulator?: SimulatorOptions;
   /** Environment values that win over serverless.yml (e.g. a short TRACE_CHECK_DELAY_SECONDS). */
   env?: Record<string, string>;
@@ -46,15 +53,32 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   const sim: RunningSimulator = await startSimulator({ timeScale: 60, ...opts.simulator, port: ports.simulator ?? 0 });
   const receiver = await startReceiver(ports.receiver ?? 0);
   // Teams outcomes go to a Workflows URL kept with the security token; locally, the receiver.
-  const webhookSecret = { ...LOCAL_WEBHOOK_SECRETS, teams: { ...LOCAL_WEBHOOK_SECRETS.teams, replyUrl: `${receiver.url}/teams-reply` } };
-  const secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: webhookSecret }, ports.secrets ?? 0);
+  const webhookSecret = {
+    ...LOCAL_WEBHOOK_SECRETS,
+    teams: { ...LOCAL_WEBHOOK_SECRETS.teams, replyUrl: `${receiver.url}/teams-reply` },
+  };
+  const secrets = await startLocalSecretsManager(
+    { [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: webhookSecret },
+    ports.secrets ?? 0,
+  );
 
-  const sqsServer = await createSqsServer({ port: ports.sqs ?? 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
+  const sqsServer = await createSqsServer({
+    port: ports.sqs ?? 0,
+    hostname: '127.0.0.1',
+    emulateQueueCreationLifecycle: false,
+  });
   const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-  const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({
+    endpoint: sqsUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'local', { redrive: true });
   const dynamo = await startLocalDynamo(yml.tables, { port: ports.dynamodb, service: yml.service });
-  const params = { ...localParams(yml, { simulator: sim.url, receiver: receiver.url }), logLevel: process.env.LOG_LEVEL ?? 'info' };
+  const params = {
+    ...localParams(yml, { simulator: sim.url, receiver: receiver.url }),
+    logLevel: process.env.LOG_LEVEL ?? 'info',
+  };
   Object.assign(process.env, {
     AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
     AWS_ENDPOINT_URL_SQS: sqsUrl,
@@ -70,8 +94,21 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     mkdirSync(dirname(windowsFile), { recursive: true });
     writeFileSync(windowsFile, initialLocalWindows());
   }
-  const overrides = { TRACE_CHECK_DELAY_SECONDS: '2', WINDOWS_FILE: windowsFile, CHATOPS_PERMISSIONS: JSON.stringify(LOCAL_CHAT_PERMISSIONS), ...opts.env };
-  Object.assign(process.env, resolveEnvironment(yml.functions, { params, stage: 'local', refs: { ...queueUrls, ...dynamo.tableNames }, overrides }));
+  const overrides = {
+    TRACE_CHECK_DELAY_SECONDS: '2',
+    WINDOWS_FILE: windowsFile,
+    CHATOPS_PERMISSIONS: JSON.stringify(LOCAL_CHAT_PERMISSIONS),
+    ...opts.env,
+  };
+  Object.assign(
+    process.env,
+    resolveEnvironment(yml.functions, {
+      params,
+      stage: 'local',
+      refs: { ...queueUrls, ...dynamo.tableNames },
+      overrides,
+    }),
+  );
 
   const handlers = new Map<string, Awaited<ReturnType<typeof loadHandler>>>();
   for (const fn of yml.functions) handlers.set(fn.name, await loadHandler(fn, opts.handlerSource ?? 'dist'));
@@ -84,7 +121,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   const pollers = yml.functions.flatMap((fn) =>
     fn.sqs.map((s) =>
       startPoller({
-        sqs, queueUrl: queueUrls[s.queue]!, queueArn: queueArns[s.queue]!, batchSize: s.batchSize,
+        sqs,
+        queueUrl: queueUrls[s.queue]!,
+        queueArn: queueArns[s.queue]!,
+        batchSize: s.batchSize,
         invoke: (e: SQSEvent) => invoke(fn, e),
         retryDelaySeconds: opts.retryDelaySeconds ?? 2,
         onError: (e) => console.error(`poller ${fn.name}:`, e),

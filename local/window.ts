@@ -27,14 +27,27 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     },
   });
   mkdirSync('.local-state', { recursive: true });
-  const file = JSON.parse(existsSync(LOCAL_WINDOWS_FILE) ? readFileSync(LOCAL_WINDOWS_FILE, 'utf8') : initialLocalWindows());
+  const file = JSON.parse(
+    existsSync(LOCAL_WINDOWS_FILE) ? readFileSync(LOCAL_WINDOWS_FILE, 'utf8') : initialLocalWindows(),
+  );
   if (values.clear) file.windows = [];
   else {
     const start = new Date();
     const end = new Date(start.getTime() + Number(values.minutes) * 60_000);
-    file.windows.push({ id: values.id, segments: values.segment, segmentGroups: values.group, schedule: { start: start.toISOString(), end: end.toISOString() }, mode: values.mode, reason: values.reason });
+    file.windows.push({
+      id: values.id,
+      segments: values.segment,
+      segmentGroups: values.group,
+      schedule: { start: start.toISOString(), end: end.toISOString() },
+      mode: values.mode,
+      reason: values.reason,
+    });
   }
   parseWindowsFile(file); // refuse to write an invalid file, with the same message the reconciler would log
   writeFileSync(LOCAL_WINDOWS_FILE, JSON.stringify(file, null, 2));
-  console.log(values.clear ? 'local windows cleared' : `window ${values.id} added: ${values.segment.join(', ')} for ${values.minutes} min (${values.mode}); the reconciler picks it up on its next run`);
+  console.log(
+    values.clear
+      ? 'local windows cleared'
+      : `window ${values.id} added: ${values.segment.join(', ')} for ${values.minutes} min (${values.mode}); the reconciler picks it up on its next run`,
+  );
 }

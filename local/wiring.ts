@@ -17,8 +17,13 @@ export async function createQueues(sqs: SQSClient, yml: Yml, stage: string, opts
   for (const q of [...yml.queues].sort((a, b) => Number(!!a.redrive) - Number(!!b.redrive))) {
     const name = `${yml.service}-${stage}-${q.logicalId}${q.fifo ? '.fifo' : ''}`;
     const attributes: Record<string, string> = { VisibilityTimeout: String(q.visibilityTimeout) };
-    if (q.fifo) Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: String(q.contentBasedDeduplication) });
-    if (q.redrive && opts.redrive) attributes.RedrivePolicy = JSON.stringify({ deadLetterTargetArn: arns[q.redrive.dlq], maxReceiveCount: q.redrive.maxReceiveCount });
+    if (q.fifo)
+      Object.assign(attributes, { FifoQueue: 'true', ContentBasedDeduplication: String(q.contentBasedDeduplication) });
+    if (q.redrive && opts.redrive)
+      attributes.RedrivePolicy = JSON.stringify({
+        deadLetterTargetArn: arns[q.redrive.dlq],
+        maxReceiveCount: q.redrive.maxReceiveCount,
+      });
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     urls[q.logicalId] = QueueUrl!;
     arns[q.logicalId] = `arn:aws:sqs:us-east-1:123456789012:${name}`;

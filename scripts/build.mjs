@@ -5,7 +5,9 @@ import { readdirSync, existsSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const only = process.argv.slice(2);
-const names = readdirSync('functions').filter((n) => existsSync(join('functions', n, 'handler.ts')) && (!only.length || only.includes(n)));
+const names = readdirSync('functions').filter(
+  (n) => existsSync(join('functions', n, 'handler.ts')) && (!only.length || only.includes(n)),
+);
 mkdirSync('dist', { recursive: true });
 const sizes = {};
 for (const name of names) {

@@ -12,14 +12,20 @@ import type { ZscalerOptions } from './zscaler/clients.js';
 
 // `prefault` feeds the default through the parser, so defaults and env values are converted alike.
 const int = (min: number, max: number, dflt: number) =>
-  z.prefault(z.pipe(z.string(), z.transform((v, ctx) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      ctx.issues.push({ code: 'custom', message: `must be an integer between ${min} and ${max}`, input: v });
-      return z.NEVER;
-    }
-    return n;
-  })), String(dflt));
+  z.prefault(
+    z.pipe(
+      z.string(),
+      z.transform((v, ctx) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < min || n > max) {
+          ctx.issues.push({ code: 'custom', message: `must be an integer between ${min} and ${max}`, input: v });
+          return z.NEVER;
+        }
+        return n;
+      }),
+    ),
+    String(dflt),
+  );
 
 const missingOr = (what: string) => ({
   error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : `must be ${what}`),
@@ -27,7 +33,18 @@ const missingOr = (what: string) => ({
 const url = () => z.url({ protocol: /^https?$/, ...missingOr('an http(s) URL') });
 const text = () => z.string(missingOr('a string')).check(z.minLength(1, 'is required'));
 const csv = (dflt: string) =>
-  z.prefault(z.pipe(z.string(), z.transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))), dflt);
+  z.prefault(
+    z.pipe(
+      z.string(),
+      z.transform((v) =>
+        v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    ),
+    dflt,
+  );
 
 export const commonFields = {
   LOG_LEVEL: z._default(z.enum(['debug', 'info', 'warn', 'error']), 'info'),
@@ -100,7 +117,8 @@ export const zscalerFields = {
 export function zscalerOptionsFromConfig(config: ConfigOf<typeof zscalerFields>): ZscalerOptions {
   let auth: ZscalerOptions['auth'];
   if (config.ZSCALER_AUTH_MODE === 'oneapi') {
-    if (!config.ZIDENTITY_TOKEN_URL) throw new ConfigError('invalid configuration: ZIDENTITY_TOKEN_URL: is required in oneapi mode');
+    if (!config.ZIDENTITY_TOKEN_URL)
+      throw new ConfigError('invalid configuration: ZIDENTITY_TOKEN_URL: is required in oneapi mode');
     auth = { mode: 'oneapi', gatewayUrl: config.ONEAPI_BASE_URL, tokenUrl: config.ZIDENTITY_TOKEN_URL };
   } else {
     auth = { mode: 'legacy', zdxBaseUrl: config.ZDX_BASE_URL, zpaBaseUrl: config.ZPA_BASE_URL };
@@ -108,14 +126,23 @@ export function zscalerOptionsFromConfig(config: ConfigOf<typeof zscalerFields>)
   return {
     auth,
     timeouts: { requestMs: config.HTTP_TIMEOUT_MS },
-    rateLimits: { zdxRequestsPerSecond: config.ZDX_REQUESTS_PER_SECOND, zdxRequestsPerMinute: config.ZDX_REQUESTS_PER_MINUTE || undefined },
+    rateLimits: {
+      zdxRequestsPerSecond: config.ZDX_REQUESTS_PER_SECOND,
+      zdxRequestsPerMinute: config.ZDX_REQUESTS_PER_MINUTE || undefined,
+    },
   };
 }
 
 export const traceFields = {
   /** ZDX only finds devices active in the last 2 hours unless asked for a wider window. */
   ZDX_DEVICE_LOOKBACK_HOURS: int(1, 24 * 14, 24),
-  TRACE_SESSION_MINUTES: z.prefault(z.pipe(z.enum(SESSION_MINUTES.map(String)), z.transform((s) => Number(s) as SessionMinutes)), '5'),
+  TRACE_SESSION_MINUTES: z.prefault(
+    z.pipe(
+      z.enum(SESSION_MINUTES.map(String)),
+      z.transform((s) => Number(s) as SessionMinutes),
+    ),
+    '5',
+  ),
   /** Seconds between two checks of a running trace (the delay of the reconciler's wake-up: 0..900 s). */
   TRACE_CHECK_DELAY_SECONDS: int(0, 900, 60),
   /** Give up tracking after this many checks (the trace keeps running in ZDX). */

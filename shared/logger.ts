@@ -23,7 +23,10 @@ const SECRET_VALUE: readonly [RegExp, string][] = [
   [/(https?:\/\/(?:hooks\.slack\.com|[A-Za-z0-9.-]*webhook\.office\.com))\/[^\s"'<>]*/gi, '$1/[REDACTED]'],
   // Signed or secret query/form parameters (Teams Workflows / Azure `sig=`, tokens, keys, a URL-valued
   // `response_url=` of a logged form body) in any URL or text.
-  [/((?:^|[?&;\s])(?:sig|signature|[A-Za-z_]*token|[A-Za-z_]*secret|api[-_]?key|key|code|[A-Za-z_]*url)=)[^&#\s"'<>]+/gi, '$1[REDACTED]'],
+  [
+    /((?:^|[?&;\s])(?:sig|signature|[A-Za-z_]*token|[A-Za-z_]*secret|api[-_]?key|key|code|[A-Za-z_]*url)=)[^&#\s"'<>]+/gi,
+    '$1[REDACTED]',
+  ],
 ];
 
 const redactString = (s: string): string => SECRET_VALUE.reduce((out, [re, by]) => out.replace(re, by), s);
@@ -46,7 +49,11 @@ export function redact(value: unknown, depth = 0, seen = new WeakSet<object>()):
   seen.add(value);
   if (value instanceof Error) {
     const e = value as Error & { code?: unknown; statusCode?: unknown };
-    return redact({ name: e.name, message: e.message, code: e.code, status: e.statusCode, cause: e.cause }, depth + 1, seen);
+    return redact(
+      { name: e.name, message: e.message, code: e.code, status: e.statusCode, cause: e.cause },
+      depth + 1,
+      seen,
+    );
   }
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
@@ -79,10 +86,8 @@ export interface AuditRecord {
 
 export type LogSink = (line: string) => void;
 
-export function createLogger(
-  opts: { level?: Level; fields?: Record<string, unknown>; sink?: LogSink } = {},
-): Logger {
-  const level = opts.level ?? ((process.env.LOG_LEVEL as Level | undefined) ?? 'info');
+export function createLogger(opts: { level?: Level; fields?: Record<string, unknown>; sink?: LogSink } = {}): Logger {
+  const level = opts.level ?? (process.env.LOG_LEVEL as Level | undefined) ?? 'info';
   const sink = opts.sink ?? ((line: string) => process.stdout.write(`${line}\n`));
   const base = opts.fields ?? {};
   const write = (lvl: Level, msg: string, data?: Record<string, unknown>, always = false) => {

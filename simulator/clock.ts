@@ -7,7 +7,10 @@ export class SimClock {
   private readonly startSim: number;
   private offsetMs = 0;
 
-  constructor(public scale = 1, startAtMs = Date.now()) {
+  constructor(
+    public scale = 1,
+    startAtMs = Date.now(),
+  ) {
     this.startSim = startAtMs;
   }
 

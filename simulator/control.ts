@@ -54,7 +54,8 @@ export function createControlRouter(deps: ControlDeps): Router {
     })
     .add('POST', '/advance', (req) => {
       const ms = (req.body as { ms?: unknown } | undefined)?.ms;
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) return bad('body must be {"ms": <non-negative number>}');
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        return bad('body must be {"ms": <non-negative number>}');
       clock.advance(ms);
       return json(200, { now: clock.nowMs() });
     })

@@ -6,5 +6,9 @@ export const SIM_CREDENTIALS = {
   zpaCustomerId: '216196257331281920',
   zpa: { clientId: 'local-zpa-client', clientSecret: 'local-fake-zpa-secret' },
   zdx: { keyId: 'local-zdx-key', keySecret: 'local-fake-zdx-secret' },
-  oneapi: { clientId: 'local-oneapi-client', clientSecret: 'local-fake-oneapi-secret', audience: 'https://api.zscaler.com' },
+  oneapi: {
+    clientId: 'local-oneapi-client',
+    clientSecret: 'local-fake-oneapi-secret',
+    audience: 'https://api.zscaler.com',
+  },
 } as const;

@@ -162,7 +162,11 @@ function actionOf(spec: FaultSpec): FaultAction {
   if (spec.status !== undefined) {
     const { status, headers, body } = spec;
     return {
-      reply: { status, headers: { ...headers }, body: body !== undefined ? body : { code: status, message: DEFAULT_MESSAGES[status] ?? 'Injected fault' } },
+      reply: {
+        status,
+        headers: { ...headers },
+        body: body !== undefined ? body : { code: status, message: DEFAULT_MESSAGES[status] ?? 'Injected fault' },
+      },
       delayMs,
       kind: 'reply',
     };
@@ -170,7 +174,19 @@ function actionOf(spec: FaultSpec): FaultAction {
   return { delayMs, kind: 'delay' };
 }
 
-const KNOWN_FIELDS = new Set(['path', 'method', 'target', 'status', 'headers', 'body', 'delayMs', 'drop', 'count', 'rate', 'seed']);
+const KNOWN_FIELDS = new Set([
+  'path',
+  'method',
+  'target',
+  'status',
+  'headers',
+  'body',
+  'delayMs',
+  'drop',
+  'count',
+  'rate',
+  'seed',
+]);
 
 function validate(raw: unknown): FaultSpec {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error('fault must be a JSON object');
@@ -184,27 +200,39 @@ function validate(raw: unknown): FaultSpec {
     throw new Error(`path is not a valid regular expression: ${spec.path}`);
   }
   if (spec.method !== undefined && typeof spec.method !== 'string') throw new Error('method must be a string');
-  if (spec.target !== undefined && !['product', 'auth', 'any'].includes(spec.target)) throw new Error('target must be product, auth or any');
+  if (spec.target !== undefined && !['product', 'auth', 'any'].includes(spec.target))
+    throw new Error('target must be product, auth or any');
 
   if (spec.status !== undefined && (!Number.isInteger(spec.status) || spec.status < 100 || spec.status > 599)) {
     throw new Error('status must be an HTTP status code');
   }
-  if (spec.drop !== undefined && spec.drop !== 'before' && spec.drop !== 'after') throw new Error('drop must be "before" or "after"');
-  if (spec.delayMs !== undefined && (!Number.isInteger(spec.delayMs) || spec.delayMs < 0 || spec.delayMs > MAX_DELAY_MS)) {
+  if (spec.drop !== undefined && spec.drop !== 'before' && spec.drop !== 'after')
+    throw new Error('drop must be "before" or "after"');
+  if (
+    spec.delayMs !== undefined &&
+    (!Number.isInteger(spec.delayMs) || spec.delayMs < 0 || spec.delayMs > MAX_DELAY_MS)
+  ) {
     throw new Error(`delayMs must be an integer from 0 to ${MAX_DELAY_MS}`);
   }
   if (spec.status === undefined && spec.drop === undefined && spec.delayMs === undefined) {
     throw new Error('a fault needs status, drop or delayMs');
   }
-  if (spec.status !== undefined && spec.drop !== undefined) throw new Error('status and drop exclude each other: a dropped connection has no reply');
-  if (spec.status === undefined && (spec.headers !== undefined || spec.body !== undefined)) throw new Error('headers and body describe a canned reply: give status too');
+  if (spec.status !== undefined && spec.drop !== undefined)
+    throw new Error('status and drop exclude each other: a dropped connection has no reply');
+  if (spec.status === undefined && (spec.headers !== undefined || spec.body !== undefined))
+    throw new Error('headers and body describe a canned reply: give status too');
   if (spec.headers !== undefined) {
-    const bad = typeof spec.headers !== 'object' || spec.headers === null || Object.values(spec.headers).some((v) => typeof v !== 'string');
+    const bad =
+      typeof spec.headers !== 'object' ||
+      spec.headers === null ||
+      Object.values(spec.headers).some((v) => typeof v !== 'string');
     if (bad) throw new Error('headers must be an object of strings');
   }
 
-  if (spec.count !== undefined && (!Number.isInteger(spec.count) || spec.count < 1)) throw new Error('count must be a positive integer');
-  if (spec.rate !== undefined && (typeof spec.rate !== 'number' || !(spec.rate >= 0 && spec.rate <= 1))) throw new Error('rate must be a number from 0 to 1');
+  if (spec.count !== undefined && (!Number.isInteger(spec.count) || spec.count < 1))
+    throw new Error('count must be a positive integer');
+  if (spec.rate !== undefined && (typeof spec.rate !== 'number' || !(spec.rate >= 0 && spec.rate <= 1)))
+    throw new Error('rate must be a number from 0 to 1');
   if (spec.seed !== undefined && spec.rate === undefined) throw new Error('seed only applies to a rate fault');
   if (spec.seed !== undefined && !isUint32(spec.seed)) throw new Error('seed must be an integer from 0 to 4294967295');
   if (spec.rate === undefined) spec.count = spec.count ?? 1;

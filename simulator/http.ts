@@ -28,7 +28,8 @@ export function parseJsonBody(raw: string, contentType: string | undefined): Par
   if (raw.trim() === '') return { ok: true, body: undefined };
   const ct = (contentType ?? '').toLowerCase();
   const declared = ct.includes('json');
-  if (!declared && (ct.includes('x-www-form-urlencoded') || !/^\s*[[{]/.test(raw))) return { ok: true, body: undefined };
+  if (!declared && (ct.includes('x-www-form-urlencoded') || !/^\s*[[{]/.test(raw)))
+    return { ok: true, body: undefined };
   try {
     return { ok: true, body: JSON.parse(raw) as unknown };
   } catch {

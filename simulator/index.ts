@@ -17,7 +17,14 @@ export type { CallProduct, CallRecord, RunningSimulator, SimState } from './serv
 export { seededRandom, type DropPoint, type FaultSpec, type FaultTarget, type PendingFault } from './faults.js';
 export type { TokenKind } from './auth/tokens.js';
 export type { AcceptedCredentials } from './auth/credentialStore.js';
-export { createZdxSimulator, ZDX_TIERS, type RateLimitConfig, type ZdxRateLimitOption, type ZdxSimulatorOptions, type ZdxTier } from './zdx/index.js';
+export {
+  createZdxSimulator,
+  ZDX_TIERS,
+  type RateLimitConfig,
+  type ZdxRateLimitOption,
+  type ZdxSimulatorOptions,
+  type ZdxTier,
+} from './zdx/index.js';
 export { createZpaSimulator, type RateLimits, type ZpaSimulatorOptions } from './zpa/index.js';
 
 export type ProductName = 'zdx' | 'zpa';
@@ -70,7 +77,8 @@ function productByName(name: ProductName, clock: SimClock, opts: SimulatorOption
 }
 
 /** ZDX (with the tier/rate-limit options) plus ZPA for the configured customer id: what is mounted by default. */
-export const defaultProducts: ProductFactory = (clock, opts) => PRODUCT_NAMES.map((name) => productByName(name, clock, opts));
+export const defaultProducts: ProductFactory = (clock, opts) =>
+  PRODUCT_NAMES.map((name) => productByName(name, clock, opts));
 
 function resolveProducts(clock: SimClock, opts: SimulatorOptions): SimProduct[] {
   const spec = opts.products ?? PRODUCT_NAMES;
@@ -78,7 +86,8 @@ function resolveProducts(clock: SimClock, opts: SimulatorOptions): SimProduct[] 
   const list = spec as ReadonlyArray<ProductName | SimProduct>;
   const products = list.map((p) => {
     if (typeof p !== 'string') return p;
-    if (!PRODUCT_NAMES.includes(p)) throw new Error(`unknown product ${String(p)} (known: ${PRODUCT_NAMES.join(', ')})`);
+    if (!PRODUCT_NAMES.includes(p))
+      throw new Error(`unknown product ${String(p)} (known: ${PRODUCT_NAMES.join(', ')})`);
     return productByName(p, clock, opts);
   });
   const names = products.map((p) => p.name);

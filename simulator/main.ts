@@ -21,7 +21,8 @@ const products = (process.env.SIM_PRODUCTS ?? PRODUCT_NAMES.join(','))
   .map((p) => p.trim())
   .filter((p) => p !== '') as ProductName[];
 const unknown = products.filter((p) => !PRODUCT_NAMES.includes(p));
-if (unknown.length > 0) throw new Error(`SIM_PRODUCTS: unknown product(s) ${unknown.join(', ')}; known: ${PRODUCT_NAMES.join(', ')}`);
+if (unknown.length > 0)
+  throw new Error(`SIM_PRODUCTS: unknown product(s) ${unknown.join(', ')}; known: ${PRODUCT_NAMES.join(', ')}`);
 
 const sim = await startSimulator({
   products,
@@ -33,10 +34,16 @@ const sim = await startSimulator({
 
 // Names only: the secrets are in simulator/credentials.ts and must not end up in logs.
 console.log(`simulator listening on ${sim.url}`);
-console.log(`  time scale ${sim.clock.scale}, ZDX tier ${tier}, products: ${sim.products.map((p) => p.name).join(', ')}`);
-console.log(`  ZPA legacy:  POST ${sim.url}/signin  client_id=${SIM_CREDENTIALS.zpa.clientId}  customer ${SIM_CREDENTIALS.zpaCustomerId}`);
+console.log(
+  `  time scale ${sim.clock.scale}, ZDX tier ${tier}, products: ${sim.products.map((p) => p.name).join(', ')}`,
+);
+console.log(
+  `  ZPA legacy:  POST ${sim.url}/signin  client_id=${SIM_CREDENTIALS.zpa.clientId}  customer ${SIM_CREDENTIALS.zpaCustomerId}`,
+);
 console.log(`  ZDX legacy:  POST ${sim.url}/v1/oauth/token  key_id=${SIM_CREDENTIALS.zdx.keyId}`);
-console.log(`  OneAPI:      POST ${sim.url}/oauth2/v1/token  client_id=${SIM_CREDENTIALS.oneapi.clientId}  audience=${SIM_CREDENTIALS.oneapi.audience}`);
+console.log(
+  `  OneAPI:      POST ${sim.url}/oauth2/v1/token  client_id=${SIM_CREDENTIALS.oneapi.clientId}  audience=${SIM_CREDENTIALS.oneapi.audience}`,
+);
 console.log(`  inspect:     GET ${sim.url}/__sim/state`);
 
 const shutdown = () => {

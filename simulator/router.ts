@@ -45,7 +45,10 @@ export class Router {
   }
 
   /** Returns the handler and path params, `'method'` when the path exists with another method, or undefined. */
-  match(method: string, path: string): { handler: RouteHandler; params: Record<string, string> } | 'method' | undefined {
+  match(
+    method: string,
+    path: string,
+  ): { handler: RouteHandler; params: Record<string, string> } | 'method' | undefined {
     let pathMatched = false;
     for (const route of this.routes) {
       const m = route.pattern.exec(path);

@@ -126,33 +126,48 @@ export async function startServer(opts: ServerOptions): Promise<RunningSimulator
       case 'control': {
         // Control bodies are always JSON, whatever the content type (`curl -d` sends a form type).
         const parsed = parseJsonBody(req.rawBody, 'application/json');
-        if (!parsed.ok) return { product: 'sim', reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } } };
+        if (!parsed.ok)
+          return { product: 'sim', reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } } };
         return { product: 'sim', reply: await handleControl(control, { ...req, path: dest.path, body: parsed.body }) };
       }
       case 'auth': {
-        if (req.method !== dest.method) return { product: 'auth', reply: { status: 405, body: { code: 405, message: 'Method not allowed' } } };
+        if (req.method !== dest.method)
+          return { product: 'auth', reply: { status: 405, body: { code: 405, message: 'Method not allowed' } } };
         const fault = faults.take('auth', req.method, rawPath);
         const early = faultedEarly('auth', fault);
         if (early) return early;
         const parsed = parseJsonBody(req.rawBody, contentType);
-        if (!parsed.ok) return { product: 'auth', reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } }, fault };
+        if (!parsed.ok)
+          return {
+            product: 'auth',
+            reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } },
+            fault,
+          };
         return { product: 'auth', reply: auth[dest.endpoint]({ ...req, body: parsed.body }), fault };
       }
       case 'product': {
         const product = products.get(dest.product);
-        if (!product) return { product: dest.product, reply: productError(dest.product, 404, `${dest.product} is not mounted in this simulator`) };
+        if (!product)
+          return {
+            product: dest.product,
+            reply: productError(dest.product, 404, `${dest.product} is not mounted in this simulator`),
+          };
         const v = tokens.verify(headerValue(req.headers as IncomingMessage['headers'], 'authorization'), dest.token);
         if (!v.ok) return { product: dest.product, reply: unauthorized(dest.surface, v.reason) };
         const fault = faults.take('product', req.method, rawPath);
         const early = faultedEarly(dest.product, fault);
         if (early) return early;
         const parsed = parseJsonBody(req.rawBody, contentType);
-        if (!parsed.ok) return { product: dest.product, reply: productError(dest.product, 400, 'Malformed JSON body'), fault };
+        if (!parsed.ok)
+          return { product: dest.product, reply: productError(dest.product, 400, 'Malformed JSON body'), fault };
         const reply = await product.handle({ ...req, path: dest.path, body: parsed.body }, { clientIp });
         return { product: dest.product, reply, fault };
       }
       case 'unknown':
-        return { product: 'sim', reply: { status: 404, body: { code: 404, message: `No route for ${req.method} ${req.path}` } } };
+        return {
+          product: 'sim',
+          reply: { status: 404, body: { code: 404, message: `No route for ${req.method} ${req.path}` } },
+        };
     }
   }
 
@@ -170,13 +185,27 @@ export async function startServer(opts: ServerOptions): Promise<RunningSimulator
     const clientIp = clientIpOf(req);
     const rawPath = url.pathname + url.search;
     const dest = classify(url.pathname);
-    let outcome: Outcome = { product: dest.kind === 'product' ? dest.product : dest.kind === 'auth' ? 'auth' : 'sim', reply: { status: 500 } };
+    let outcome: Outcome = {
+      product: dest.kind === 'product' ? dest.product : dest.kind === 'auth' ? 'auth' : 'sim',
+      reply: { status: 500 },
+    };
     try {
       const rawBody = await readBody(req);
-      const simReq: SimRequest = { method, path: url.pathname, params: {}, query: url.searchParams, headers: req.headers, rawBody, body: undefined };
+      const simReq: SimRequest = {
+        method,
+        path: url.pathname,
+        params: {},
+        query: url.searchParams,
+        headers: req.headers,
+        rawBody,
+        body: undefined,
+      };
       outcome = await route(dest, simReq, clientIp, rawPath);
     } catch (err) {
-      outcome = { ...outcome, reply: { status: 500, body: { code: 500, message: `Simulator error: ${(err as Error).message}` } } };
+      outcome = {
+        ...outcome,
+        reply: { status: 500, body: { code: 500, message: `Simulator error: ${(err as Error).message}` } },
+      };
     }
     const { product, reply, fault } = outcome;
     if (!(dest.kind === 'control' && isInspection(method, dest.path))) {

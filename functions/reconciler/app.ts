@@ -15,13 +15,20 @@ export function makeHandler(deps: PolicyDeps) {
   const policy = createPolicyRunner(deps);
   const fromQueue = sqsHandler(deps.logger, async (record: SQSRecord) => {
     // Dropped (reported, logged at error) rather than redelivered: a retried message would hold the FIFO group.
-    const command = await commandOfMessage(record.body, { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1), onPoison: 'drop' }, deps);
+    const command = await commandOfMessage(
+      record.body,
+      { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1), onPoison: 'drop' },
+      deps,
+    );
     if (!command) return;
     const sent = record.attributes.SentTimestamp;
     await policy.runCommand(command, { sentAt: sent == null ? undefined : Number(sent) });
   });
 
-  return async (event: SQSEvent | ScheduledEvent, context: Context): Promise<SQSBatchResponse | ReconcileSummary | undefined> => {
+  return async (
+    event: SQSEvent | ScheduledEvent,
+    context: Context,
+  ): Promise<SQSBatchResponse | ReconcileSummary | undefined> => {
     if ('Records' in event) return fromQueue(event, context);
     const deadline = Date.now() + (context.getRemainingTimeInMillis?.() ?? 60_000);
     return runWithDeadline(deadline, () => policy.reconcileNow({ kind: 'schedule', id: event.id ?? 'schedule' }));

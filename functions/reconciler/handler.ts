@@ -1,7 +1,14 @@
 /** Lambda entry: the ZPA client and the windows are built once per container. */
 import bundledWindows from '../../config/maintenance-windows.json' with { type: 'json' };
 import { jsonSecret } from '../../shared/aws/secrets.js';
-import { commonFields, loadConfig, maintenanceFields, reportFields, zscalerFields, zscalerOptionsFromConfig } from '../../shared/config.js';
+import {
+  commonFields,
+  loadConfig,
+  maintenanceFields,
+  reportFields,
+  zscalerFields,
+  zscalerOptionsFromConfig,
+} from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { windowsSource } from '../../shared/bypass/load.js';
@@ -12,13 +19,22 @@ import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
 import { makeHandler } from './app.js';
 
 const config = loadConfig({ ...commonFields, ...zscalerFields, ...maintenanceFields, ...reportFields });
-if (!config.ZPA_CUSTOMER_ID) throw new ConfigError('invalid configuration: ZPA_CUSTOMER_ID: is required by the reconciler');
+if (!config.ZPA_CUSTOMER_ID)
+  throw new ConfigError('invalid configuration: ZPA_CUSTOMER_ID: is required by the reconciler');
 const logger = rootLogger.child({ function: 'reconciler' });
-const secret = jsonSecret({ secretId: config.ZSCALER_SECRET_ID, schema: zscalerSecretSchema, ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000 });
+const secret = jsonSecret({
+  secretId: config.ZSCALER_SECRET_ID,
+  schema: zscalerSecretSchema,
+  ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000,
+});
 const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger });
 
 export const handler = makeHandler({
-  port: zpaBypassPort({ api: clients.zpa, customerId: config.ZPA_CUSTOMER_ID, microtenantId: config.ZPA_MICROTENANT_ID }),
+  port: zpaBypassPort({
+    api: clients.zpa,
+    customerId: config.ZPA_CUSTOMER_ID,
+    microtenantId: config.ZPA_MICROTENANT_ID,
+  }),
   windows: windowsSource({ path: config.WINDOWS_FILE, bundled: bundledWindows }),
   logger,
   reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),

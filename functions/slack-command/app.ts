@@ -16,7 +16,11 @@ import { UnauthorizedError } from '../../shared/errors.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
 import { decodeBody, headerValue } from '../../shared/webhooks/hmac.js';
-import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, verifySlackSignature } from '../../shared/chat/slack/signature.js';
+import {
+  SLACK_SIGNATURE_HEADER,
+  SLACK_TIMESTAMP_HEADER,
+  verifySlackSignature,
+} from '../../shared/chat/slack/signature.js';
 import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhooks/secrets.js';
 import type { ChatIngressDeps } from '../../shared/chat/wiring.js';
 
@@ -38,7 +42,10 @@ export function makeHandler(deps: SlackCommandDeps) {
   });
   return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
     const raw = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
-    const headers = { signature: headerValue(event.headers, SLACK_SIGNATURE_HEADER), timestamp: headerValue(event.headers, SLACK_TIMESTAMP_HEADER) };
+    const headers = {
+      signature: headerValue(event.headers, SLACK_SIGNATURE_HEADER),
+      timestamp: headerValue(event.headers, SLACK_TIMESTAMP_HEADER),
+    };
     const verified = await verify((s) => verifySlackSignature(raw, headers, slackSecrets(s).signingSecret));
     // Keyed on what was verified (timestamp, digest bytes), never on the header text: re-spelling the same
     // signature (hex case, spaces) must not make a replay look new.

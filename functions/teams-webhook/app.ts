@@ -28,24 +28,36 @@ export function makeHandler(deps: TeamsWebhookDeps) {
   const firstTime = replayGuard();
   return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
     const raw = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
-    await verify((s) => verifyTeamsSignature(raw, headerValue(event.headers, TEAMS_SIGNATURE_HEADER), teamsSecrets(s).securityToken));
+    await verify((s) =>
+      verifyTeamsSignature(raw, headerValue(event.headers, TEAMS_SIGNATURE_HEADER), teamsSecrets(s).securityToken),
+    );
     const activity = parseTeamsActivity(raw);
     if (!firstTime(activity.id)) throw new UnauthorizedError();
     const replyUrl = teamsSecrets(await deps.secrets.get()).replyUrl;
     const answer = await handleChatRequest(
       {
         // The AAD object id is the stable identity permissions name; `from.id` is per-bot and opaque.
-        caller: { platform: 'teams', userId: activity.from.aadObjectId ?? activity.from.id, userName: activity.from.name, channelId: activity.channelData?.channel?.id },
+        caller: {
+          platform: 'teams',
+          userId: activity.from.aadObjectId ?? activity.from.id,
+          userName: activity.from.name,
+          channelId: activity.channelData?.channel?.id,
+        },
         text: commandText(activity.text),
         requestId: activity.id,
         reply: replyUrl ? { kind: 'teams', url: replyUrl } : undefined,
         prefix: `@${deps.botName ?? 'Zscaler'}`,
       },
       {
-        queue: deps.queue, logger: deps.logger, permissions: deps.permissions,
+        queue: deps.queue,
+        logger: deps.logger,
+        permissions: deps.permissions,
         resolveMe: async () => {
           const email = senderEmail(activity);
-          if (!email) throw new ValidationError('Teams did not send your email with this message; name it instead, e.g. "trace you@example.com"');
+          if (!email)
+            throw new ValidationError(
+              'Teams did not send your email with this message; name it instead, e.g. "trace you@example.com"',
+            );
           return email;
         },
       },

@@ -12,12 +12,18 @@ export type TraceReconcilerHandlerDeps = TraceQueueDeps;
 export function makeHandler(deps: TraceReconcilerHandlerDeps) {
   return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
     const deadline = Date.now() + (context.getRemainingTimeInMillis?.() ?? 60_000);
-    const messages = event.Records.map((r) => ({ body: r.body, receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1) }));
+    const messages = event.Records.map((r) => ({
+      body: r.body,
+      receiveCount: Number(r.attributes.ApproximateReceiveCount ?? 1),
+    }));
     try {
       await runWithDeadline(deadline, () => runTraceQueue(messages, deps));
       return { batchItemFailures: [] };
     } catch (e) {
-      deps.logger.error('trace reconcile failed; SQS will redeliver the batch', { error: e, messages: event.Records.length });
+      deps.logger.error('trace reconcile failed; SQS will redeliver the batch', {
+        error: e,
+        messages: event.Records.length,
+      });
       return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
     }
   };

@@ -1,7 +1,16 @@
 /** Lambda entry: clients built once per container so tokens, pacing and connections survive warm starts. */
 import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
-import { commonFields, ledgerFields, loadConfig, queueFields, reportFields, traceFields, zscalerFields, zscalerOptionsFromConfig } from '../../shared/config.js';
+import {
+  commonFields,
+  ledgerFields,
+  loadConfig,
+  queueFields,
+  reportFields,
+  traceFields,
+  zscalerFields,
+  zscalerOptionsFromConfig,
+} from '../../shared/config.js';
 import { dynamoLedger } from '../../shared/ledger/store.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
@@ -10,9 +19,20 @@ import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...queueFields, ...zscalerFields, ...traceFields, ...reportFields, ...ledgerFields });
+const config = loadConfig({
+  ...commonFields,
+  ...queueFields,
+  ...zscalerFields,
+  ...traceFields,
+  ...reportFields,
+  ...ledgerFields,
+});
 const logger = rootLogger.child({ function: 'trace-reconciler' });
-const secret = jsonSecret({ secretId: config.ZSCALER_SECRET_ID, schema: zscalerSecretSchema, ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000 });
+const secret = jsonSecret({
+  secretId: config.ZSCALER_SECRET_ID,
+  schema: zscalerSecretSchema,
+  ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000,
+});
 const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger });
 
 export const handler = makeHandler({

@@ -22,11 +22,18 @@ export interface WorkerDeps extends RunDeps {
 
 export function makeHandler(deps: WorkerDeps) {
   return sqsHandler(deps.logger, async (record: SQSRecord) => {
-    const command = await commandOfMessage(record.body, { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1), onPoison: 'throw' }, deps);
+    const command = await commandOfMessage(
+      record.body,
+      { receiveCount: Number(record.attributes.ApproximateReceiveCount ?? 1), onPoison: 'throw' },
+      deps,
+    );
     if (!command) return;
     if (command.type === 'traces.wake') return relayWake(command, deps.traceQueue);
     await runReported(command, deps, async () => {
-      if (command.type !== 'status') throw new PoisonMessageError(`the worker does not handle ${command.type}; it belongs on the ${queueOf(command.type)} queue`);
+      if (command.type !== 'status')
+        throw new PoisonMessageError(
+          `the worker does not handle ${command.type}; it belongs on the ${queueOf(command.type)} queue`,
+        );
       const outcome = await collectStatus(command, deps);
       await deps.reporter.report(outcome, command.reply);
       return outcome;

@@ -2,7 +2,15 @@
 import { sqsCommandQueue, TRACE_MESSAGE_GROUP } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
 import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
-import { commonFields, ledgerFields, loadConfig, reportFields, traceQueueFields, zscalerFields, zscalerOptionsFromConfig } from '../../shared/config.js';
+import {
+  commonFields,
+  ledgerFields,
+  loadConfig,
+  reportFields,
+  traceQueueFields,
+  zscalerFields,
+  zscalerOptionsFromConfig,
+} from '../../shared/config.js';
 import { dynamoLedger } from '../../shared/ledger/store.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
@@ -12,11 +20,17 @@ import { makeHandler } from './app.js';
 
 const config = loadConfig({ ...commonFields, ...traceQueueFields, ...zscalerFields, ...reportFields, ...ledgerFields });
 const logger = rootLogger.child({ function: 'worker' });
-const secret = jsonSecret({ secretId: config.ZSCALER_SECRET_ID, schema: zscalerSecretSchema, ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000 });
+const secret = jsonSecret({
+  secretId: config.ZSCALER_SECRET_ID,
+  schema: zscalerSecretSchema,
+  ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000,
+});
 const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger });
 
 // Status reads ZPA through the bypass port's two list calls only (typed as StatusPort): no writes here.
-const zpa = config.ZPA_CUSTOMER_ID ? zpaBypassPort({ api: clients.zpa, customerId: config.ZPA_CUSTOMER_ID, microtenantId: config.ZPA_MICROTENANT_ID }) : undefined;
+const zpa = config.ZPA_CUSTOMER_ID
+  ? zpaBypassPort({ api: clients.zpa, customerId: config.ZPA_CUSTOMER_ID, microtenantId: config.ZPA_MICROTENANT_ID })
+  : undefined;
 
 export const handler = makeHandler({
   zpa: zpa && { listForwardingRules: zpa.listForwardingRules, listSegments: zpa.listSegments },

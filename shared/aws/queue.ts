@@ -11,7 +11,10 @@ let sharedClient: SQSClient | undefined;
 export const sqsClient = (): SQSClient => (sharedClient ??= new SQSClient({}));
 
 /** The work queue and the two FIFO queues behind one `send` (see `routeCommands`). */
-export function routedCommandQueue(urls: { work: string; policy: string; trace: string }, client: SQSClient = sqsClient()): CommandQueue {
+export function routedCommandQueue(
+  urls: { work: string; policy: string; trace: string },
+  client: SQSClient = sqsClient(),
+): CommandQueue {
   return routeCommands({
     work: sqsCommandQueue(urls.work, client),
     policy: sqsCommandQueue(urls.policy, client),
@@ -24,7 +27,11 @@ export const POLICY_MESSAGE_GROUP = 'zpa-policy';
 /** The one message group of the FIFO trace queue: every deep-trace command, in order, one run at a time. */
 export const TRACE_MESSAGE_GROUP = 'zdx-traces';
 
-export function sqsCommandQueue(queueUrl: string, client: SQSClient = sqsClient(), messageGroupId = POLICY_MESSAGE_GROUP): CommandQueue {
+export function sqsCommandQueue(
+  queueUrl: string,
+  client: SQSClient = sqsClient(),
+  messageGroupId = POLICY_MESSAGE_GROUP,
+): CommandQueue {
   const fifo = queueUrl.endsWith('.fifo');
   return {
     async send(command, opts = {}) {
@@ -36,7 +43,10 @@ export function sqsCommandQueue(queueUrl: string, client: SQSClient = sqsClient(
           MessageBody: body,
           // FIFO: SQS itself drops a second send of the same command within its 5-minute deduplication window.
           ...(fifo
-            ? { MessageGroupId: messageGroupId, MessageDeduplicationId: command.id.replace(/[^\x21-\x7e]/g, '_').slice(0, 128) }
+            ? {
+                MessageGroupId: messageGroupId,
+                MessageDeduplicationId: command.id.replace(/[^\x21-\x7e]/g, '_').slice(0, 128),
+              }
             : { DelaySeconds: Math.max(0, Math.min(900, Math.round(opts.delaySeconds ?? 0))) }),
           MessageAttributes: { commandType: { DataType: 'String', StringValue: command.type } },
         }),

@@ -39,7 +39,13 @@ export function jsonSecret<S extends z.core.$ZodType>(opts: {
       } catch (e) {
         if (e instanceof AppError) throw e;
         // The AWS error text never contains the secret value; keep its name for operators.
-        throw new AppError('secret_unavailable', `cannot read secret ${opts.secretId}: ${(e as Error).name}`, 503, true, { cause: e });
+        throw new AppError(
+          'secret_unavailable',
+          `cannot read secret ${opts.secretId}: ${(e as Error).name}`,
+          503,
+          true,
+          { cause: e },
+        );
       } finally {
         inflight = undefined;
       }
@@ -55,7 +61,6 @@ export function jsonSecret<S extends z.core.$ZodType>(opts: {
     },
   };
 }
-
 
 function parse<S extends z.core.$ZodType>(secretId: string, schema: S, text: string | undefined): z.infer<S> {
   let data: unknown;

@@ -18,7 +18,13 @@ export interface ExecuteResult {
 
 export async function executePlan(
   plan: Operation[],
-  ctx: { port: BypassPort; logger: Logger; trigger: { kind: string; id: string; by?: string }; dryRun: boolean; segments: SegmentObject[] },
+  ctx: {
+    port: BypassPort;
+    logger: Logger;
+    trigger: { kind: string; id: string; by?: string };
+    dryRun: boolean;
+    segments: SegmentObject[];
+  },
 ): Promise<ExecuteResult> {
   const result: ExecuteResult = { done: [], failed: [], drift: [], deferred: [] };
   const byId = new Map(ctx.segments.map((s) => [s.id, s]));
@@ -26,17 +32,39 @@ export async function executePlan(
     if (op.op === 'drift') {
       result.drift.push(op);
       ctx.logger.warn('drift', { target: op.target, detail: op.detail, policy: op.policy });
-      ctx.logger.audit({ action: 'zpa.bypass.drift', trigger: ctx.trigger, target: { name: op.target }, after: op.detail, result: 'skipped', reason: `policy ${op.policy}` });
+      ctx.logger.audit({
+        action: 'zpa.bypass.drift',
+        trigger: ctx.trigger,
+        target: { name: op.target },
+        after: op.detail,
+        result: 'skipped',
+        reason: `policy ${op.policy}`,
+      });
       continue;
     }
     if (ctx.dryRun) {
-      ctx.logger.audit({ action: `zpa.bypass.${op.op}`, trigger: ctx.trigger, target: targetOf(op), after: op, result: 'dry-run', reason: op.why });
+      ctx.logger.audit({
+        action: `zpa.bypass.${op.op}`,
+        trigger: ctx.trigger,
+        target: targetOf(op),
+        after: op,
+        result: 'dry-run',
+        reason: op.why,
+      });
       result.done.push(op);
       continue;
     }
     try {
       const change = await apply(op, ctx.port, byId);
-      ctx.logger.audit({ action: `zpa.bypass.${op.op}`, trigger: ctx.trigger, target: targetOf(op), before: change.before, after: change.after, result: 'success', reason: op.why });
+      ctx.logger.audit({
+        action: `zpa.bypass.${op.op}`,
+        trigger: ctx.trigger,
+        target: targetOf(op),
+        before: change.before,
+        after: change.after,
+        result: 'success',
+        reason: op.why,
+      });
       result.done.push(op);
     } catch (e) {
       // Out of time (a window over hundreds of segments at 10 writes per 10 s): stop cleanly, not with one
@@ -46,45 +74,71 @@ export async function executePlan(
         ctx.logger.warn('reconcile out of time; the next run continues', { deferred: result.deferred.length });
         break;
       }
-      ctx.logger.audit({ action: `zpa.bypass.${op.op}`, trigger: ctx.trigger, target: targetOf(op), result: 'failed', reason: (e as Error).message });
+      ctx.logger.audit({
+        action: `zpa.bypass.${op.op}`,
+        trigger: ctx.trigger,
+        target: targetOf(op),
+        result: 'failed',
+        reason: (e as Error).message,
+      });
       result.failed.push({ op, error: (e as Error).message });
     }
   }
   return result;
 }
 
-async function apply(op: Exclude<Operation, { op: 'drift' }>, port: BypassPort, segments: Map<string, SegmentObject>): Promise<{ before?: unknown; after?: unknown }> {
+async function apply(
+  op: Exclude<Operation, { op: 'drift' }>,
+  port: BypassPort,
+  segments: Map<string, SegmentObject>,
+): Promise<{ before?: unknown; after?: unknown }> {
   switch (op.op) {
     case 'create-rule': {
       const id = await port.createBypassRule(op);
       // New rules land just above the default rule; a bypass must win. If the move fails, say what exists now.
       await port.moveRuleFirst(id).catch((e: unknown) => {
-        throw Object.assign(e as Error, { message: `created rule ${id}, but moving it first failed (the next run moves it): ${(e as Error).message}` });
+        throw Object.assign(e as Error, {
+          message: `created rule ${id}, but moving it first failed (the next run moves it): ${(e as Error).message}`,
+        });
       });
       return { after: { ruleId: id, name: op.name, appIds: op.appIds, order: 1 } };
     }
     case 'update-rule':
       await port.updateBypassRule(op.ruleId, op);
-      return { before: op.before, after: { ...op.before, action: 'BYPASS', appIds: op.appIds, description: op.description } };
+      return {
+        before: op.before,
+        after: { ...op.before, action: 'BYPASS', appIds: op.appIds, description: op.description },
+      };
     case 'move-rule-first':
       await port.moveRuleFirst(op.ruleId);
-      return { before: { ruleId: op.ruleId, ruleOrder: op.before.ruleOrder }, after: { ruleId: op.ruleId, ruleOrder: '1' } };
+      return {
+        before: { ruleId: op.ruleId, ruleOrder: op.before.ruleOrder },
+        after: { ruleId: op.ruleId, ruleOrder: '1' },
+      };
     case 'delete-rule':
       await port.deleteRule(op.ruleId);
       return { before: op.before };
     case 'set-bypass-always': {
       const seg = segments.get(op.segmentId)!;
       await port.writeSegment(seg, { bypassType: 'ALWAYS', description: op.description });
-      return { before: { bypassType: seg.bypassType, description: seg.description }, after: { bypassType: 'ALWAYS', description: op.description } };
+      return {
+        before: { bypassType: seg.bypassType, description: seg.description },
+        after: { bypassType: 'ALWAYS', description: op.description },
+      };
     }
     case 'restore-bypass': {
       const seg = segments.get(op.segmentId)!;
       await port.writeSegment(seg, { bypassType: op.prev, description: op.description });
-      return { before: { bypassType: seg.bypassType, description: seg.description }, after: { bypassType: op.prev, description: op.description } };
+      return {
+        before: { bypassType: seg.bypassType, description: seg.description },
+        after: { bypassType: op.prev, description: op.description },
+      };
     }
   }
 }
 
 function targetOf(op: Exclude<Operation, { op: 'drift' }>): Record<string, unknown> {
-  return 'segmentId' in op ? { segmentId: op.segmentId, segment: op.name } : { rule: op.name, ...('ruleId' in op ? { ruleId: op.ruleId } : {}) };
+  return 'segmentId' in op
+    ? { segmentId: op.segmentId, segment: op.name }
+    : { rule: op.name, ...('ruleId' in op ? { ruleId: op.ruleId } : {}) };
 }

@@ -16,7 +16,8 @@ interface BypassMarker {
   by: string;
 }
 
-export const ruleNameFor = (kind: BypassMarker['kind'], key: string) => `${RULE_PREFIX}${kind === 'window' ? 'win' : 'adhoc'}:${key}`;
+export const ruleNameFor = (kind: BypassMarker['kind'], key: string) =>
+  `${RULE_PREFIX}${kind === 'window' ? 'win' : 'adhoc'}:${key}`;
 
 export function parseRuleName(name: string): Pick<BypassMarker, 'kind' | 'key'> | undefined {
   const m = /^zea-bypass:(win|adhoc):(.+)$/.exec(name);
@@ -27,15 +28,27 @@ export function parseRuleName(name: string): Pick<BypassMarker, 'kind' | 'key'> 
  * `[zea] until=<iso> by=<who> [cmd=<command id> at=<iso>] reason=<text>` — readable in the ZPA portal, parseable
  * here. Ad-hoc rules carry the command that last wrote them and when it was asked, so redeliveries are no-ops.
  */
-export function ruleDescription(m: Omit<BypassMarker, 'kind' | 'key'> & { command?: { id: string; at: Date } }): string {
+export function ruleDescription(
+  m: Omit<BypassMarker, 'kind' | 'key'> & { command?: { id: string; at: Date } },
+): string {
   const cmd = m.command ? ` cmd=${clean(m.command.id)} at=${m.command.at.toISOString()}` : '';
-  return `[zea] until=${m.until.toISOString()} by=${clean(m.by)}${cmd} reason=${m.reason.replace(/\s+/g, " ").trim()}`.slice(0, 500);
+  return `[zea] until=${m.until.toISOString()} by=${clean(m.by)}${cmd} reason=${m.reason.replace(/\s+/g, ' ').trim()}`.slice(
+    0,
+    500,
+  );
 }
 
-export function parseRuleDescription(text: string | undefined): { until?: Date; by?: string; reason?: string; commandId?: string; at?: Date } {
+export function parseRuleDescription(text: string | undefined): {
+  until?: Date;
+  by?: string;
+  reason?: string;
+  commandId?: string;
+  at?: Date;
+} {
   const m = /\[zea\] until=(\S+) by=(\S*)(?: cmd=(\S+) at=(\S+))? reason=(.*)$/.exec(text ?? '');
   if (!m) return {};
-  const date = (v: string | undefined) => (v === undefined || Number.isNaN(new Date(v).getTime()) ? undefined : new Date(v));
+  const date = (v: string | undefined) =>
+    v === undefined || Number.isNaN(new Date(v).getTime()) ? undefined : new Date(v);
   return { until: date(m[1]), by: m[2], commandId: m[3], at: date(m[4]), reason: m[5] };
 }
 
@@ -44,20 +57,28 @@ export function parseRuleDescription(text: string | undefined): { until?: Date; 
 const SEGMENT_MARK = / ?\[zea-bypass window=(\S+) until=(\S+) prev=(\w+) had-desc=(\d)\]/;
 
 /** Appends our marker to a segment description (kept short; ZPA descriptions are free text). */
-export function markSegmentDescription(description: string | undefined, m: { windowId: string; until: Date; prevBypassType: string }): string {
+export function markSegmentDescription(
+  description: string | undefined,
+  m: { windowId: string; until: Date; prevBypassType: string },
+): string {
   const base = description ?? '';
   return `${base}${base ? ' ' : ''}[zea-bypass window=${m.windowId} until=${m.until.toISOString()} prev=${m.prevBypassType} had-desc=${description === undefined ? 0 : 1}]`;
 }
 
-export function parseSegmentMarker(description: string | undefined):
-  | { windowId: string; until: Date; prevBypassType: string; originalDescription: string | undefined }
-  | undefined {
+export function parseSegmentMarker(
+  description: string | undefined,
+): { windowId: string; until: Date; prevBypassType: string; originalDescription: string | undefined } | undefined {
   const m = SEGMENT_MARK.exec(description ?? '');
   if (!m) return undefined;
   const text = description ?? '';
   const original = text.slice(0, m.index) + text.slice(m.index + m[0].length);
   // had-desc=0: there was no description; text someone added after our marker becomes the description.
-  return { windowId: m[1]!, until: new Date(m[2]!), prevBypassType: m[3]!, originalDescription: m[4] === '1' ? original : original.trim() || undefined };
+  return {
+    windowId: m[1]!,
+    until: new Date(m[2]!),
+    prevBypassType: m[3]!,
+    originalDescription: m[4] === '1' ? original : original.trim() || undefined,
+  };
 }
 
 const clean = (s: string) => s.replace(/\s+/g, '_').slice(0, 200);

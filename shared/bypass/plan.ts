@@ -8,7 +8,14 @@
  * mode; `removalsLast` orders the result.
  */
 import type { MaintenanceWindow } from './windows.js';
-import { markSegmentDescription, parseRuleDescription, parseRuleName, parseSegmentMarker, ruleDescription, ruleNameFor } from './markers.js';
+import {
+  markSegmentDescription,
+  parseRuleDescription,
+  parseRuleName,
+  parseSegmentMarker,
+  ruleDescription,
+  ruleNameFor,
+} from './markers.js';
 
 export interface RuleView {
   id: string;
@@ -39,12 +46,36 @@ export interface ActiveWindow {
 
 export type Operation =
   | { op: 'create-rule'; name: string; description: string; appIds: string[]; why: string }
-  | { op: 'update-rule'; ruleId: string; name: string; description: string; appIds: string[]; why: string; before: RuleView }
+  | {
+      op: 'update-rule';
+      ruleId: string;
+      name: string;
+      description: string;
+      appIds: string[];
+      why: string;
+      before: RuleView;
+    }
   | { op: 'move-rule-first'; ruleId: string; name: string; why: string; before: RuleView }
   | { op: 'delete-rule'; ruleId: string; name: string; why: string; before: RuleView }
   /** `description`: the segment's description with our marker (the previous bypassType, the original text). */
-  | { op: 'set-bypass-always'; segmentId: string; name: string; windowId: string; until: Date; prev: string; description: string; why: string }
-  | { op: 'restore-bypass'; segmentId: string; name: string; prev: string; description: string | undefined; why: string }
+  | {
+      op: 'set-bypass-always';
+      segmentId: string;
+      name: string;
+      windowId: string;
+      until: Date;
+      prev: string;
+      description: string;
+      why: string;
+    }
+  | {
+      op: 'restore-bypass';
+      segmentId: string;
+      name: string;
+      prev: string;
+      description: string | undefined;
+      why: string;
+    }
   | { op: 'drift'; target: string; detail: string; policy: 'restore' | 'respect' };
 
 interface PlanInput {
@@ -63,14 +94,16 @@ interface PlanInput {
 }
 
 /** A window rule's occurrence is its start; an ad-hoc rule's is when it was asked (`at` in its description). */
-export const inForceKey = (ruleName: string, start: Date | undefined) => `${ruleName}@${start ? start.toISOString() : 'adhoc'}`;
+export const inForceKey = (ruleName: string, start: Date | undefined) =>
+  `${ruleName}@${start ? start.toISOString() : 'adhoc'}`;
 
 /** The position of the first rule that is not ours: a bypass rule wins only above it. */
 export const firstForeignOrder = (rules: RuleView[]): number =>
   Math.min(...rules.filter((r) => !parseRuleName(r.name)).map((r) => Number(r.ruleOrder)), Infinity);
 
 /** A rule gives its bypass only as BYPASS, enabled, and above every rule that is not ours. */
-export const inForce = (r: RuleView, firstForeign: number) => r.action === 'BYPASS' && !r.disabled && Number(r.ruleOrder) < firstForeign;
+export const inForce = (r: RuleView, firstForeign: number) =>
+  r.action === 'BYPASS' && !r.disabled && Number(r.ruleOrder) < firstForeign;
 
 /** What the planners share besides their own subject. */
 interface PlanContext {
@@ -88,14 +121,27 @@ interface PlanContext {
  * segments), so a plan is the same for the same state; `removalsLast` keeps that order within each group.
  */
 export function planReconcile(input: PlanInput): Operation[] {
-  const ctx: PlanContext = { now: input.now, held: input.held ?? new Set(), seen: input.seen ?? new Set(), firstForeign: firstForeignOrder(input.rules) };
+  const ctx: PlanContext = {
+    now: input.now,
+    held: input.held ?? new Set(),
+    seen: input.seen ?? new Set(),
+    firstForeign: firstForeignOrder(input.rules),
+  };
   const activeById = new Map(input.active.map((a) => [a.window.id, a]));
   const { ours, duplicates } = splitDuplicateRules(input.rules);
   const claims = segmentClaims(input.active);
   return removalsLast([
     ...duplicates,
-    ...ours.flatMap(({ rule, marker }) => (marker.kind === 'window' ? planWindowRuleRemoval(rule, activeById.get(marker.key), marker.key, ctx) : planAdhocRule(rule, ctx))),
-    ...input.active.filter((a) => a.window.mode === 'rule').flatMap((a) => planWindowRule(a, ours.find((o) => o.rule.name === ruleNameFor('window', a.window.id))?.rule, ctx)),
+    ...ours.flatMap(({ rule, marker }) =>
+      marker.kind === 'window'
+        ? planWindowRuleRemoval(rule, activeById.get(marker.key), marker.key, ctx)
+        : planAdhocRule(rule, ctx),
+    ),
+    ...input.active
+      .filter((a) => a.window.mode === 'rule')
+      .flatMap((a) =>
+        planWindowRule(a, ours.find((o) => o.rule.name === ruleNameFor('window', a.window.id))?.rule, ctx),
+      ),
     ...input.segments.flatMap((seg) => planSegment(seg, claims.get(seg.id) ?? [], ctx)),
   ]);
 }
@@ -114,7 +160,14 @@ function splitDuplicateRules(rules: RuleView[]): { ours: OwnRule[]; duplicates: 
   for (const rule of rules) {
     const marker = parseRuleName(rule.name);
     if (!marker) continue;
-    if (names.has(rule.name)) duplicates.push({ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: 'duplicate of a rule with the same marker', before: rule });
+    if (names.has(rule.name))
+      duplicates.push({
+        op: 'delete-rule',
+        ruleId: rule.id,
+        name: rule.name,
+        why: 'duplicate of a rule with the same marker',
+        before: rule,
+      });
     else ours.push({ rule, marker });
     names.add(rule.name);
   }
@@ -126,9 +179,22 @@ function splitDuplicateRules(rules: RuleView[]): { ours: OwnRule[]; duplicates: 
  * the file, or switched to bypassType): the end of a window is never an event that could be lost. A refused
  * window's rule is left as it is until the window can be resolved again.
  */
-export function planWindowRuleRemoval(rule: RuleView, active: ActiveWindow | undefined, windowId: string, ctx: Pick<PlanContext, 'held'>): Operation[] {
+export function planWindowRuleRemoval(
+  rule: RuleView,
+  active: ActiveWindow | undefined,
+  windowId: string,
+  ctx: Pick<PlanContext, 'held'>,
+): Operation[] {
   if (ctx.held.has(windowId) || active?.window.mode === 'rule') return [];
-  return [{ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: active ? 'window switched to bypassType mode' : 'window is not active', before: rule }];
+  return [
+    {
+      op: 'delete-rule',
+      ruleId: rule.id,
+      name: rule.name,
+      why: active ? 'window switched to bypassType mode' : 'window is not active',
+      before: rule,
+    },
+  ];
 }
 
 /**
@@ -138,11 +204,35 @@ export function planWindowRuleRemoval(rule: RuleView, active: ActiveWindow | und
  */
 export function planAdhocRule(rule: RuleView, ctx: Pick<PlanContext, 'now' | 'seen' | 'firstForeign'>): Operation[] {
   const { until, at } = parseRuleDescription(rule.description);
-  if (!until || until <= ctx.now) return [{ op: 'delete-rule', ruleId: rule.id, name: rule.name, why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry', before: rule }];
+  if (!until || until <= ctx.now)
+    return [
+      {
+        op: 'delete-rule',
+        ruleId: rule.id,
+        name: rule.name,
+        why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry',
+        before: rule,
+      },
+    ];
   if (!isBelowForeign(rule, ctx.firstForeign)) return [];
   return [
-    ...(ctx.seen.has(inForceKey(rule.name, at)) ? [{ op: 'drift', target: rule.name, detail: `ad-hoc rule moved to position ${rule.ruleOrder}`, policy: 'restore' } as const] : []),
-    { op: 'move-rule-first', ruleId: rule.id, name: rule.name, why: 'an ad-hoc bypass must be first to win', before: rule },
+    ...(ctx.seen.has(inForceKey(rule.name, at))
+      ? [
+          {
+            op: 'drift',
+            target: rule.name,
+            detail: `ad-hoc rule moved to position ${rule.ruleOrder}`,
+            policy: 'restore',
+          } as const,
+        ]
+      : []),
+    {
+      op: 'move-rule-first',
+      ruleId: rule.id,
+      name: rule.name,
+      why: 'an ad-hoc bypass must be first to win',
+      before: rule,
+    },
   ];
 }
 
@@ -162,12 +252,20 @@ interface WantedRule {
  * Rule mode, one active window: its rule must exist, be an enabled BYPASS over the window's segments with its
  * expiry and reason, and sit above every foreign rule. `rule` is ours of that name in ZPA, if any.
  */
-export function planWindowRule(a: ActiveWindow, rule: RuleView | undefined, ctx: Pick<PlanContext, 'seen' | 'firstForeign'>): Operation[] {
+export function planWindowRule(
+  a: ActiveWindow,
+  rule: RuleView | undefined,
+  ctx: Pick<PlanContext, 'seen' | 'firstForeign'>,
+): Operation[] {
   const name = ruleNameFor('window', a.window.id);
   const wasInForce = ctx.seen.has(inForceKey(name, a.start));
   const want: WantedRule = {
-    window: a, name, description: ruleDescription({ until: a.end, by: `window:${a.window.id}`, reason: a.window.reason }),
-    wasInForce, policy: a.window.onDrift, fix: !wasInForce || a.window.onDrift === 'restore',
+    window: a,
+    name,
+    description: ruleDescription({ until: a.end, by: `window:${a.window.id}`, reason: a.window.reason }),
+    wasInForce,
+    policy: a.window.onDrift,
+    fix: !wasInForce || a.window.onDrift === 'restore',
   };
   if (!rule) return planMissingRule(want);
   return [...planRuleContent(rule, want), ...planRulePlacement(rule, want, ctx.firstForeign)];
@@ -176,8 +274,16 @@ export function planWindowRule(a: ActiveWindow, rule: RuleView | undefined, ctx:
 /** No rule: ours to create (a new occurrence, a crash, a late first run), unless someone deleted it and the window respects that. */
 function planMissingRule(want: WantedRule): Operation[] {
   const ops: Operation[] = [];
-  if (want.wasInForce) ops.push({ op: 'drift', target: want.name, detail: 'bypass rule deleted during its window', policy: want.policy });
-  if (want.fix) ops.push({ op: 'create-rule', name: want.name, description: want.description, appIds: want.window.segmentIds, why: `window active until ${want.window.end.toISOString()}` });
+  if (want.wasInForce)
+    ops.push({ op: 'drift', target: want.name, detail: 'bypass rule deleted during its window', policy: want.policy });
+  if (want.fix)
+    ops.push({
+      op: 'create-rule',
+      name: want.name,
+      description: want.description,
+      appIds: want.window.segmentIds,
+      why: `window active until ${want.window.end.toISOString()}`,
+    });
   return ops;
 }
 
@@ -188,9 +294,23 @@ function planMissingRule(want: WantedRule): Operation[] {
 function planRuleContent(rule: RuleView, want: WantedRule): Operation[] {
   const ops: Operation[] = [];
   const switchedOff = rule.action !== 'BYPASS' || !!rule.disabled;
-  if (switchedOff && want.wasInForce) ops.push({ op: 'drift', target: want.name, detail: rule.disabled ? 'rule disabled' : `action changed to ${rule.action}`, policy: want.policy });
+  if (switchedOff && want.wasInForce)
+    ops.push({
+      op: 'drift',
+      target: want.name,
+      detail: rule.disabled ? 'rule disabled' : `action changed to ${rule.action}`,
+      policy: want.policy,
+    });
   if (switchedOff ? want.fix : !sameSet(rule.appIds, want.window.segmentIds) || rule.description !== want.description) {
-    ops.push({ op: 'update-rule', ruleId: rule.id, name: want.name, description: want.description, appIds: want.window.segmentIds, why: switchedOff ? 'bring the rule back to an enabled BYPASS' : 'segments, expiry or reason changed', before: rule });
+    ops.push({
+      op: 'update-rule',
+      ruleId: rule.id,
+      name: want.name,
+      description: want.description,
+      appIds: want.window.segmentIds,
+      why: switchedOff ? 'bring the rule back to an enabled BYPASS' : 'segments, expiry or reason changed',
+      before: rule,
+    });
   }
   return ops;
 }
@@ -199,15 +319,29 @@ function planRuleContent(rule: RuleView, want: WantedRule): Operation[] {
 function planRulePlacement(rule: RuleView, want: WantedRule, firstForeign: number): Operation[] {
   if (!isBelowForeign(rule, firstForeign)) return [];
   const ops: Operation[] = [];
-  if (want.wasInForce) ops.push({ op: 'drift', target: want.name, detail: `rule moved to position ${rule.ruleOrder}, below a rule that is not ours`, policy: want.policy });
-  if (want.fix) ops.push({ op: 'move-rule-first', ruleId: rule.id, name: want.name, why: 'a bypass rule must be first to win', before: rule });
+  if (want.wasInForce)
+    ops.push({
+      op: 'drift',
+      target: want.name,
+      detail: `rule moved to position ${rule.ruleOrder}, below a rule that is not ours`,
+      policy: want.policy,
+    });
+  if (want.fix)
+    ops.push({
+      op: 'move-rule-first',
+      ruleId: rule.id,
+      name: want.name,
+      why: 'a bypass rule must be first to win',
+      before: rule,
+    });
   return ops;
 }
 
 /** bypassType mode: the active windows that want each segment, by segment id (several may name one segment). */
 function segmentClaims(active: ActiveWindow[]): Map<string, ActiveWindow[]> {
   const wanted = new Map<string, ActiveWindow[]>();
-  for (const a of active.filter((x) => x.window.mode === 'bypassType')) for (const id of a.segmentIds) wanted.set(id, [...(wanted.get(id) ?? []), a]);
+  for (const a of active.filter((x) => x.window.mode === 'bypassType'))
+    for (const id of a.segmentIds) wanted.set(id, [...(wanted.get(id) ?? []), a]);
   return wanted;
 }
 
@@ -216,7 +350,9 @@ function segmentClaims(active: ActiveWindow[]): Map<string, ActiveWindow[]> {
  * one ending last. So when the holder ends, another active window takes the segment over with no gap.
  */
 export function segmentHolder(markedBy: string | undefined, wanting: ActiveWindow[]): ActiveWindow | undefined {
-  return wanting.find((w) => w.window.id === markedBy) ?? [...wanting].sort((x, y) => y.end.getTime() - x.end.getTime())[0];
+  return (
+    wanting.find((w) => w.window.id === markedBy) ?? [...wanting].sort((x, y) => y.end.getTime() - x.end.getTime())[0]
+  );
 }
 
 /**
@@ -224,26 +360,71 @@ export function segmentHolder(markedBy: string | undefined, wanting: ActiveWindo
  * ALWAYS (remembering the previous value), hand it over to another window (keeping the first previous value),
  * report and maybe undo a human's change (drift), or restore it exactly once no window wants it.
  */
-export function planSegment(seg: SegmentView, wanting: ActiveWindow[], ctx: Pick<PlanContext, 'now' | 'held'>): Operation[] {
+export function planSegment(
+  seg: SegmentView,
+  wanting: ActiveWindow[],
+  ctx: Pick<PlanContext, 'now' | 'held'>,
+): Operation[] {
   const mark = parseSegmentMarker(seg.description);
   const a = segmentHolder(mark?.windowId, wanting);
-  const set = (holder: ActiveWindow, description: string, prev: string, why: string): Operation => ({ op: 'set-bypass-always', segmentId: seg.id, name: seg.name, windowId: holder.window.id, until: holder.end, prev, description, why });
+  const set = (holder: ActiveWindow, description: string, prev: string, why: string): Operation => ({
+    op: 'set-bypass-always',
+    segmentId: seg.id,
+    name: seg.name,
+    windowId: holder.window.id,
+    until: holder.end,
+    prev,
+    description,
+    why,
+  });
   if (!mark) {
     if (!a) return [];
     const prev = seg.bypassType ?? 'NEVER';
-    return [set(a, markSegmentDescription(seg.description, { windowId: a.window.id, until: a.end, prevBypassType: prev }), prev, `window ${a.window.id} active until ${a.end.toISOString()}`)];
+    return [
+      set(
+        a,
+        markSegmentDescription(seg.description, { windowId: a.window.id, until: a.end, prevBypassType: prev }),
+        prev,
+        `window ${a.window.id} active until ${a.end.toISOString()}`,
+      ),
+    ];
   }
   if (!a) {
     if (ctx.held.has(mark.windowId)) return [];
-    return [{ op: 'restore-bypass', segmentId: seg.id, name: seg.name, prev: mark.prevBypassType, description: mark.originalDescription, why: mark.until <= ctx.now ? `expired at ${mark.until.toISOString()}` : 'window is not active' }];
+    return [
+      {
+        op: 'restore-bypass',
+        segmentId: seg.id,
+        name: seg.name,
+        prev: mark.prevBypassType,
+        description: mark.originalDescription,
+        why: mark.until <= ctx.now ? `expired at ${mark.until.toISOString()}` : 'window is not active',
+      },
+    ];
   }
   if (a.window.id !== mark.windowId) {
-    const description = markSegmentDescription(mark.originalDescription, { windowId: a.window.id, until: a.end, prevBypassType: mark.prevBypassType });
-    return [set(a, description, mark.prevBypassType, `window ${mark.windowId} is over; ${a.window.id} holds the bypass until ${a.end.toISOString()}`)];
+    const description = markSegmentDescription(mark.originalDescription, {
+      windowId: a.window.id,
+      until: a.end,
+      prevBypassType: mark.prevBypassType,
+    });
+    return [
+      set(
+        a,
+        description,
+        mark.prevBypassType,
+        `window ${mark.windowId} is over; ${a.window.id} holds the bypass until ${a.end.toISOString()}`,
+      ),
+    ];
   }
   if (seg.bypassType === 'ALWAYS') return [];
   return [
-    { op: 'drift', target: seg.name, detail: `bypassType changed to ${seg.bypassType} during the window`, policy: a.window.onDrift },
+    {
+      op: 'drift',
+      target: seg.name,
+      detail: `bypassType changed to ${seg.bypassType} during the window`,
+      policy: a.window.onDrift,
+    },
     ...(a.window.onDrift === 'restore' ? [set(a, seg.description!, mark.prevBypassType, 'restore the bypass')] : []),
   ];
 }

@@ -6,7 +6,12 @@
 import type { RuleView } from './plan.js';
 
 /** An application segment as ZPA lists it, every field kept. */
-export type SegmentObject = Record<string, unknown> & { id: string; name: string; bypassType?: string; description?: string };
+export type SegmentObject = Record<string, unknown> & {
+  id: string;
+  name: string;
+  bypassType?: string;
+  description?: string;
+};
 
 export interface BypassPort {
   listForwardingRules(): Promise<RuleView[]>;

@@ -8,7 +8,16 @@ import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { executePlan, type ExecuteResult } from './execute.js';
 import { parseRuleDescription, parseRuleName } from './markers.js';
-import { firstForeignOrder, inForce, inForceKey, planReconcile, type ActiveWindow, type Operation, type RuleView, type SegmentView } from './plan.js';
+import {
+  firstForeignOrder,
+  inForce,
+  inForceKey,
+  planReconcile,
+  type ActiveWindow,
+  type Operation,
+  type RuleView,
+  type SegmentView,
+} from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 import { activeOccurrence, isAllowed, type WindowsFile } from './windows.js';
 
@@ -26,7 +35,15 @@ interface ReconcileMemory {
 export const newReconcileMemory = (): ReconcileMemory => ({ seen: new Set(), driftLogged: new Set() });
 const containerMemory = newReconcileMemory();
 
-export async function reconcile(deps: { port: BypassPort; windows: WindowsFile; logger: Logger; now?: Date; dryRun?: boolean; trigger?: { kind: string; id: string }; memory?: ReconcileMemory }): Promise<ReconcileResult> {
+export async function reconcile(deps: {
+  port: BypassPort;
+  windows: WindowsFile;
+  logger: Logger;
+  now?: Date;
+  dryRun?: boolean;
+  trigger?: { kind: string; id: string };
+  memory?: ReconcileMemory;
+}): Promise<ReconcileResult> {
   const now = deps.now ?? new Date();
   const memory = deps.memory ?? containerMemory;
   const dryRun = deps.dryRun || deps.windows.guardrails.dryRun;
@@ -37,11 +54,20 @@ export async function reconcile(deps: { port: BypassPort; windows: WindowsFile; 
   const held = new Set(refused.map((r) => r.windowId));
   const plan = planReconcile({ now, active, rules, segments: segments.map(viewOf), held, seen: memory.seen });
   rememberInForce(memory, active, rules);
-  if (plan.length) deps.logger.info(dryRun ? 'reconcile plan (dry run: nothing is changed)' : 'reconcile plan', { plan: plan.map(describeOp) });
+  if (plan.length)
+    deps.logger.info(dryRun ? 'reconcile plan (dry run: nothing is changed)' : 'reconcile plan', {
+      plan: plan.map(describeOp),
+    });
   // Under `respect`, the same drift stands for the rest of the window: log and audit it once.
   const toRun = plan.filter((op) => op.op !== 'drift' || !memory.driftLogged.has(`${op.target}|${op.detail}`));
   for (const op of toRun) if (op.op === 'drift') memory.driftLogged.add(`${op.target}|${op.detail}`);
-  const result = await executePlan(toRun, { port: deps.port, logger: deps.logger, trigger: deps.trigger ?? { kind: 'schedule', id: 'reconcile' }, dryRun, segments });
+  const result = await executePlan(toRun, {
+    port: deps.port,
+    logger: deps.logger,
+    trigger: deps.trigger ?? { kind: 'schedule', id: 'reconcile' },
+    dryRun,
+    segments,
+  });
   return { ...result, plan, refused, dryRun };
 }
 
@@ -75,7 +101,8 @@ async function resolveActive(file: WindowsFile, now: Date, segments: SegmentObje
       for (const group of window.segmentGroups) for (const id of await port.segmentGroupMembers(group)) ids.add(id);
       for (const id of ids) {
         const seg = byId.get(id);
-        if (!seg || !isAllowed(file.guardrails, seg.name, seg.id)) throw new ValidationError(`segment "${seg?.name ?? id}" is not in guardrails.allowedSegments`);
+        if (!seg || !isAllowed(file.guardrails, seg.name, seg.id))
+          throw new ValidationError(`segment "${seg?.name ?? id}" is not in guardrails.allowedSegments`);
       }
       // A BYPASS rule without APP operands would bypass every application: never.
       if (!ids.size) throw new ValidationError('names no segment that exists now (an empty segment group?)');
@@ -89,16 +116,28 @@ async function resolveActive(file: WindowsFile, now: Date, segments: SegmentObje
   return { active, refused };
 }
 
-const viewOf = (s: SegmentObject): SegmentView => ({ id: s.id, name: s.name, bypassType: s.bypassType, description: s.description });
+const viewOf = (s: SegmentObject): SegmentView => ({
+  id: s.id,
+  name: s.name,
+  bypassType: s.bypassType,
+  description: s.description,
+});
 
 export function describeOp(op: Operation): string {
   switch (op.op) {
-    case 'drift': return `DRIFT ${op.target}: ${op.detail} (policy ${op.policy})`;
-    case 'create-rule': return `create BYPASS rule ${op.name} for segments ${op.appIds.join(', ')} (${op.why})`;
-    case 'update-rule': return `update rule ${op.name} (${op.why})`;
-    case 'move-rule-first': return `move rule ${op.name} to position 1 (${op.why})`;
-    case 'delete-rule': return `delete rule ${op.name} (${op.why})`;
-    case 'set-bypass-always': return `set bypassType ALWAYS on ${op.name}, was ${op.prev} (${op.why})`;
-    case 'restore-bypass': return `restore bypassType ${op.prev} on ${op.name} (${op.why})`;
+    case 'drift':
+      return `DRIFT ${op.target}: ${op.detail} (policy ${op.policy})`;
+    case 'create-rule':
+      return `create BYPASS rule ${op.name} for segments ${op.appIds.join(', ')} (${op.why})`;
+    case 'update-rule':
+      return `update rule ${op.name} (${op.why})`;
+    case 'move-rule-first':
+      return `move rule ${op.name} to position 1 (${op.why})`;
+    case 'delete-rule':
+      return `delete rule ${op.name} (${op.why})`;
+    case 'set-bypass-always':
+      return `set bypassType ALWAYS on ${op.name}, was ${op.prev} (${op.why})`;
+    case 'restore-bypass':
+      return `restore bypassType ${op.prev} on ${op.name} (${op.why})`;
   }
 }

@@ -30,7 +30,15 @@ export interface PolicyDeps {
 export const STALE_TICK_MS = 90_000;
 
 /** What one reconcile did, in the handler's answer to a direct invocation. */
-export type ReconcileSummary = { dryRun: boolean; plan: string[]; done: number; failed: number; deferred: number; drift: number; refused: number };
+export type ReconcileSummary = {
+  dryRun: boolean;
+  plan: string[];
+  done: number;
+  failed: number;
+  deferred: number;
+  drift: number;
+  refused: number;
+};
 
 type Trigger = { kind: string; id: string };
 
@@ -40,7 +48,10 @@ interface PolicyRunner {
    * decides whether a scheduled reconcile is stale. Resolves with what was done (undefined for a skipped or
    * failed reconcile, `{ failed }` for a command reported as failed).
    */
-  runCommand(command: Command, meta?: { sentAt?: number }): Promise<AdhocOutcome | ReconcileSummary | { failed: string } | undefined>;
+  runCommand(
+    command: Command,
+    meta?: { sentAt?: number },
+  ): Promise<AdhocOutcome | ReconcileSummary | { failed: string } | undefined>;
   /** One reconcile outside the queue (a scheduled event, a manual invocation): a failure is reported, then thrown (Lambda's error metric). */
   reconcileNow(trigger: Trigger): Promise<ReconcileSummary>;
 }
@@ -55,20 +66,37 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
    */
   async function reconcileReported(trigger: Trigger, onFailure: 'throw'): Promise<ReconcileSummary>;
   async function reconcileReported(trigger: Trigger, onFailure: 'report'): Promise<ReconcileSummary | undefined>;
-  async function reconcileReported(trigger: Trigger, onFailure: 'throw' | 'report'): Promise<ReconcileSummary | undefined> {
+  async function reconcileReported(
+    trigger: Trigger,
+    onFailure: 'throw' | 'report',
+  ): Promise<ReconcileSummary | undefined> {
     let result: ReconcileResult;
     try {
-      result = await runExclusive(() => reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }));
+      result = await runExclusive(() =>
+        reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }),
+      );
     } catch (e) {
       deps.logger.error('reconcile failed', { error: e });
-      await reportBestEffort(deps, { kind: 'reconcile.failed', ok: false, text: `The maintenance reconcile failed and will run again: ${(e as Error).message}` });
+      await reportBestEffort(deps, {
+        kind: 'reconcile.failed',
+        ok: false,
+        text: `The maintenance reconcile failed and will run again: ${(e as Error).message}`,
+      });
       if (onFailure === 'throw') throw e;
       return undefined;
     }
     // A refused window is refused again every minute: report it once per container, log it every run.
     const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
     if (refused.length || result.failed.length) {
-      await reportBestEffort(deps, { kind: 'reconcile.problems', ok: false, text: [...refused.map((r) => `window ${r.windowId} refused: ${r.reason}`), ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`)].join('\n'), data: { refused, failed: result.failed } });
+      await reportBestEffort(deps, {
+        kind: 'reconcile.problems',
+        ok: false,
+        text: [
+          ...refused.map((r) => `window ${r.windowId} refused: ${r.reason}`),
+          ...result.failed.map((f) => `${describeOp(f.op)} failed: ${f.error}`),
+        ].join('\n'),
+        data: { refused, failed: result.failed },
+      });
       for (const r of refused) reportedRefusals.add(`${r.windowId}:${r.reason}`);
     }
     return summarise(result);
@@ -84,14 +112,22 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
         case 'bypass.apply':
         case 'bypass.remove': {
           const scoped = { ...adhoc, logger };
-          const outcome = await runExclusive(() => (command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped))).catch((e: unknown) => {
+          const outcome = await runExclusive(() =>
+            command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped),
+          ).catch((e: unknown) => {
             // The HTTP core has already retried within this invocation. A redelivery would hold the FIFO group
             // (every reconcile) for minutes: tell the requester now; asking again is safe (idempotent).
             if (!isRetryable(e)) throw e;
-            throw new ValidationError(`ZPA did not answer in time (${(e as Error).message}); what was done stays consistent, ask again in a minute`);
+            throw new ValidationError(
+              `ZPA did not answer in time (${(e as Error).message}); what was done stays consistent, ask again in a minute`,
+            );
           });
           // ZPA has changed: a reply target that is down must not fail (and so redeliver) the command.
-          await reportBestEffort(deps, { kind: command.type, ok: true, text: outcome.text, data: outcome.data }, command.reply);
+          await reportBestEffort(
+            deps,
+            { kind: command.type, ok: true, text: outcome.text, data: outcome.data },
+            command.reply,
+          );
           return outcome;
         }
         case 'reconcile': {
@@ -113,5 +149,11 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
 }
 
 const summarise = (r: ReconcileResult): ReconcileSummary => ({
-  dryRun: r.dryRun, plan: r.plan.map(describeOp), done: r.done.length, failed: r.failed.length, deferred: r.deferred.length, drift: r.drift.length, refused: r.refused.length,
+  dryRun: r.dryRun,
+  plan: r.plan.map(describeOp),
+  done: r.done.length,
+  failed: r.failed.length,
+  deferred: r.deferred.length,
+  drift: r.drift.length,
+  refused: r.refused.length,
 });

@@ -12,7 +12,10 @@ import { formatZodIssues } from '../validation/parse.js';
 const isoInstant = z.iso.datetime({ offset: true });
 const cronSchedule = z.object({
   cron: z.string().check(z.refine((v) => validCron(v), 'must be a 5-field cron expression, e.g. "0 2 * * SUN"')),
-  timezone: z._default(z.string().check(z.refine(validTimeZone, 'must be an IANA time zone, e.g. "Europe/Berlin"')), 'UTC'),
+  timezone: z._default(
+    z.string().check(z.refine(validTimeZone, 'must be an IANA time zone, e.g. "Europe/Berlin"')),
+    'UTC',
+  ),
   durationMinutes: z.number().check(z.int(), z.positive()),
 });
 const oneOffSchedule = z.object({ start: isoInstant, end: isoInstant });
@@ -60,12 +63,15 @@ export function parseWindowsFile(data: unknown): WindowsFile {
     if (!w.segments.length && !w.segmentGroups.length) problems.push(`${w.id}: names no segments or segment groups`);
     const minutes = durationMinutes(w);
     if (minutes <= 0) problems.push(`${w.id}: ends before it starts`);
-    if (minutes > file.guardrails.maxWindowMinutes) problems.push(`${w.id}: lasts ${minutes} min, longer than maxWindowMinutes ${file.guardrails.maxWindowMinutes}`);
-    for (const s of w.segments) if (!isAllowed(file.guardrails, s)) problems.push(`${w.id}: segment "${s}" is not in guardrails.allowedSegments`);
+    if (minutes > file.guardrails.maxWindowMinutes)
+      problems.push(`${w.id}: lasts ${minutes} min, longer than maxWindowMinutes ${file.guardrails.maxWindowMinutes}`);
+    for (const s of w.segments)
+      if (!isAllowed(file.guardrails, s)) problems.push(`${w.id}: segment "${s}" is not in guardrails.allowedSegments`);
     // Overlapping occurrences would chain into a bypass that never ends.
     if ('cron' in w.schedule && minutes > 0) {
       const gap = shortestGapMinutes(w.schedule.cron);
-      if (minutes > gap) problems.push(`${w.id}: lasts ${minutes} min but starts every ${gap} min: occurrences would overlap`);
+      if (minutes > gap)
+        problems.push(`${w.id}: lasts ${minutes} min but starts every ${gap} min: occurrences would overlap`);
     }
   }
   if (problems.length) throw new ValidationError(`invalid windows file: ${problems.join('; ')}`);
@@ -73,7 +79,9 @@ export function parseWindowsFile(data: unknown): WindowsFile {
 }
 
 function durationMinutes(w: MaintenanceWindow): number {
-  return 'cron' in w.schedule ? w.schedule.durationMinutes : (Date.parse(w.schedule.end) - Date.parse(w.schedule.start)) / 60_000;
+  return 'cron' in w.schedule
+    ? w.schedule.durationMinutes
+    : (Date.parse(w.schedule.end) - Date.parse(w.schedule.start)) / 60_000;
 }
 
 /** The occurrence of a window that contains `now`, if any: its start and end. */
@@ -87,7 +95,10 @@ export function activeOccurrence(w: MaintenanceWindow, now: Date): { start: Date
   // Walk back over the starts that may still be running, in the window's own time zone. A start that repeats
   // the previous start's wall-clock time is the second pass of a DST fall-back hour: not a new occurrence.
   const durationMs = w.schedule.durationMinutes * 60_000;
-  const expr = CronExpressionParser.parse(w.schedule.cron, { tz: w.schedule.timezone, currentDate: new Date(now.getTime() + 1) });
+  const expr = CronExpressionParser.parse(w.schedule.cron, {
+    tz: w.schedule.timezone,
+    currentDate: new Date(now.getTime() + 1),
+  });
   const starts: Date[] = [];
   for (let i = 0; i < 8; i++) {
     const d = expr.prev().toDate();
@@ -110,7 +121,15 @@ const formatters = new Map<string, (d: Date) => string>();
 const wallClock = (timeZone: string) => {
   let format = formatters.get(timeZone);
   if (!format) {
-    const f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    const f = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
     format = (d: Date) => f.format(d);
     formatters.set(timeZone, format);
   }
@@ -139,7 +158,13 @@ export function isAllowed(g: Guardrails, nameOrId: string, id?: string): boolean
 }
 
 const globMatch = (pattern: string, value: string) =>
-  new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'i').test(value);
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+    'i',
+  ).test(value);
 
 function validCron(v: string): boolean {
   if (v.trim().split(/\s+/).length !== 5) return false;

@@ -10,7 +10,15 @@ import { NotFoundError } from '../errors.js';
 import type { ApiClient } from '../zscaler/http.js';
 import { getPolicySet } from '../zpa/policySets.js';
 import { reorderRule } from '../zpa/reorder.js';
-import { createRule, deleteRule, listRules, operandValues, updateRule, type Rule, type RuleInput } from '../zpa/rules.js';
+import {
+  createRule,
+  deleteRule,
+  listRules,
+  operandValues,
+  updateRule,
+  type Rule,
+  type RuleInput,
+} from '../zpa/rules.js';
 import { findSegmentGroupByName, segmentIdsOf } from '../zpa/segmentGroups.js';
 import { findSegmentByName, getSegment, listSegments, updateSegment } from '../zpa/segments.js';
 import { isNotFound } from '../zscaler/errors.js';
@@ -31,7 +39,13 @@ const bypassRuleBody = (i: { name: string; description: string; appIds: string[]
 });
 
 const ruleView = (r: Rule): RuleView => ({
-  id: r.id, name: r.name, description: r.description, action: r.action ?? '', ruleOrder: r.ruleOrder ?? '', disabled: r.disabled === '1', appIds: operandValues(r, 'APP'),
+  id: r.id,
+  name: r.name,
+  description: r.description,
+  action: r.action ?? '',
+  ruleOrder: r.ruleOrder ?? '',
+  disabled: r.disabled === '1',
+  appIds: operandValues(r, 'APP'),
 });
 
 export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microtenantId?: string }): BypassPort {
@@ -39,14 +53,17 @@ export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microt
   // The forwarding policy set's id never changes: read it once per container (a failure is not cached).
   let policySet: Promise<string> | undefined;
   const policySetId = () =>
-    (policySet ??= getPolicySet(scope, FORWARDING).then((p) => p.id).catch((e: unknown) => {
-      policySet = undefined;
-      throw e;
-    }));
+    (policySet ??= getPolicySet(scope, FORWARDING)
+      .then((p) => p.id)
+      .catch((e: unknown) => {
+        policySet = undefined;
+        throw e;
+      }));
 
   return {
     listForwardingRules: async () => (await listRules(scope, FORWARDING)).filter((r) => !r.defaultRule).map(ruleView),
-    createBypassRule: async (i) => (await createRule(scope, await policySetId(), bypassRuleBody(i), { policyType: FORWARDING })).id,
+    createBypassRule: async (i) =>
+      (await createRule(scope, await policySetId(), bypassRuleBody(i), { policyType: FORWARDING })).id,
     updateBypassRule: async (ruleId, i) => {
       await updateRule(scope, await policySetId(), ruleId, bypassRuleBody(i));
     },
@@ -58,7 +75,9 @@ export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microt
     listSegments: () => listSegments(scope),
     findSegment: async (ref) => {
       // An id is tried as an id first; a name made of digits still resolves by name.
-      const byId = /^\d+$/.test(ref) ? await getSegment(scope, ref).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e))) : undefined;
+      const byId = /^\d+$/.test(ref)
+        ? await getSegment(scope, ref).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)))
+        : undefined;
       return byId ?? findSegmentByName(scope, ref);
     },
     // GET-before-PUT on the segment itself: merges onto its latest state, not the list read earlier.

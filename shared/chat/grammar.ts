@@ -26,7 +26,10 @@ export type ChatCommand =
   | { name: 'unbypass'; segment: string; dryRun: boolean }
   | { name: 'status'; users: UserRef[] };
 
-const SESSION: Record<string, SessionMinutes> = { ...Object.fromEntries(SESSION_MINUTES.map((m) => [`${m}m`, m])), '1h': 60 };
+const SESSION: Record<string, SessionMinutes> = {
+  ...Object.fromEntries(SESSION_MINUTES.map((m) => [`${m}m`, m])),
+  '1h': 60,
+};
 const LENGTHS = SESSION_MINUTES.map((m) => `${m}m`);
 
 export const USAGE: Record<'trace' | 'bypass' | 'unbypass' | 'status', string> = {
@@ -49,7 +52,6 @@ export function helpText(prefix: string): string {
   ].join('\n');
 }
 
-
 export function parseChatCommand(text: string): ChatCommand {
   const tokens = tokenize(text);
   if (tokens === undefined) return usage('an opening quote has no closing quote');
@@ -59,7 +61,8 @@ export function parseChatCommand(text: string): ChatCommand {
   if (verb === 'dry-run' || verb === 'dryrun') {
     dryRun = true;
     verb = (args.shift() ?? '').toLowerCase();
-    if (verb !== 'trace' && verb !== 'bypass' && verb !== 'unbypass') return usage('dry-run applies to trace, bypass and unbypass, e.g. `dry-run bypass payroll-app 2h patching`');
+    if (verb !== 'trace' && verb !== 'bypass' && verb !== 'unbypass')
+      return usage('dry-run applies to trace, bypass and unbypass, e.g. `dry-run bypass payroll-app 2h patching`');
   }
   switch (verb) {
     case 'help':
@@ -72,7 +75,11 @@ export function parseChatCommand(text: string): ChatCommand {
       if (args.length !== 1 || !args[0]!.trim()) return usage(`expected one segment`, USAGE.unbypass);
       return { name: 'unbypass', segment: args[0]!, dryRun };
     case 'status': {
-      if (args.length > MAX_STATUS_USERS) return usage(`status looks at ${MAX_STATUS_USERS} users at most (each is a ZDX device search), not ${args.length}`, USAGE.status);
+      if (args.length > MAX_STATUS_USERS)
+        return usage(
+          `status looks at ${MAX_STATUS_USERS} users at most (each is a ZDX device search), not ${args.length}`,
+          USAGE.status,
+        );
       const users = args.map(userRef);
       const bad = args.find((_, i) => users[i] === undefined);
       if (bad !== undefined) return usage(`"${bad}" is not an email address or "me"`, USAGE.status);
@@ -89,15 +96,21 @@ function parseTrace(args: string[], dryRun: boolean): ChatCommand {
   if (!user) return usage(`"${args[0]}" is not an email address or "me"`, USAGE.trace);
   if (args[1] === undefined) return { name: 'trace', user, dryRun };
   const sessionMinutes = SESSION[args[1].toLowerCase()];
-  if (!sessionMinutes) return usage(`a trace lasts ${LENGTHS.slice(0, -1).join(', ')} or ${LENGTHS.at(-1)}, not "${args[1]}"`, USAGE.trace);
+  if (!sessionMinutes)
+    return usage(
+      `a trace lasts ${LENGTHS.slice(0, -1).join(', ')} or ${LENGTHS.at(-1)}, not "${args[1]}"`,
+      USAGE.trace,
+    );
   return { name: 'trace', user, sessionMinutes, dryRun };
 }
 
 function parseBypass(args: string[], dryRun: boolean): ChatCommand {
   const [segment, duration, ...reason] = args;
-  if (!segment?.trim() || !duration || !reason.join(' ').trim()) return usage('expected a segment, a duration and a reason', USAGE.bypass);
+  if (!segment?.trim() || !duration || !reason.join(' ').trim())
+    return usage('expected a segment, a duration and a reason', USAGE.bypass);
   const durationMinutes = parseDuration(duration);
-  if (durationMinutes === undefined) return usage(`"${duration}" is not a duration; use minutes or hours such as 90m, 2h or 1h30m`, USAGE.bypass);
+  if (durationMinutes === undefined)
+    return usage(`"${duration}" is not a duration; use minutes or hours such as 90m, 2h or 1h30m`, USAGE.bypass);
   return { name: 'bypass', segment, durationMinutes, reason: reason.join(' ').trim(), dryRun };
 }
 

@@ -55,8 +55,14 @@ export async function handleChatRequest(req: ChatRequest, deps: IntakeDeps): Pro
     });
     const what = `${'dryRun' in cmd && cmd.dryRun ? 'dry-run ' : ''}${cmd.name}${cmd.name === 'trace' && 'me' in cmd.user ? ' me' : ''}`;
     // Someone allowed to look at their own devices only is told how to do that.
-    const hint = missing[0] === 'trace' && (cmd.name === 'status' || cmd.name === 'trace') ? ' for other users; for yourself, say "me"' : '';
-    return { status: 'refused', text: `Sorry, you may not run "${what}" here (it ${needs}${hint}). This refusal is logged; ask the Zscaler automation owners if you need it.` };
+    const hint =
+      missing[0] === 'trace' && (cmd.name === 'status' || cmd.name === 'trace')
+        ? ' for other users; for yourself, say "me"'
+        : '';
+    return {
+      status: 'refused',
+      text: `Sorry, you may not run "${what}" here (it ${needs}${hint}). This refusal is logged; ask the Zscaler automation owners if you need it.`,
+    };
   }
 
   let command: Command;
@@ -70,14 +76,22 @@ export async function handleChatRequest(req: ChatRequest, deps: IntakeDeps): Pro
   }
   // The consumer accepts exactly what the contract accepts: anything else is answered now, never acknowledged.
   const problem = commandProblem(command);
-  if (problem) return { status: 'answered', text: `That cannot be done as asked (${problem}).\n\n${helpText(req.prefix)}` };
+  if (problem)
+    return { status: 'answered', text: `That cannot be done as asked (${problem}).\n\n${helpText(req.prefix)}` };
   await deps.queue.send(command);
   deps.logger.info('chat command enqueued', { commandId: id, type: command.type, by, channel: req.caller.channelId });
-  const later = req.reply ? 'the result follows here' : 'no reply channel is configured, so the result goes to the log and the report callback only';
+  const later = req.reply
+    ? 'the result follows here'
+    : 'no reply channel is configured, so the result goes to the log and the report callback only';
   return { status: 'accepted', commandId: id, command: command.type, text: `${ackText(command)} (${later}).` };
 }
 
-async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, req: ChatRequest, id: string, email: (u: UserRef) => Promise<string>): Promise<Command> {
+async function toCommand(
+  cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>,
+  req: ChatRequest,
+  id: string,
+  email: (u: UserRef) => Promise<string>,
+): Promise<Command> {
   const requestedBy = { kind: req.caller.platform, id: req.caller.userId, name: req.caller.userName };
   const common = { id, requestedBy, reply: replyFor(cmd, req.reply) };
   switch (cmd.name) {
@@ -86,15 +100,33 @@ async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, 
         ...common,
         type: 'trace.start',
         // The session name carries this ref (zea:slack:chat-…), which is how checks find the trace again.
-        incident: { source: req.caller.platform, incidentId: `chat-${id.slice(5, 17)}`, title: `trace requested by ${req.caller.userName ?? req.caller.userId}` },
+        incident: {
+          source: req.caller.platform,
+          incidentId: `chat-${id.slice(5, 17)}`,
+          title: `trace requested by ${req.caller.userName ?? req.caller.userId}`,
+        },
         userEmails: [await email(cmd.user)],
         sessionMinutes: cmd.sessionMinutes,
         dryRun: cmd.dryRun || undefined,
       };
     case 'bypass':
-      return { ...common, type: 'bypass.apply', segment: cmd.segment, durationMinutes: cmd.durationMinutes, reason: cmd.reason, dryRun: cmd.dryRun, requestedAt: new Date().toISOString() };
+      return {
+        ...common,
+        type: 'bypass.apply',
+        segment: cmd.segment,
+        durationMinutes: cmd.durationMinutes,
+        reason: cmd.reason,
+        dryRun: cmd.dryRun,
+        requestedAt: new Date().toISOString(),
+      };
     case 'unbypass':
-      return { ...common, type: 'bypass.remove', segment: cmd.segment, dryRun: cmd.dryRun, requestedAt: new Date().toISOString() };
+      return {
+        ...common,
+        type: 'bypass.remove',
+        segment: cmd.segment,
+        dryRun: cmd.dryRun,
+        requestedAt: new Date().toISOString(),
+      };
     case 'status': {
       const emails = [...new Set(await Promise.all(cmd.users.map(email)))];
       return { ...common, type: 'status', userEmails: emails.length ? emails : undefined };
@@ -107,17 +139,25 @@ async function toCommand(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, 
  * only (ephemeral), not to the channel. Real traces and changes stay visible to the channel. Teams has no
  * per-user reply through a Workflows URL, so there the permissions alone decide who can see what.
  */
-function replyFor(cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>, reply: ReplyTarget | undefined): ReplyTarget | undefined {
+function replyFor(
+  cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>,
+  reply: ReplyTarget | undefined,
+): ReplyTarget | undefined {
   const isPrivate = cmd.name === 'status' || cmd.dryRun;
   return reply?.kind === 'slack' && isPrivate ? { ...reply, responseType: 'ephemeral' } : reply;
 }
 
 function ackText(c: Command): string {
   switch (c.type) {
-    case 'trace.start': return `${c.dryRun ? 'Dry run: checking what a' : 'Starting a'} ${c.sessionMinutes ?? 'default-length'}${c.sessionMinutes ? '-minute' : ''} deep trace for ${c.userEmails.join(', ')}${c.dryRun ? ' would do' : ''}`;
-    case 'bypass.apply': return `${c.dryRun ? 'Dry run: checking what bypassing' : 'Bypassing'} ${c.segment} for ${c.durationMinutes} minutes${c.dryRun ? ' would change' : ''}`;
-    case 'bypass.remove': return `${c.dryRun ? 'Dry run: checking what ending' : 'Ending'} the bypass of ${c.segment}${c.dryRun ? ' would change' : ''}`;
-    case 'status': return `Collecting the status${c.userEmails ? ` (traces of ${c.userEmails.join(', ')})` : ''}`;
-    default: return `Working on ${c.type}`;
+    case 'trace.start':
+      return `${c.dryRun ? 'Dry run: checking what a' : 'Starting a'} ${c.sessionMinutes ?? 'default-length'}${c.sessionMinutes ? '-minute' : ''} deep trace for ${c.userEmails.join(', ')}${c.dryRun ? ' would do' : ''}`;
+    case 'bypass.apply':
+      return `${c.dryRun ? 'Dry run: checking what bypassing' : 'Bypassing'} ${c.segment} for ${c.durationMinutes} minutes${c.dryRun ? ' would change' : ''}`;
+    case 'bypass.remove':
+      return `${c.dryRun ? 'Dry run: checking what ending' : 'Ending'} the bypass of ${c.segment}${c.dryRun ? ' would change' : ''}`;
+    case 'status':
+      return `Collecting the status${c.userEmails ? ` (traces of ${c.userEmails.join(', ')})` : ''}`;
+    default:
+      return `Working on ${c.type}`;
   }
 }

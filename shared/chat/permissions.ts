@@ -80,16 +80,24 @@ export type Requirement = readonly (readonly Permission[])[];
  */
 export function permissionsFor(cmd: ChatCommand): Requirement | undefined {
   switch (cmd.name) {
-    case 'trace': return ['me' in cmd.user ? ['trace:self', 'trace'] : ['trace']];
+    case 'trace':
+      return ['me' in cmd.user ? ['trace:self', 'trace'] : ['trace']];
     case 'bypass':
-    case 'unbypass': return [cmd.dryRun ? ['dry-run', cmd.name] : [cmd.name]];
-    case 'status': return cmd.users.some((u) => !('me' in u)) ? [['status'], ['trace']] : [['status']];
-    default: return undefined;
+    case 'unbypass':
+      return [cmd.dryRun ? ['dry-run', cmd.name] : [cmd.name]];
+    case 'status':
+      return cmd.users.some((u) => !('me' in u)) ? [['status'], ['trace']] : [['status']];
+    default:
+      return undefined;
   }
 }
 
 /** The first clause of `required` that the caller's grants do not meet; undefined when allowed. */
-export function missingPermission(perms: Permissions, caller: Caller, required: Requirement): readonly Permission[] | undefined {
+export function missingPermission(
+  perms: Permissions,
+  caller: Caller,
+  required: Requirement,
+): readonly Permission[] | undefined {
   const held = new Set(perms.grants.filter((g) => appliesTo(g, caller)).flatMap((g) => g.allow));
   if (held.has('*')) return undefined;
   return required.find((clause) => !clause.some((p) => held.has(p)));

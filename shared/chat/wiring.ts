@@ -7,12 +7,28 @@ import bundledPermissions from '../../config/chatops-permissions.json' with { ty
 import { routedCommandQueue } from '../aws/queue.js';
 import type { CommandQueue } from '../commands/queue.js';
 import type { SecretSource } from '../aws/secrets.js';
-import { chatopsFields, commonFields, loadConfig, policyQueueFields, queueFields, traceQueueFields, webhookFields } from '../config.js';
+import {
+  chatopsFields,
+  commonFields,
+  loadConfig,
+  policyQueueFields,
+  queueFields,
+  traceQueueFields,
+  webhookFields,
+} from '../config.js';
 import { logger, type Logger } from '../logger.js';
 import { webhookSecrets, type WebhookSecrets } from '../webhooks/secrets.js';
 import { loadPermissions, type Permissions } from './permissions.js';
 
-const loadChatConfig = () => loadConfig({ ...commonFields, ...queueFields, ...policyQueueFields, ...traceQueueFields, ...webhookFields, ...chatopsFields });
+const loadChatConfig = () =>
+  loadConfig({
+    ...commonFields,
+    ...queueFields,
+    ...policyQueueFields,
+    ...traceQueueFields,
+    ...webhookFields,
+    ...chatopsFields,
+  });
 
 /** What both chat handlers get from the wiring (the Slack one adds its API base URL). */
 export interface ChatIngressDeps {
@@ -27,7 +43,11 @@ export function chatIngressDeps(functionName: string): ChatIngressDeps & { confi
   const config = loadChatConfig();
   return {
     config,
-    queue: routedCommandQueue({ work: config.WORK_QUEUE_URL, policy: config.POLICY_QUEUE_URL, trace: config.TRACE_QUEUE_URL }),
+    queue: routedCommandQueue({
+      work: config.WORK_QUEUE_URL,
+      policy: config.POLICY_QUEUE_URL,
+      trace: config.TRACE_QUEUE_URL,
+    }),
     secrets: webhookSecrets(config.WEBHOOK_SECRET_ID, config.SECRET_CACHE_TTL_SECONDS),
     logger: logger.child({ function: functionName }),
     permissions: loadPermissions(config.CHATOPS_PERMISSIONS, bundledPermissions),

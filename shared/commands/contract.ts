@@ -34,14 +34,22 @@ export type IncidentRef = z.infer<typeof incidentRefSchema>;
 export const replyTargetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('callback'), url: z.url() }),
   /** `ephemeral`: only the person who asked sees the outcome (status, dry runs); default `in_channel`. */
-  z.object({ kind: z.literal('slack'), responseUrl: z.url(), responseType: z.optional(z.enum(['in_channel', 'ephemeral'])) }),
+  z.object({
+    kind: z.literal('slack'),
+    responseUrl: z.url(),
+    responseType: z.optional(z.enum(['in_channel', 'ephemeral'])),
+  }),
   /** A Teams Workflows/incoming webhook URL: outgoing webhooks can only answer synchronously. */
   z.object({ kind: z.literal('teams'), url: z.url() }),
 ]);
 export type ReplyTarget = z.infer<typeof replyTargetSchema>;
 
 /** Who or what asked: an incident, a chat user (Slack user id / Teams AAD object id), a window, the schedule. */
-export const requestedBySchema = z.object({ kind: z.enum(['incident', 'slack', 'teams', 'schedule', 'window']), id: z.string(), name: z.optional(z.string()) });
+export const requestedBySchema = z.object({
+  kind: z.enum(['incident', 'slack', 'teams', 'schedule', 'window']),
+  id: z.string(),
+  name: z.optional(z.string()),
+});
 const requestedBy = requestedBySchema;
 const emails = z.array(emailSchema).check(z.minLength(1));
 const common = { id: z.string().check(z.minLength(1)), reply: z.optional(replyTargetSchema) };
@@ -52,7 +60,14 @@ export const traceStartSchema = z.object({
   incident: incidentRefSchema,
   userEmails: emails,
   requestedBy,
-  sessionMinutes: z.optional(z.union(SESSION_MINUTES.map((m) => z.literal(m)) as [z.ZodMiniLiteral<SessionMinutes>, ...z.ZodMiniLiteral<SessionMinutes>[]])),
+  sessionMinutes: z.optional(
+    z.union(
+      SESSION_MINUTES.map((m) => z.literal(m)) as [
+        z.ZodMiniLiteral<SessionMinutes>,
+        ...z.ZodMiniLiteral<SessionMinutes>[],
+      ],
+    ),
+  ),
   /** Find the devices and the app that would be traced, start nothing (chat `dry-run trace`). */
   dryRun: z.optional(z.boolean()),
 });
@@ -104,14 +119,24 @@ export const tracesReconcileSchema = z.object({ ...common, type: z.literal('trac
  * A wake-up the trace reconciler asks for at `dueAt` (something is due then: a running trace's next check).
  * It travels on the work queue, which takes a per-message delay; the worker turns it into a `traces.reconcile`.
  */
-export const tracesWakeSchema = z.object({ ...common, type: z.literal('traces.wake'), dueAt: z.iso.datetime({ offset: true }) });
+export const tracesWakeSchema = z.object({
+  ...common,
+  type: z.literal('traces.wake'),
+  dueAt: z.iso.datetime({ offset: true }),
+});
 
 /** Make ZPA match the maintenance windows now (sent by the schedule; serialised with bypass commands). */
 export const reconcileSchema = z.object({ ...common, type: z.literal('reconcile'), requestedBy });
 
 export const commandSchema = z.discriminatedUnion('type', [
-  traceStartSchema, traceStopSchema, bypassApplySchema, bypassRemoveSchema, statusSchema, reconcileSchema,
-  tracesReconcileSchema, tracesWakeSchema,
+  traceStartSchema,
+  traceStopSchema,
+  bypassApplySchema,
+  bypassRemoveSchema,
+  statusSchema,
+  reconcileSchema,
+  tracesReconcileSchema,
+  tracesWakeSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 export type TraceStart = z.infer<typeof traceStartSchema>;
@@ -145,7 +170,10 @@ export function parseCommand(body: string): Command {
   const r = commandSchema.safeParse(data, { error: issueMessage });
   if (r.success) return r.data;
   const reply = replyTargetSchema.safeParse((data as { reply?: unknown } | null)?.reply);
-  throw new PoisonMessageError(`not a valid command: ${formatZodIssues(r.error)}`, reply.success ? reply.data : undefined);
+  throw new PoisonMessageError(
+    `not a valid command: ${formatZodIssues(r.error)}`,
+    reply.success ? reply.data : undefined,
+  );
 }
 
 /**
@@ -162,5 +190,7 @@ export function serialiseCommand(command: Command): string {
 /** What is wrong with a command by the contract (paths and rules, never values), or undefined when it is valid. */
 export function commandProblem(command: Command): string | undefined {
   const r = commandSchema.safeParse(command, { error: issueMessage });
-  return r.success ? undefined : `invalid ${String((command as { type?: unknown }).type)} command: ${formatZodIssues(r.error)}`;
+  return r.success
+    ? undefined
+    : `invalid ${String((command as { type?: unknown }).type)} command: ${formatZodIssues(r.error)}`;
 }

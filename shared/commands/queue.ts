@@ -19,7 +19,8 @@ export const POLICY_COMMANDS: ReadonlySet<Command['type']> = new Set(['bypass.ap
 export const TRACE_COMMANDS: ReadonlySet<Command['type']> = new Set(['trace.start', 'trace.stop', 'traces.reconcile']);
 
 export type QueueName = 'work' | 'policy' | 'trace';
-export const queueOf = (type: Command['type']): QueueName => (POLICY_COMMANDS.has(type) ? 'policy' : TRACE_COMMANDS.has(type) ? 'trace' : 'work');
+export const queueOf = (type: Command['type']): QueueName =>
+  POLICY_COMMANDS.has(type) ? 'policy' : TRACE_COMMANDS.has(type) ? 'trace' : 'work';
 
 /** One queue that sends each command to the queue its type belongs on. */
 export function routeCommands(queues: Record<QueueName, CommandQueue>): CommandQueue {

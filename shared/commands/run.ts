@@ -14,7 +14,11 @@ export interface RunDeps {
 }
 
 /** Runs one command's action; permanent failures are reported back and end the command. */
-export async function runReported<T>(command: Command, deps: RunDeps, action: (logger: Logger) => Promise<T>): Promise<T | { failed: string }> {
+export async function runReported<T>(
+  command: Command,
+  deps: RunDeps,
+  action: (logger: Logger) => Promise<T>,
+): Promise<T | { failed: string }> {
   const log = deps.logger.child({ commandId: command.id, commandType: command.type });
   try {
     return await action(log);
@@ -23,7 +27,15 @@ export async function runReported<T>(command: Command, deps: RunDeps, action: (l
     // Permanent: retrying cannot help. Say so where the request came from, then finish the message.
     log.warn('command failed permanently', { error: e });
     const message = e instanceof AppError ? e.message : String(e);
-    await deps.reporter.report({ kind: `${command.type}.failed`, ok: false, text: `Could not ${describe(command)}: ${message}`, data: { commandId: command.id } }, command.reply);
+    await deps.reporter.report(
+      {
+        kind: `${command.type}.failed`,
+        ok: false,
+        text: `Could not ${describe(command)}: ${message}`,
+        data: { commandId: command.id },
+      },
+      command.reply,
+    );
     return { failed: message };
   }
 }
@@ -44,7 +56,16 @@ export async function commandOfMessage(
   } catch (e) {
     if (!(e instanceof PoisonMessageError)) throw e;
     if (meta.receiveCount <= 1 && e.reply) {
-      await deps.reporter.report({ kind: 'command.invalid', ok: false, text: `Could not do that: the request was not a valid command (${e.message}).` }, e.reply).catch((err: unknown) => deps.logger.warn('could not report an invalid command', { error: err }));
+      await deps.reporter
+        .report(
+          {
+            kind: 'command.invalid',
+            ok: false,
+            text: `Could not do that: the request was not a valid command (${e.message}).`,
+          },
+          e.reply,
+        )
+        .catch((err: unknown) => deps.logger.warn('could not report an invalid command', { error: err }));
     }
     if (meta.onPoison === 'throw') throw e;
     deps.logger.error('invalid command dropped', { error: e });
@@ -54,13 +75,21 @@ export async function commandOfMessage(
 
 function describe(c: Command): string {
   switch (c.type) {
-    case 'trace.start': return `start a deep trace for ${c.userEmails.join(', ')}`;
-    case 'trace.stop': return `stop the deep trace for ${c.incident.incidentId}`;
-    case 'bypass.apply': return `bypass ${c.segment}`;
-    case 'bypass.remove': return `end the bypass of ${c.segment}`;
-    case 'status': return 'show the status';
-    case 'reconcile': return 'reconcile maintenance windows';
-    case 'traces.reconcile': return 'reconcile deep traces';
-    case 'traces.wake': return 'wake the trace reconciler';
+    case 'trace.start':
+      return `start a deep trace for ${c.userEmails.join(', ')}`;
+    case 'trace.stop':
+      return `stop the deep trace for ${c.incident.incidentId}`;
+    case 'bypass.apply':
+      return `bypass ${c.segment}`;
+    case 'bypass.remove':
+      return `end the bypass of ${c.segment}`;
+    case 'status':
+      return 'show the status';
+    case 'reconcile':
+      return 'reconcile maintenance windows';
+    case 'traces.reconcile':
+      return 'reconcile deep traces';
+    case 'traces.wake':
+      return 'wake the trace reconciler';
   }
 }

@@ -13,7 +13,10 @@ import { getGlobalDispatcher } from 'undici/lib/global.js';
 export const Agent = AgentImpl;
 export type { Dispatcher };
 
-type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & { method?: Dispatcher.HttpMethod; dispatcher?: Dispatcher };
+type RequestOptions = Omit<Dispatcher.RequestOptions, 'origin' | 'path' | 'method'> & {
+  method?: Dispatcher.HttpMethod;
+  dispatcher?: Dispatcher;
+};
 
 export function request(url: string | URL, opts: RequestOptions = {}): Promise<Dispatcher.ResponseData> {
   const u = new URL(url);

@@ -37,33 +37,64 @@ export function eventTimeProblem(occurredAt: string | undefined, opts: IngestOpt
   if (Number.isNaN(at)) return 'the event time is not a date';
   const ageSec = ((opts.now ?? Date.now()) - at) / 1000;
   const maxAge = opts.maxEventAgeSeconds ?? DEFAULT_MAX_EVENT_AGE_SECONDS;
-  if (ageSec > maxAge) return `the event happened ${Math.round(ageSec)} s ago, more than the ${maxAge} s accepted (a late or replayed delivery)`;
-  if (-ageSec > MAX_EVENT_FUTURE_SECONDS) return `the event time is ${Math.round(-ageSec)} s in the future, more than the ${MAX_EVENT_FUTURE_SECONDS} s of clock skew accepted`;
+  if (ageSec > maxAge)
+    return `the event happened ${Math.round(ageSec)} s ago, more than the ${maxAge} s accepted (a late or replayed delivery)`;
+  if (-ageSec > MAX_EVENT_FUTURE_SECONDS)
+    return `the event time is ${Math.round(-ageSec)} s in the future, more than the ${MAX_EVENT_FUTURE_SECONDS} s of clock skew accepted`;
   return undefined;
 }
 
-export async function ingestIncident(event: IncidentEvent, queue: CommandQueue, logger: Logger, opts: IngestOptions = {}): Promise<IngestResult> {
+export async function ingestIncident(
+  event: IncidentEvent,
+  queue: CommandQueue,
+  logger: Logger,
+  opts: IngestOptions = {},
+): Promise<IngestResult> {
   if (event.action === 'ignored') return { status: 'ignored', reason: `event type ${event.eventType} needs no action` };
   const stale = eventTimeProblem(event.occurredAt, opts);
   if (stale) {
     // A 2xx stops the sender's retries; a replay gets nothing either way. The signature was valid, so say so loudly.
-    logger.warn('signed incident event outside the accepted time window; ignored', { source: event.source, incidentId: event.incidentId, eventId: event.eventId, occurredAt: event.occurredAt, reason: stale });
+    logger.warn('signed incident event outside the accepted time window; ignored', {
+      source: event.source,
+      incidentId: event.incidentId,
+      eventId: event.eventId,
+      occurredAt: event.occurredAt,
+      reason: stale,
+    });
     return { status: 'ignored', reason: stale };
   }
   if (event.userEmails.length === 0) {
     // Nothing to act on; answering 2xx stops the sender's retries. The README explains the email fields.
-    logger.warn('incident has no affected user email; check the email field configuration', { source: event.source, incidentId: event.incidentId });
+    logger.warn('incident has no affected user email; check the email field configuration', {
+      source: event.source,
+      incidentId: event.incidentId,
+    });
     return { status: 'ignored', reason: 'no affected user email found in the event' };
   }
   const id = commandIdFor(event.source, event.eventId);
   const common = {
     id,
-    incident: { source: event.source, incidentId: event.incidentId, eventId: event.eventId, service: event.service, title: event.title, link: event.link, priority: event.priority, occurredAt: event.occurredAt },
+    incident: {
+      source: event.source,
+      incidentId: event.incidentId,
+      eventId: event.eventId,
+      service: event.service,
+      title: event.title,
+      link: event.link,
+      priority: event.priority,
+      occurredAt: event.occurredAt,
+    },
     userEmails: event.userEmails,
     requestedBy: { kind: 'incident' as const, id: `${event.source}:${event.incidentId}` },
   };
-  const command: Command = event.action === 'opened' ? { ...common, type: 'trace.start' } : { ...common, type: 'trace.stop' };
+  const command: Command =
+    event.action === 'opened' ? { ...common, type: 'trace.start' } : { ...common, type: 'trace.stop' };
   await queue.send(command);
-  logger.info('incident enqueued', { commandId: id, type: command.type, source: event.source, incidentId: event.incidentId });
+  logger.info('incident enqueued', {
+    commandId: id,
+    type: command.type,
+    source: event.source,
+    incidentId: event.incidentId,
+  });
   return { status: 'accepted', commandId: id, command: command.type };
 }

@@ -14,7 +14,10 @@ export function errorResponse(logger: Logger): middy.MiddlewareObj<unknown, APIG
       const e = request.error;
       const status = isAppError(e) ? e.statusCode : 500;
       (status >= 500 ? logger.error : logger.warn)('request failed', { error: e, status });
-      const body = isAppError(e) && e.expose ? { error: e.code, message: e.message } : { error: 'internal_error', message: 'internal error' };
+      const body =
+        isAppError(e) && e.expose
+          ? { error: e.code, message: e.message }
+          : { error: 'internal_error', message: 'internal error' };
       request.response = jsonResponse(status, body);
     },
   };

@@ -7,7 +7,14 @@
 import middy from '@middy/core';
 import httpHeaderNormalizer from '@middy/http-header-normalizer';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResultV2, Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyResultV2,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
 import { runWithDeadline } from '../deadline.js';
 import type { Logger } from '../logger.js';
 import { errorResponse } from './errorResponse.js';
@@ -19,7 +26,9 @@ const deadlineOf = (context: Context) =>
 
 export const httpHandler = (logger: Logger, fn: HttpFn) =>
   middy<APIGatewayProxyEventV2, APIGatewayProxyResultV2>()
-    .handler((event: APIGatewayProxyEventV2, context: Context) => runWithDeadline(deadlineOf(context), () => fn(event, context)))
+    .handler((event: APIGatewayProxyEventV2, context: Context) =>
+      runWithDeadline(deadlineOf(context), () => fn(event, context)),
+    )
     .use(httpHeaderNormalizer())
     .use(errorResponse(logger));
 
@@ -27,11 +36,17 @@ export const sqsHandler = (logger: Logger, processRecord: (record: SQSRecord, co
   middy<SQSEvent, SQSBatchResponse>()
     .handler(async (event: SQSEvent, context: Context) => {
       const deadline = deadlineOf(context);
-      return Promise.allSettled(event.Records.map((r) => runWithDeadline(deadline, () => processRecord(r, context)))) as never;
+      return Promise.allSettled(
+        event.Records.map((r) => runWithDeadline(deadline, () => processRecord(r, context))),
+      ) as never;
     })
     .use(
-    sqsPartialBatchFailure({
-      logger: (reason: unknown, record: SQSRecord) =>
-        logger.error('record failed; SQS will redeliver it', { messageId: record.messageId, receiveCount: record.attributes?.ApproximateReceiveCount, error: reason }),
-    }),
-  );
+      sqsPartialBatchFailure({
+        logger: (reason: unknown, record: SQSRecord) =>
+          logger.error('record failed; SQS will redeliver it', {
+            messageId: record.messageId,
+            receiveCount: record.attributes?.ApproximateReceiveCount,
+            error: reason,
+          }),
+      }),
+    );

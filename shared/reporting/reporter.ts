@@ -31,9 +31,16 @@ export function createReporter(opts: { callbackUrl?: string; logger: Logger; tim
       });
       await res.body.dump();
       if (res.statusCode >= 500 || res.statusCode === 429) throw new Error(`status ${res.statusCode}`);
-      if (res.statusCode >= 400) opts.logger.warn('report target refused the outcome', { status: res.statusCode, host: new URL(url).host });
+      if (res.statusCode >= 400)
+        opts.logger.warn('report target refused the outcome', { status: res.statusCode, host: new URL(url).host });
     } catch (e) {
-      throw new AppError('report_failed', `posting the outcome to ${new URL(url).host} failed: ${(e as Error).message}`, 502, true, { cause: e });
+      throw new AppError(
+        'report_failed',
+        `posting the outcome to ${new URL(url).host} failed: ${(e as Error).message}`,
+        502,
+        true,
+        { cause: e },
+      );
     }
   };
   return {
@@ -49,7 +56,11 @@ export function createReporter(opts: { callbackUrl?: string; logger: Logger; tim
 }
 
 /** For outcomes of changes already made: a failed report is logged, never thrown (a retry would redo the change). */
-export async function reportBestEffort(deps: { reporter: Reporter; logger: Logger }, outcome: Outcome, target?: ReplyTarget): Promise<void> {
+export async function reportBestEffort(
+  deps: { reporter: Reporter; logger: Logger },
+  outcome: Outcome,
+  target?: ReplyTarget,
+): Promise<void> {
   try {
     await deps.reporter.report(outcome, target);
   } catch (e) {

@@ -33,9 +33,7 @@ const kindOf = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ?
 export const issueMessage: z.core.$ZodErrorMap = (issue) => {
   switch (issue.code) {
     case 'invalid_type':
-      return issue.input === undefined
-        ? 'required'
-        : `expected ${issue.expected}, got ${kindOf(issue.input)}`;
+      return issue.input === undefined ? 'required' : `expected ${issue.expected}, got ${kindOf(issue.input)}`;
     case 'invalid_format':
       if (issue.format === 'email') return 'invalid email address';
       if (issue.format === 'url') return 'invalid http(s) URL';
@@ -70,7 +68,10 @@ const MAX_REPORTED_ISSUES = 10;
  * `event.event_type: required; event.data.id: expected string, got number`. Array indexes are written
  * `a[0].b`, or `a.0.b` with `dotted` (configuration documents, where that is how people name the place).
  */
-export function formatZodIssues(error: { readonly issues: readonly z.core.$ZodIssue[] }, opts: { dotted?: boolean } = {}): string {
+export function formatZodIssues(
+  error: { readonly issues: readonly z.core.$ZodIssue[] },
+  opts: { dotted?: boolean } = {},
+): string {
   const path = (p: readonly PropertyKey[]) => (opts.dotted ? p.map(String).join('.') || '(root)' : formatPath(p));
   const shown = error.issues.slice(0, MAX_REPORTED_ISSUES).map((i) => `${path(i.path)}: ${i.message}`);
   const more = error.issues.length - shown.length;
@@ -89,12 +90,13 @@ export function parseWithSchema<S extends z.ZodMiniType>(schema: S, data: unknow
   });
 }
 
-
 /**
  * The distinct paths of a zod error's issues, comma-separated, each prefixed by `prefix` when given — for
  * documents that hold secrets, where even a message could echo a secret value.
  */
 export function formatIssuePaths(error: { readonly issues: readonly z.core.$ZodIssue[] }, prefix?: string): string {
-  const paths = error.issues.map((i) => (prefix === undefined ? formatPath(i.path) : [prefix, ...i.path.map(String)].join('.')));
+  const paths = error.issues.map((i) =>
+    prefix === undefined ? formatPath(i.path) : [prefix, ...i.path.map(String)].join('.'),
+  );
   return [...new Set(paths)].join(', ');
 }

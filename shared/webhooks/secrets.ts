@@ -21,7 +21,10 @@ export const webhookSectionSchemas = {
   slack: z.object({ signingSecret: z.string().check(z.minLength(16)), botToken: z.optional(z.string()) }),
   // replyUrl: the Teams Workflows (or incoming-webhook) URL that later outcomes are posted to. It embeds its
   // own signature, so it is a secret too, not configuration.
-  teams: z.object({ securityToken: z.string().check(z.minLength(16)), replyUrl: z.optional(z.url({ protocol: /^https?$/ })) }),
+  teams: z.object({
+    securityToken: z.string().check(z.minLength(16)),
+    replyUrl: z.optional(z.url({ protocol: /^https?$/ })),
+  }),
 };
 export type WebhookSectionName = keyof typeof webhookSectionSchemas;
 export type WebhookSection<K extends WebhookSectionName> = z.infer<(typeof webhookSectionSchemas)[K]>;

@@ -12,10 +12,16 @@ const webProbeSchema = z.looseObject({ id: z.number(), name: z.string() });
 const cloudPathProbeSchema = z.looseObject({ id: z.number(), name: z.string() });
 
 export const listDeviceApps = (c: ApiClient, deviceId: number, lookbackHours: number) =>
-  newestNonEmpty(lookbackHours, async (range) => z.array(deviceAppSchema).parse(await c.get(`/devices/${deviceId}/apps`, range)));
+  newestNonEmpty(lookbackHours, async (range) =>
+    z.array(deviceAppSchema).parse(await c.get(`/devices/${deviceId}/apps`, range)),
+  );
 
 export const listWebProbes = (c: ApiClient, deviceId: number, appId: number, lookbackHours: number) =>
-  newestNonEmpty(lookbackHours, async (range) => z.array(webProbeSchema).parse(await c.get(`/devices/${deviceId}/apps/${appId}/web-probes`, range)));
+  newestNonEmpty(lookbackHours, async (range) =>
+    z.array(webProbeSchema).parse(await c.get(`/devices/${deviceId}/apps/${appId}/web-probes`, range)),
+  );
 
 export const listCloudPathProbes = (c: ApiClient, deviceId: number, appId: number, lookbackHours: number) =>
-  newestNonEmpty(lookbackHours, async (range) => z.array(cloudPathProbeSchema).parse(await c.get(`/devices/${deviceId}/apps/${appId}/cloudpath-probes`, range)));
+  newestNonEmpty(lookbackHours, async (range) =>
+    z.array(cloudPathProbeSchema).parse(await c.get(`/devices/${deviceId}/apps/${appId}/cloudpath-probes`, range)),
+  );

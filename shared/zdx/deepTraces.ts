@@ -83,7 +83,8 @@ export const getTrace = async (c: ApiClient, deviceId: number, id: string): Prom
   traceSchema.parse(asArray(await c.get(`/devices/${deviceId}/deeptraces/${id}`))[0]);
 
 /** Stops a running trace and deletes its data. */
-export const stopTrace = (c: ApiClient, deviceId: number, id: string) => c.delete(`/devices/${deviceId}/deeptraces/${id}`);
+export const stopTrace = (c: ApiClient, deviceId: number, id: string) =>
+  c.delete(`/devices/${deviceId}/deeptraces/${id}`);
 
 export interface TraceResults {
   healthMetrics: unknown[];

@@ -20,7 +20,10 @@ export function reportRanges(lookbackHours: number, nowSec: number): ReportRange
 }
 
 /** `read` for each range of the lookback, newest first, until one yields something; [] when none does. */
-export async function newestNonEmpty<T>(lookbackHours: number, read: (range: ReportRange) => Promise<T[]>): Promise<T[]> {
+export async function newestNonEmpty<T>(
+  lookbackHours: number,
+  read: (range: ReportRange) => Promise<T[]>,
+): Promise<T[]> {
   for (const range of reportRanges(lookbackHours, Math.floor(Date.now() / 1000))) {
     const found = await read(range);
     if (found.length > 0) return found;

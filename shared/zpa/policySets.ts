@@ -2,7 +2,12 @@
 import * as z from 'zod/mini';
 import { q, v1, zpaId, zpaNumeric, type ZpaScope } from './scope.js';
 
-export type PolicyType = 'ACCESS_POLICY' | 'TIMEOUT_POLICY' | 'CLIENT_FORWARDING_POLICY' | 'ISOLATION_POLICY' | 'INSPECTION_POLICY';
+export type PolicyType =
+  | 'ACCESS_POLICY'
+  | 'TIMEOUT_POLICY'
+  | 'CLIENT_FORWARDING_POLICY'
+  | 'ISOLATION_POLICY'
+  | 'INSPECTION_POLICY';
 
 export const policySetSchema = z.looseObject({
   id: zpaId,

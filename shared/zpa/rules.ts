@@ -11,10 +11,27 @@ import * as z from 'zod/mini';
 import { isNotFound, OutcomeUnknownError } from '../zscaler/errors.js';
 import { policyWrite } from './policyLock.js';
 import type { PolicyType } from './policySets.js';
-import { listAll, MAX_WRITE_SENDS, q, readBack, readMergeWrite, sameValue, v1, v2, withoutReadOnly, zpaId, zpaNumeric, type ZpaScope } from './scope.js';
+import {
+  listAll,
+  MAX_WRITE_SENDS,
+  q,
+  readBack,
+  readMergeWrite,
+  sameValue,
+  v1,
+  v2,
+  withoutReadOnly,
+  zpaId,
+  zpaNumeric,
+  type ZpaScope,
+} from './scope.js';
 
 const operandV1 = z.looseObject({ objectType: z.string(), lhs: z.optional(z.string()), rhs: z.optional(zpaNumeric) });
-const conditionV1 = z.looseObject({ operator: z.optional(z.string()), negated: z.optional(z.boolean()), operands: z.optional(z.array(operandV1)) });
+const conditionV1 = z.looseObject({
+  operator: z.optional(z.string()),
+  negated: z.optional(z.boolean()),
+  operands: z.optional(z.array(operandV1)),
+});
 
 export const ruleSchema = z.looseObject({
   id: zpaId,
@@ -30,17 +47,38 @@ export const ruleSchema = z.looseObject({
 });
 export type Rule = z.infer<typeof ruleSchema>;
 
-export type OperandV2 = { objectType: string; values: string[] } | { objectType: string; entryValues: Array<{ lhs: string; rhs: string }> };
+export type OperandV2 =
+  | { objectType: string; values: string[] }
+  | { objectType: string; entryValues: Array<{ lhs: string; rhs: string }> };
 export interface ConditionV2 {
   operator: 'AND' | 'OR';
   negated?: boolean;
   operands: OperandV2[];
 }
 /** A rule body for the v2 endpoints; other fields (customMsg, appServerGroups, …) pass through. */
-export type RuleInput = { name: string; description?: string; action: string; operator?: 'AND' | 'OR'; conditions: ConditionV2[] } & Record<string, unknown>;
+export type RuleInput = {
+  name: string;
+  description?: string;
+  action: string;
+  operator?: 'AND' | 'OR';
+  conditions: ConditionV2[];
+} & Record<string, unknown>;
 
 /** v2 operand types that take a list of values; all others take lhs/rhs pairs (docs/zscaler-api.md §2.8). */
-const LIST_STYLE = new Set(['APP', 'APP_GROUP', 'CLIENT_TYPE', 'MACHINE_GRP', 'LOCATION', 'EDGE_CONNECTOR_GROUP', 'BRANCH_CONNECTOR_GROUP', 'CONSOLE', 'USER_PORTAL', 'CHROME_POSTURE_PROFILE', 'IDP', 'CLOUD_CONNECTOR_GROUP']);
+const LIST_STYLE = new Set([
+  'APP',
+  'APP_GROUP',
+  'CLIENT_TYPE',
+  'MACHINE_GRP',
+  'LOCATION',
+  'EDGE_CONNECTOR_GROUP',
+  'BRANCH_CONNECTOR_GROUP',
+  'CONSOLE',
+  'USER_PORTAL',
+  'CHROME_POSTURE_PROFILE',
+  'IDP',
+  'CLOUD_CONNECTOR_GROUP',
+]);
 
 /** v1 conditions as read → v2 conditions for a write: operands grouped per objectType, in first-seen order. */
 export function toV2Conditions(conditions: Rule['conditions'] = []): ConditionV2[] {
@@ -49,19 +87,27 @@ export function toV2Conditions(conditions: Rule['conditions'] = []): ConditionV2
     for (const o of c.operands ?? []) {
       let op = byType.get(o.objectType);
       if (!op) {
-        op = LIST_STYLE.has(o.objectType) ? { objectType: o.objectType, values: [] } : { objectType: o.objectType, entryValues: [] };
+        op = LIST_STYLE.has(o.objectType)
+          ? { objectType: o.objectType, values: [] }
+          : { objectType: o.objectType, entryValues: [] };
         byType.set(o.objectType, op);
       }
       if ('values' in op) op.values.push(o.rhs ?? '');
       else op.entryValues.push({ lhs: o.lhs ?? '', rhs: o.rhs ?? '' });
     }
-    return { operator: c.operator === 'AND' ? 'AND' : 'OR', negated: c.negated ?? false, operands: [...byType.values()] };
+    return {
+      operator: c.operator === 'AND' ? 'AND' : 'OR',
+      negated: c.negated ?? false,
+      operands: [...byType.values()],
+    };
   });
 }
 
 /** The values of every operand of one type (e.g. the segment ids of `APP` operands). */
 export const operandValues = (rule: Rule, objectType: string): string[] =>
-  (rule.conditions ?? []).flatMap((c) => (c.operands ?? []).filter((o) => o.objectType === objectType).map((o) => o.rhs ?? ''));
+  (rule.conditions ?? []).flatMap((c) =>
+    (c.operands ?? []).filter((o) => o.objectType === objectType).map((o) => o.rhs ?? ''),
+  );
 
 const parse = (raw: unknown) => ruleSchema.parse(raw);
 
@@ -87,7 +133,12 @@ export interface CreateRuleOptions {
 }
 
 /** Creates a rule (v2 operands); ZPA places it after the user rules, before the default rule. Never creates two. */
-export const createRule = (s: ZpaScope, policySetId: string, input: RuleInput, opts: CreateRuleOptions = {}): Promise<Rule> =>
+export const createRule = (
+  s: ZpaScope,
+  policySetId: string,
+  input: RuleInput,
+  opts: CreateRuleOptions = {},
+): Promise<Rule> =>
   policyWrite(async () => {
     for (let sends = 1; ; sends++) {
       try {
@@ -107,12 +158,23 @@ export const createRule = (s: ZpaScope, policySetId: string, input: RuleInput, o
  * answer was lost is read back: showing `changes`, it took effect; else `changes` are merged onto the rule as it
  * is now and sent again.
  */
-export async function updateRule(s: ZpaScope, policySetId: string, ruleId: string, changes: Partial<RuleInput>): Promise<{ before: Rule; after: RuleInput }> {
+export async function updateRule(
+  s: ZpaScope,
+  policySetId: string,
+  ruleId: string,
+  changes: Partial<RuleInput>,
+): Promise<{ before: Rule; after: RuleInput }> {
   return policyWrite(() =>
     readMergeWrite(s, {
       read: () => getRule(s, policySetId, ruleId),
       merge: (current) => {
-        const { conditions, ruleOrder: _order, priority: _priority, policySetId: _ps, ...rest } = withoutReadOnly(current) as Rule & Record<string, unknown>;
+        const {
+          conditions,
+          ruleOrder: _order,
+          priority: _priority,
+          policySetId: _ps,
+          ...rest
+        } = withoutReadOnly(current) as Rule & Record<string, unknown>;
         return { ...rest, conditions: toV2Conditions(conditions), ...changes } as RuleInput;
       },
       write: async (body) => {
@@ -120,20 +182,32 @@ export async function updateRule(s: ZpaScope, policySetId: string, ruleId: strin
       },
       shows: (current) =>
         Object.entries(changes).every(([k, v]) =>
-          k === 'conditions' ? conditionsKey(toV2Conditions(current.conditions)) === conditionsKey((v as ConditionV2[] | undefined) ?? []) : sameValue((current as Record<string, unknown>)[k], v)),
+          k === 'conditions'
+            ? conditionsKey(toV2Conditions(current.conditions)) ===
+              conditionsKey((v as ConditionV2[] | undefined) ?? [])
+            : sameValue((current as Record<string, unknown>)[k], v),
+        ),
     }),
   );
 }
 
 /** v2 conditions compared for meaning: operand types and values in any order, condition order kept. */
 const conditionsKey = (conditions: ConditionV2[]) =>
-  JSON.stringify(conditions.map((c) => ({
-    operator: c.operator === 'AND' ? 'AND' : 'OR',
-    negated: !!c.negated,
-    operands: c.operands
-      .map((o) => ['values' in o ? 'v' : 'e', o.objectType, ...('values' in o ? [...o.values].sort() : o.entryValues.map((x) => `${x.lhs}=${x.rhs}`).sort())].join('\u0000'))
-      .sort(),
-  })));
+  JSON.stringify(
+    conditions.map((c) => ({
+      operator: c.operator === 'AND' ? 'AND' : 'OR',
+      negated: !!c.negated,
+      operands: c.operands
+        .map((o) =>
+          [
+            'values' in o ? 'v' : 'e',
+            o.objectType,
+            ...('values' in o ? [...o.values].sort() : o.entryValues.map((x) => `${x.lhs}=${x.rhs}`).sort()),
+          ].join('\u0000'),
+        )
+        .sort(),
+    })),
+  );
 
 /**
  * Deletes a rule. DELETE is idempotent, so the core re-sends one whose answer was lost; ZPA's "not found" (400

@@ -93,7 +93,12 @@ export async function readBack<T>(s: ZpaScope, unknown: OutcomeUnknownError, rea
  */
 export async function readMergeWrite<T, B>(
   s: ZpaScope,
-  op: { read: () => Promise<T>; merge: (current: T) => B; write: (body: B) => Promise<void>; shows: (current: T) => boolean },
+  op: {
+    read: () => Promise<T>;
+    merge: (current: T) => B;
+    write: (body: B) => Promise<void>;
+    shows: (current: T) => boolean;
+  },
 ): Promise<{ before: T; after: B }> {
   const before = await op.read();
   let current = before;
@@ -121,6 +126,11 @@ export function sameValue(actual: unknown, wanted: unknown): boolean {
 
 const canonical = (v: unknown): unknown => {
   if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   return typeof v === 'number' ? String(v) : v;
 };

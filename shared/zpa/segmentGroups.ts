@@ -11,8 +11,10 @@ export const segmentGroupSchema = z.looseObject({
 });
 export type SegmentGroup = z.infer<typeof segmentGroupSchema>;
 
-export const listSegmentGroups = (s: ZpaScope, opts: { search?: string } = {}): Promise<SegmentGroup[]> => listAll(s, '/segmentGroup', segmentGroupSchema, opts.search);
+export const listSegmentGroups = (s: ZpaScope, opts: { search?: string } = {}): Promise<SegmentGroup[]> =>
+  listAll(s, '/segmentGroup', segmentGroupSchema, opts.search);
 
-export const findSegmentGroupByName = async (s: ZpaScope, name: string): Promise<SegmentGroup | undefined> => pickByName(await listSegmentGroups(s, { search: nameEq(name) }), name);
+export const findSegmentGroupByName = async (s: ZpaScope, name: string): Promise<SegmentGroup | undefined> =>
+  pickByName(await listSegmentGroups(s, { search: nameEq(name) }), name);
 
 export const segmentIdsOf = (g: SegmentGroup): string[] => (g.applications ?? []).map((a) => a.id);

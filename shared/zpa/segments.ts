@@ -5,7 +5,18 @@
  * is lost is read back and compared before it is sent again (scope.ts `readMergeWrite`).
  */
 import * as z from 'zod/mini';
-import { listAll, nameEq, pickByName, q, readMergeWrite, sameValue, v1, withoutReadOnly, zpaId, type ZpaScope } from './scope.js';
+import {
+  listAll,
+  nameEq,
+  pickByName,
+  q,
+  readMergeWrite,
+  sameValue,
+  v1,
+  withoutReadOnly,
+  zpaId,
+  type ZpaScope,
+} from './scope.js';
 
 /** Only what we read is checked; every other field is kept, because a PUT must send it back. */
 export const segmentSchema = z.looseObject({
@@ -21,18 +32,25 @@ export const segmentSchema = z.looseObject({
 export type Segment = z.infer<typeof segmentSchema>;
 
 /** Every segment (all pages of 500), optionally filtered with ZPA's search syntax. */
-export const listSegments = (s: ZpaScope, opts: { search?: string } = {}): Promise<Segment[]> => listAll(s, '/application', segmentSchema, opts.search);
+export const listSegments = (s: ZpaScope, opts: { search?: string } = {}): Promise<Segment[]> =>
+  listAll(s, '/application', segmentSchema, opts.search);
 
-export const getSegment = async (s: ZpaScope, id: string): Promise<Segment> => segmentSchema.parse(await s.api.get(v1(s, `/application/${id}`), q(s)));
+export const getSegment = async (s: ZpaScope, id: string): Promise<Segment> =>
+  segmentSchema.parse(await s.api.get(v1(s, `/application/${id}`), q(s)));
 
-export const findSegmentByName = async (s: ZpaScope, name: string): Promise<Segment | undefined> => pickByName(await listSegments(s, { search: nameEq(name) }), name);
+export const findSegmentByName = async (s: ZpaScope, name: string): Promise<Segment | undefined> =>
+  pickByName(await listSegments(s, { search: nameEq(name) }), name);
 
 /**
  * Read-merge-write: GET the segment, apply `changes` (a key set to undefined is removed), PUT all of it. When the
  * PUT's answer is lost, the segment is read again: if it shows `changes`, the write took effect; if not, `changes`
  * are merged onto it as it is now and sent again (never the stale body: a change made meanwhile survives).
  */
-export function updateSegment(s: ZpaScope, id: string, changes: Record<string, unknown>): Promise<{ before: Segment; after: Record<string, unknown> }> {
+export function updateSegment(
+  s: ZpaScope,
+  id: string,
+  changes: Record<string, unknown>,
+): Promise<{ before: Segment; after: Record<string, unknown> }> {
   return readMergeWrite(s, {
     read: () => getSegment(s, id),
     merge: (current) => {
@@ -43,6 +61,7 @@ export function updateSegment(s: ZpaScope, id: string, changes: Record<string, u
     write: async (body) => {
       await s.api.put(v1(s, `/application/${id}`), body, q(s), { idempotent: false });
     },
-    shows: (current) => Object.entries(changes).every(([k, v]) => sameValue((current as Record<string, unknown>)[k], v)),
+    shows: (current) =>
+      Object.entries(changes).every(([k, v]) => sameValue((current as Record<string, unknown>)[k], v)),
   });
 }

@@ -15,7 +15,14 @@ import { CachingTokenProvider, type TokenProvider } from './auth/provider.js';
 import { oneApiFlow, zdxLegacyFlow, zpaLegacyFlow } from './auth/flows.js';
 import { section, type ZscalerSecret } from './credentials.js';
 import { ApiClient } from './http.js';
-import { ZDX_PUBLISHED_REQUESTS_PER_SECOND, ZPA_PUBLISHED_LIMITS, zdxPacer, zpaPacer, type Pacer, type ZpaRateLimits } from './pacer.js';
+import {
+  ZDX_PUBLISHED_REQUESTS_PER_SECOND,
+  ZPA_PUBLISHED_LIMITS,
+  zdxPacer,
+  zpaPacer,
+  type Pacer,
+  type ZpaRateLimits,
+} from './pacer.js';
 import { DEFAULT_RETRY } from './retry.js';
 import { Transport } from './transport.js';
 
@@ -80,17 +87,28 @@ export function createZscalerClients(options: ZscalerOptions, deps: ClientDeps):
   const { auth, timeouts, rateLimits, userAgent } = options;
   const transport = (pacer?: Pacer) =>
     new Transport({
-      dispatcher: deps.dispatcher, timeoutMs: timeouts.requestMs, deadlineReserveMs: timeouts.deadlineReserveMs,
-      retry: DEFAULT_RETRY, pacer, logger: deps.logger,
+      dispatcher: deps.dispatcher,
+      timeoutMs: timeouts.requestMs,
+      deadlineReserveMs: timeouts.deadlineReserveMs,
+      retry: DEFAULT_RETRY,
+      pacer,
+      logger: deps.logger,
     });
   const authTransport = transport();
-  const zdxTransport = transport(deps.pacers?.zdx ?? zdxPacer(rateLimits?.zdxRequestsPerSecond ?? ZDX_PUBLISHED_REQUESTS_PER_SECOND, rateLimits?.zdxRequestsPerMinute));
+  const zdxTransport = transport(
+    deps.pacers?.zdx ??
+      zdxPacer(rateLimits?.zdxRequestsPerSecond ?? ZDX_PUBLISHED_REQUESTS_PER_SECOND, rateLimits?.zdxRequestsPerMinute),
+  );
   const zpaTransport = transport(deps.pacers?.zpa ?? zpaPacer(rateLimits?.zpa ?? ZPA_PUBLISHED_LIMITS));
-  const client = (baseUrl: string, t: Transport, tokens: TokenProvider) => new ApiClient({ baseUrl, transport: t, tokens, userAgent });
+  const client = (baseUrl: string, t: Transport, tokens: TokenProvider) =>
+    new ApiClient({ baseUrl, transport: t, tokens, userAgent });
 
   if (auth.mode === 'oneapi') {
     // One ZIdentity client serves both products: one token, one cache.
-    const tokens = new CachingTokenProvider(section(deps.secret, 'oneapi'), oneApiFlow(authTransport, auth.tokenUrl, auth.audience));
+    const tokens = new CachingTokenProvider(
+      section(deps.secret, 'oneapi'),
+      oneApiFlow(authTransport, auth.tokenUrl, auth.audience),
+    );
     const base = trim(auth.gatewayUrl);
     return {
       zdx: client(`${base}/zdx/v1`, zdxTransport, tokens),

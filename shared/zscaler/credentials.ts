@@ -23,7 +23,10 @@ export function section<K extends keyof ZscalerSecret>(
 ): CredentialSource<NonNullable<ZscalerSecret[K]>> {
   const pick = (s: ZscalerSecret) => {
     const v = s[key];
-    if (!v) throw new ConfigError(`the Zscaler credentials secret has no "${String(key)}" section, which this auth mode needs`);
+    if (!v)
+      throw new ConfigError(
+        `the Zscaler credentials secret has no "${String(key)}" section, which this auth mode needs`,
+      );
     return v as NonNullable<ZscalerSecret[K]>;
   };
   return { get: async () => pick(await secret.get()), refresh: async () => pick(await secret.refresh()) };

@@ -27,8 +27,15 @@ export class ZscalerApiError extends AppError {
 
 /** A network failure or timeout before any response arrived. */
 export class ZscalerNetworkError extends AppError {
-  constructor(message: string, readonly request: { method: string; path: string }, options?: ErrorOptions) {
-    super('zscaler_unreachable', `${request.method} ${request.path}: ${message}`, 504, true, { ...options, expose: false });
+  constructor(
+    message: string,
+    readonly request: { method: string; path: string },
+    options?: ErrorOptions,
+  ) {
+    super('zscaler_unreachable', `${request.method} ${request.path}: ${message}`, 504, true, {
+      ...options,
+      expose: false,
+    });
   }
 }
 
@@ -82,6 +89,5 @@ export function parseErrorBody(text: string): { id: string | undefined; reason: 
 /** ZPA documents "not found" as 400 `resource.not.found`; treat it like a 404. */
 export const isNotFound = (e: unknown): boolean =>
   e instanceof ZscalerApiError && (e.status === 404 || e.errorId === 'resource.not.found');
-
 
 export const isConflict = (e: unknown): boolean => e instanceof ZscalerApiError && e.status === 409;

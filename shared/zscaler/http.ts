@@ -46,14 +46,23 @@ export class ApiClient {
     return this.call<T>('DELETE', path, query, undefined, opts);
   }
 
-  private async call<T>(method: string, path: string, query?: Query, body?: unknown, opts: RequestOptions = {}): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    query?: Query,
+    body?: unknown,
+    opts: RequestOptions = {},
+  ): Promise<T> {
     const url = this.opts.baseUrl + path + queryString(query);
     const request = { method, path };
     for (let refreshed = false; ; refreshed = true) {
       const token = await this.opts.tokens.getToken();
       const res = await this.opts.transport
         .send({
-          method, url, label: path, idempotent: opts.idempotent,
+          method,
+          url,
+          label: path,
+          idempotent: opts.idempotent,
           body: body === undefined ? undefined : JSON.stringify(body),
           headers: {
             authorization: `Bearer ${token}`,

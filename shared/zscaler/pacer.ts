@@ -77,7 +77,11 @@ export interface ZpaRateLimits {
 }
 
 /** ZPA: 20 GET and 10 POST/PUT/DELETE per 10 s per organisation and calling IP. */
-export const ZPA_PUBLISHED_LIMITS: Readonly<ZpaRateLimits> = Object.freeze({ getPer10s: 20, writePer10s: 10, windowMs: 10_000 });
+export const ZPA_PUBLISHED_LIMITS: Readonly<ZpaRateLimits> = Object.freeze({
+  getPer10s: 20,
+  writePer10s: 10,
+  windowMs: 10_000,
+});
 
 /** ZDX: 5 requests per second per calling IP, on every licence tier. */
 export const ZDX_PUBLISHED_REQUESTS_PER_SECOND = 5;

@@ -25,9 +25,18 @@ export async function* zdxPages<T>(
 
 export const ZPA_MAX_PAGE_SIZE = 500;
 
-export async function* zpaPages<T>(client: ApiClient, path: string, query: Query = {}, pageSize = ZPA_MAX_PAGE_SIZE): AsyncGenerator<T> {
+export async function* zpaPages<T>(
+  client: ApiClient,
+  path: string,
+  query: Query = {},
+  pageSize = ZPA_MAX_PAGE_SIZE,
+): AsyncGenerator<T> {
   for (let page = 1; ; page++) {
-    const res = await client.get<{ totalPages?: string | number; list?: T[] }>(path, { ...query, page, pagesize: pageSize });
+    const res = await client.get<{ totalPages?: string | number; list?: T[] }>(path, {
+      ...query,
+      page,
+      pagesize: pageSize,
+    });
     yield* res.list ?? [];
     const totalPages = Number(res.totalPages ?? 0);
     if (!Number.isFinite(totalPages) || page >= totalPages) return;

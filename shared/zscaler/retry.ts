@@ -37,8 +37,16 @@ export const DEFAULT_RETRY: RetryPolicy = {
   refusedStatuses: [429, 503],
   errorIds: ['api.concurrent.access.error', 'db.simultaneous.request', 'retryable.server.error'],
   networkCodes: [
-    'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'UND_ERR_SOCKET',
-    'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED',
+    'ECONNRESET',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+    'UND_ERR_CLOSED',
   ],
   notSentCodes: ['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'],
   // GET/HEAD/OPTIONS change nothing; PUT (a full replacement) and DELETE leave the same state however often
@@ -61,7 +69,10 @@ export const isRetryableStatus = (p: RetryPolicy, status: number, errorId: strin
  */
 export type FailureKind = 'rate-limited' | 'refused' | 'not-sent' | 'outcome-unknown';
 
-export function classifyFailure(p: RetryPolicy, f: { status?: number; errorId?: string; code?: string }): FailureKind | undefined {
+export function classifyFailure(
+  p: RetryPolicy,
+  f: { status?: number; errorId?: string; code?: string },
+): FailureKind | undefined {
   if (f.status !== undefined) {
     if (f.errorId !== undefined && p.errorIds.includes(f.errorId)) return 'refused';
     if (!p.statuses.includes(f.status)) return undefined;

@@ -8,7 +8,14 @@ import { DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { OutcomeUnknownError, ZscalerNetworkError, parseErrorBody } from './errors.js';
 import { PacingDeadlineError, type Pacer } from './pacer.js';
-import { backoffMs, classifyFailure, mayResend, parseRateLimitReset, parseRetryAfter, type RetryPolicy } from './retry.js';
+import {
+  backoffMs,
+  classifyFailure,
+  mayResend,
+  parseRateLimitReset,
+  parseRetryAfter,
+  type RetryPolicy,
+} from './retry.js';
 
 export interface RawResponse {
   status: number;
@@ -68,7 +75,8 @@ export class Transport {
         try {
           await pacer.acquire(req.method, deadline);
         } catch (e) {
-          if (e instanceof PacingDeadlineError) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}: ${e.message}`);
+          if (e instanceof PacingDeadlineError)
+            throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}: ${e.message}`);
           throw e;
         }
       }
@@ -81,29 +89,60 @@ export class Transport {
       }
       const code = errorCode(failure);
       if (failure && !retry.networkCodes.includes(code ?? '')) {
-        throw new ZscalerNetworkError((failure as Error).message, { method: req.method, path: req.label }, { cause: failure });
+        throw new ZscalerNetworkError(
+          (failure as Error).message,
+          { method: req.method, path: req.label },
+          { cause: failure },
+        );
       }
       const errorId = res && res.status >= 400 ? parseErrorBody(res.text).id : undefined;
       const kind = res ? classifyFailure(retry, { status: res.status, errorId }) : classifyFailure(retry, { code });
       if (!kind) return { ...res!, attempts: attempt };
       if (!mayResend(retry, req.method, kind, req.idempotent)) {
         const what = res ? `http_${res.status}` : (code ?? 'network');
-        logger?.warn('zscaler request outcome unknown; not sent again', { method: req.method, path: req.label, status: res?.status, errorId, code, attempt });
-        throw new OutcomeUnknownError({ method: req.method, path: req.label }, res?.status, what, attempt, failure ? { cause: failure } : undefined);
+        logger?.warn('zscaler request outcome unknown; not sent again', {
+          method: req.method,
+          path: req.label,
+          status: res?.status,
+          errorId,
+          code,
+          attempt,
+        });
+        throw new OutcomeUnknownError(
+          { method: req.method, path: req.label },
+          res?.status,
+          what,
+          attempt,
+          failure ? { cause: failure } : undefined,
+        );
       }
 
       const serverFloor = res ? serverWaitMs(res) : undefined;
       // The server's wait holds every request of this limit, not only the one that was told (429, and a 503 that
       // says how long it will be unavailable).
-      if ((res?.status === 429 || res?.status === 503) && pacer && serverFloor !== undefined) pacer.pause(req.method, serverFloor);
+      if ((res?.status === 429 || res?.status === 503) && pacer && serverFloor !== undefined)
+        pacer.pause(req.method, serverFloor);
       const wait = backoffMs(retry, attempt, serverFloor ?? 0);
       const outOfAttempts = attempt >= retry.maxAttempts;
       const outOfTime = Date.now() + wait >= deadline;
       if (outOfAttempts || outOfTime) {
         if (res) return { ...res, attempts: attempt };
-        throw new ZscalerNetworkError(`${code} after ${attempt} attempt(s)`, { method: req.method, path: req.label }, { cause: failure });
+        throw new ZscalerNetworkError(
+          `${code} after ${attempt} attempt(s)`,
+          { method: req.method, path: req.label },
+          { cause: failure },
+        );
       }
-      logger?.warn('zscaler request retry', { method: req.method, path: req.label, status: res?.status, errorId, code, kind, attempt, waitMs: wait });
+      logger?.warn('zscaler request retry', {
+        method: req.method,
+        path: req.label,
+        status: res?.status,
+        errorId,
+        code,
+        kind,
+        attempt,
+        waitMs: wait,
+      });
       await sleep(wait);
     }
   }
@@ -120,7 +159,8 @@ export class Transport {
     });
     const text = await res.body.text();
     const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+    for (const [k, v] of Object.entries(res.headers))
+      if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
     return { status: res.statusCode, headers, text };
   }
 }

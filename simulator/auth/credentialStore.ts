@@ -36,12 +36,14 @@ export class CredentialStore {
   rotate(body: unknown): { ok: true; kind: TokenKind; rotated: string[] } | { ok: false; message: string } {
     if (typeof body !== 'object' || body === null) return { ok: false, message: 'expected a JSON object' };
     const { kind, ...fields } = body as Record<string, unknown>;
-    if (kind !== 'zpa' && kind !== 'zdx' && kind !== 'oneapi') return { ok: false, message: 'kind must be zpa, zdx or oneapi' };
+    if (kind !== 'zpa' && kind !== 'zdx' && kind !== 'oneapi')
+      return { ok: false, message: 'kind must be zpa, zdx or oneapi' };
     const allowed = ROTATABLE[kind];
     const rotated: string[] = [];
     const target = this.current[kind] as unknown as Record<string, string>;
     for (const [key, value] of Object.entries(fields)) {
-      if (!allowed.includes(key)) return { ok: false, message: `${kind} credentials have no field ${key} (allowed: ${allowed.join(', ')})` };
+      if (!allowed.includes(key))
+        return { ok: false, message: `${kind} credentials have no field ${key} (allowed: ${allowed.join(', ')})` };
       if (typeof value !== 'string' || value === '') return { ok: false, message: `${key} must be a non-empty string` };
       rotated.push(key);
     }

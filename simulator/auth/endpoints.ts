@@ -40,11 +40,16 @@ export function createAuthHandlers(deps: AuthDeps): Record<AuthEndpoint, (req: S
     'zpa-signin': (req) => {
       const form = new URLSearchParams(req.rawBody);
       const c = creds.current.zpa;
-      const ok = safeEqual(form.get('client_id') ?? '', c.clientId) && safeEqual(form.get('client_secret') ?? '', c.clientSecret);
+      const ok =
+        safeEqual(form.get('client_id') ?? '', c.clientId) &&
+        safeEqual(form.get('client_secret') ?? '', c.clientSecret);
       if (!ok) return ZPA_DENIED;
       const { token } = tokens.issue('zpa', c.clientId);
       // docs/zscaler-api.md §5.1: ZPA legacy sends expires_in as a string.
-      return { status: 200, body: { token_type: 'Bearer', access_token: token, expires_in: String(tokens.lifetimeSec) } };
+      return {
+        status: 200,
+        body: { token_type: 'Bearer', access_token: token, expires_in: String(tokens.lifetimeSec) },
+      };
     },
 
     'zpa-signout': (req) => {
@@ -56,19 +61,23 @@ export function createAuthHandlers(deps: AuthDeps): Record<AuthEndpoint, (req: S
     'zdx-token': (req) => {
       const b = (typeof req.body === 'object' && req.body !== null ? req.body : {}) as Record<string, unknown>;
       const c = creds.current.zdx;
-      if (typeof b.key_id !== 'string' || typeof b.key_secret !== 'string') return zdxDenied('key_id and key_secret are required');
+      if (typeof b.key_id !== 'string' || typeof b.key_secret !== 'string')
+        return zdxDenied('key_id and key_secret are required');
       if (!safeEqual(b.key_id, c.keyId)) return zdxDenied('Invalid API key');
       if (b.timestamp === undefined) {
         // The help page's plain example posts the raw secret without a timestamp (docs/zscaler-api.md §1.2).
         return safeEqual(b.key_secret, c.keySecret) ? zdxIssued() : zdxDenied('Invalid API key');
       }
-      if (typeof b.timestamp !== 'number' || !Number.isInteger(b.timestamp)) return zdxDenied('timestamp must be an integer epoch');
+      if (typeof b.timestamp !== 'number' || !Number.isInteger(b.timestamp))
+        return zdxDenied('timestamp must be an integer epoch');
       // Clients hash with their own wall clock, which does not follow a scaled or advanced SimClock, so a
       // timestamp fresh against either simulated or real now is accepted.
       const skewSim = Math.abs(b.timestamp - clock.nowSec());
       const skewReal = Math.abs(b.timestamp - Math.floor(Date.now() / 1000));
-      if (Math.min(skewSim, skewReal) > ZDX_TIMESTAMP_TOLERANCE_SEC) return zdxDenied('timestamp outside the allowed window');
-      if (!safeEqual(b.key_secret.toLowerCase(), zdxSecretHash(c.keySecret, b.timestamp))) return zdxDenied('Invalid API key');
+      if (Math.min(skewSim, skewReal) > ZDX_TIMESTAMP_TOLERANCE_SEC)
+        return zdxDenied('timestamp outside the allowed window');
+      if (!safeEqual(b.key_secret.toLowerCase(), zdxSecretHash(c.keySecret, b.timestamp)))
+        return zdxDenied('Invalid API key');
       return zdxIssued();
     },
 
@@ -107,9 +116,11 @@ export function createAuthHandlers(deps: AuthDeps): Record<AuthEndpoint, (req: S
     const audience = form.get('audience');
     if (!audience) return oauthError('audience is required');
     if (audience !== c.audience) return oauthError(`unknown audience ${audience}`);
-    if (form.has('client_assertion')) return oauthError('private-key JWT client assertions are not supported by the simulator');
+    if (form.has('client_assertion'))
+      return oauthError('private-key JWT client assertions are not supported by the simulator');
     if (!clientId || !clientSecret) return oauthError('client_id and client_secret are required');
-    if (!safeEqual(clientId, c.clientId) || !safeEqual(clientSecret, c.clientSecret)) return oauthError('Invalid client credentials');
+    if (!safeEqual(clientId, c.clientId) || !safeEqual(clientSecret, c.clientSecret))
+      return oauthError('Invalid client credentials');
     const { token } = tokens.issue('oneapi', c.clientId);
     return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: tokens.lifetimeSec } };
   }

@@ -47,7 +47,14 @@ export class TokenAuthority {
     const record: TokenRecord = { jti: randomUUID(), kind, sub, iat, exp: iat + this.lifetimeSec, revoked: false };
     const header = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid: 'zsim' }));
     const payload = b64url(
-      JSON.stringify({ iss: `https://zsim.local/${kind}`, sub, aud: AUDIENCE[kind], iat, exp: record.exp, jti: record.jti }),
+      JSON.stringify({
+        iss: `https://zsim.local/${kind}`,
+        sub,
+        aud: AUDIENCE[kind],
+        iat,
+        exp: record.exp,
+        jti: record.jti,
+      }),
     );
     this.records.set(record.jti, record);
     this.counts[kind] += 1;
@@ -63,7 +70,8 @@ export class TokenAuthority {
     const [header, payload, signature] = parts as [string, string, string];
     const expected = Buffer.from(sign(`${header}.${payload}`));
     const given = Buffer.from(signature);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'bad signature' };
+    if (expected.length !== given.length || !timingSafeEqual(expected, given))
+      return { ok: false, reason: 'bad signature' };
     let jti: unknown;
     try {
       jti = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { jti?: unknown }).jti;

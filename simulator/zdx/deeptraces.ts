@@ -105,7 +105,10 @@ export function registerDeepTraceRoutes(router: Router, ctx: ZdxContext, store: 
         return zdxError(409, 'A deep trace session is already in progress for this device');
       }
       if (store.all().filter((t) => store.isActive(t)).length >= MAX_ACTIVE_PER_TENANT) {
-        return zdxError(409, `The tenant already has the maximum of ${MAX_ACTIVE_PER_TENANT} active deep trace sessions`);
+        return zdxError(
+          409,
+          `The tenant already has the maximum of ${MAX_ACTIVE_PER_TENANT} active deep trace sessions`,
+        );
       }
       const t = store.create(d.id, d.userId, parsed.value);
       return json(200, { trace_id: t.traceId, status: store.phase(t).status, expected_time: t.sessionLengthMin });
@@ -115,31 +118,49 @@ export function registerDeepTraceRoutes(router: Router, ctx: ZdxContext, store: 
       resolve(req.params, (t) => {
         store.delete(t.traceId);
         return json(200, { trace_id: t.traceId });
-      }))
+      }),
+    )
     // Result endpoints hold data only once the trace has started, and only for what it was asked to probe.
     .add('GET', '/devices/:deviceId/deeptraces/:traceId/webprobe-metrics', (req) =>
       resolve(req.params, (t) => {
         const span = dataSpan(store, t);
         const probeId = t.webProbeId;
         if (!span || probeId === null) return json(200, []);
-        return json(200, WEB_PROBE_METRICS.map((m) => series(m, t.traceId + probeId, span.from, span.to, 60)));
-      }))
+        return json(
+          200,
+          WEB_PROBE_METRICS.map((m) => series(m, t.traceId + probeId, span.from, span.to, 60)),
+        );
+      }),
+    )
     .add('GET', '/devices/:deviceId/deeptraces/:traceId/cloudpath-metrics', (req) =>
       resolve(req.params, (t) => {
         const span = dataSpan(store, t);
         if (!span || t.cloudpathProbeId === null) return json(200, []);
-        return json(200, CLOUD_PATH_LEGS.map((l) => ({
-          leg_src: l.leg_src,
-          leg_dst: l.leg_dst,
-          stats: LATENCY_METRICS.map((m) => series({ ...m, base: m.metric === 'latency_avg' ? l.base : m.base }, t.traceId + l.base, span.from, span.to, 60)),
-        })));
-      }))
+        return json(
+          200,
+          CLOUD_PATH_LEGS.map((l) => ({
+            leg_src: l.leg_src,
+            leg_dst: l.leg_dst,
+            stats: LATENCY_METRICS.map((m) =>
+              series(
+                { ...m, base: m.metric === 'latency_avg' ? l.base : m.base },
+                t.traceId + l.base,
+                span.from,
+                span.to,
+                60,
+              ),
+            ),
+          })),
+        );
+      }),
+    )
     .add('GET', '/devices/:deviceId/deeptraces/:traceId/health-metrics', (req) =>
       resolve(req.params, (t) => {
         const span = dataSpan(store, t);
         if (!span || !t.probeDevice) return json(200, []);
         return json(200, healthMetrics(t.traceId, span.from, span.to, 60));
-      }));
+      }),
+    );
 }
 
 /** [started_at, min(now, ended_at)] in epoch seconds, or undefined before the trace has started. */

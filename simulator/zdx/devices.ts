@@ -50,61 +50,110 @@ export function registerDeviceRoutes(router: Router, ctx: ZdxContext): void {
       const { page, next_offset } = paginate(matching, req.query);
       return json(200, { devices: page.map((d) => ({ id: d.id, name: d.name, userid: d.userId })), next_offset });
     })
-    .add('GET', '/devices/:deviceId', withDevice((d) => json(200, deviceDetail(d, ctx.user(d.userId)))))
-    .add('GET', '/devices/:deviceId/apps', withDevice((d, req) => {
-      parseReportWindow(req.query, ctx.clock.nowSec());
-      return json(200, ctx.seed.apps.map((a) => ({ id: a.id, name: a.name, score: appScore(d.id, a) })));
-    }))
-    .add('GET', '/devices/:deviceId/apps/:appId', withApp((d, app, req) => {
-      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
-      const base = appScore(d.id, app);
-      return json(200, series({ metric: 'score', unit: '', base, spread: 6 }, d.id + app.id, from, to, 300));
-    }))
-    .add('GET', '/devices/:deviceId/apps/:appId/web-probes', withApp((d, app, req) => {
-      parseReportWindow(req.query, ctx.clock.nowSec());
-      return json(200, app.webProbes.map((p) => ({
-        id: p.id,
-        name: p.name,
-        num_probes: 24,
-        avg_score: Math.round(appScore(d.id, app) - 3 + noise(d.id, p.id) * 6),
-        avg_pft: Math.round(500 + noise(p.id, d.id) * 900),
-      })));
-    }))
-    .add('GET', '/devices/:deviceId/apps/:appId/web-probes/:probeId', withApp((d, app, req) => {
-      const probe = app.webProbes.find((p) => p.id === pathId(req.params.probeId));
-      if (!probe) return zdxError(404, `Web probe ${req.params.probeId} not found`);
-      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
-      return json(200, WEB_PROBE_METRICS.map((m) => series(m, d.id + probe.id, from, to, 300)));
-    }))
-    .add('GET', '/devices/:deviceId/apps/:appId/cloudpath-probes', withApp((d, app, req) => {
-      parseReportWindow(req.query, ctx.clock.nowSec());
-      const p = app.cloudPathProbe;
-      const avg_latencies = CLOUD_PATH_LEGS.map((l) => ({
-        leg_src: l.leg_src,
-        leg_dst: l.leg_dst,
-        latency: Math.round((l.base + noise(d.id, p.id, l.base) * l.base) * 10) / 10,
-      }));
-      return json(200, [{ id: p.id, name: p.name, num_probes: 24, avg_latencies }]);
-    }))
-    .add('GET', '/devices/:deviceId/apps/:appId/cloudpath-probes/:probeId', withApp((d, app, req) => {
-      if (app.cloudPathProbe.id !== pathId(req.params.probeId)) return zdxError(404, `Cloud path probe ${req.params.probeId} not found`);
-      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
-      return json(200, CLOUD_PATH_LEGS.map((l) => ({
-        leg_src: l.leg_src,
-        leg_dst: l.leg_dst,
-        stats: LATENCY_METRICS.map((m) => series(m, d.id + l.base, from, to, 300)),
-      })));
-    }))
-    .add('GET', '/devices/:deviceId/health-metrics', withDevice((d, req) => {
-      const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
-      return json(200, healthMetrics(d.id, from, to, 300));
-    }))
+    .add(
+      'GET',
+      '/devices/:deviceId',
+      withDevice((d) => json(200, deviceDetail(d, ctx.user(d.userId)))),
+    )
+    .add(
+      'GET',
+      '/devices/:deviceId/apps',
+      withDevice((d, req) => {
+        parseReportWindow(req.query, ctx.clock.nowSec());
+        return json(
+          200,
+          ctx.seed.apps.map((a) => ({ id: a.id, name: a.name, score: appScore(d.id, a) })),
+        );
+      }),
+    )
+    .add(
+      'GET',
+      '/devices/:deviceId/apps/:appId',
+      withApp((d, app, req) => {
+        const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
+        const base = appScore(d.id, app);
+        return json(200, series({ metric: 'score', unit: '', base, spread: 6 }, d.id + app.id, from, to, 300));
+      }),
+    )
+    .add(
+      'GET',
+      '/devices/:deviceId/apps/:appId/web-probes',
+      withApp((d, app, req) => {
+        parseReportWindow(req.query, ctx.clock.nowSec());
+        return json(
+          200,
+          app.webProbes.map((p) => ({
+            id: p.id,
+            name: p.name,
+            num_probes: 24,
+            avg_score: Math.round(appScore(d.id, app) - 3 + noise(d.id, p.id) * 6),
+            avg_pft: Math.round(500 + noise(p.id, d.id) * 900),
+          })),
+        );
+      }),
+    )
+    .add(
+      'GET',
+      '/devices/:deviceId/apps/:appId/web-probes/:probeId',
+      withApp((d, app, req) => {
+        const probe = app.webProbes.find((p) => p.id === pathId(req.params.probeId));
+        if (!probe) return zdxError(404, `Web probe ${req.params.probeId} not found`);
+        const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
+        return json(
+          200,
+          WEB_PROBE_METRICS.map((m) => series(m, d.id + probe.id, from, to, 300)),
+        );
+      }),
+    )
+    .add(
+      'GET',
+      '/devices/:deviceId/apps/:appId/cloudpath-probes',
+      withApp((d, app, req) => {
+        parseReportWindow(req.query, ctx.clock.nowSec());
+        const p = app.cloudPathProbe;
+        const avg_latencies = CLOUD_PATH_LEGS.map((l) => ({
+          leg_src: l.leg_src,
+          leg_dst: l.leg_dst,
+          latency: Math.round((l.base + noise(d.id, p.id, l.base) * l.base) * 10) / 10,
+        }));
+        return json(200, [{ id: p.id, name: p.name, num_probes: 24, avg_latencies }]);
+      }),
+    )
+    .add(
+      'GET',
+      '/devices/:deviceId/apps/:appId/cloudpath-probes/:probeId',
+      withApp((d, app, req) => {
+        if (app.cloudPathProbe.id !== pathId(req.params.probeId))
+          return zdxError(404, `Cloud path probe ${req.params.probeId} not found`);
+        const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
+        return json(
+          200,
+          CLOUD_PATH_LEGS.map((l) => ({
+            leg_src: l.leg_src,
+            leg_dst: l.leg_dst,
+            stats: LATENCY_METRICS.map((m) => series(m, d.id + l.base, from, to, 300)),
+          })),
+        );
+      }),
+    )
+    .add(
+      'GET',
+      '/devices/:deviceId/health-metrics',
+      withDevice((d, req) => {
+        const { from, to } = parseReportWindow(req.query, ctx.clock.nowSec());
+        return json(200, healthMetrics(d.id, from, to, 300));
+      }),
+    )
     .add('GET', '/apps', () =>
-      json(200, ctx.seed.apps.map((a) => {
-        const scores = ctx.seed.devices.map((d) => appScore(d.id, a));
-        const score = Math.round(scores.reduce((s, v) => s + v, 0) / Math.max(1, scores.length));
-        return { id: a.id, name: a.name, score, total_users: new Set(ctx.seed.devices.map((d) => d.userId)).size };
-      })))
+      json(
+        200,
+        ctx.seed.apps.map((a) => {
+          const scores = ctx.seed.devices.map((d) => appScore(d.id, a));
+          const score = Math.round(scores.reduce((s, v) => s + v, 0) / Math.max(1, scores.length));
+          return { id: a.id, name: a.name, score, total_users: new Set(ctx.seed.devices.map((d) => d.userId)).size };
+        }),
+      ),
+    )
     .add('GET', '/users', (req) => {
       parseWindow(req.query, ctx.clock.nowSec());
       const q = (req.query.get('q') ?? '').toLowerCase();
@@ -120,12 +169,24 @@ export function registerDeviceRoutes(router: Router, ctx: ZdxContext): void {
 }
 
 function userView(ctx: ZdxContext, u: ZdxUser) {
-  const devices = ctx.seed.devices.filter((d) => d.userId === u.id).map((d) => ({
-    id: d.id,
-    name: d.name,
-    geo_loc: [{ id: 'us-ca-sanjose', city: 'San Jose', state: 'California', country: 'United States', geo_lat: 37.33, geo_long: -121.89, geo_detection: 'ip' }],
-    zs_loc: [{ id: 58712, name: 'HQ-SanJose' }],
-  }));
+  const devices = ctx.seed.devices
+    .filter((d) => d.userId === u.id)
+    .map((d) => ({
+      id: d.id,
+      name: d.name,
+      geo_loc: [
+        {
+          id: 'us-ca-sanjose',
+          city: 'San Jose',
+          state: 'California',
+          country: 'United States',
+          geo_lat: 37.33,
+          geo_long: -121.89,
+          geo_detection: 'ip',
+        },
+      ],
+      zs_loc: [{ id: 58712, name: 'HQ-SanJose' }],
+    }));
   return { id: u.id, name: u.name, email: u.email, devices };
 }
 
@@ -138,21 +199,48 @@ function deviceDetail(d: ZdxDevice, user: ZdxUser | undefined) {
     id: d.id,
     name: d.name,
     hardware: {
-      hw_model: d.model, hw_mfg: mac ? 'Apple Inc.' : d.model.startsWith('ThinkPad') ? 'LENOVO' : 'Dell Inc.',
-      hw_type: d.name.includes('-DT-') ? 'Desktop' : 'Laptop', hw_serial: `ZS${d.id}`, tot_mem: 16384, gpu: mac ? 'Apple M1 Pro' : 'Intel Iris Xe Graphics',
-      disk_size: 512, disk_model: mac ? 'APPLE SSD AP0512R' : 'PC SN810 NVMe WDC 512GB', disk_type: 'SSD',
-      cpu_mfg: mac ? 'Apple' : 'GenuineIntel', cpu_model: mac ? 'Apple M1 Pro' : '11th Gen Intel(R) Core(TM) i7-1185G7 @ 3.00GHz',
-      speed_ghz: mac ? 3.2 : 3.0, logical_proc: mac ? 10 : 8, num_cores: mac ? 10 : 4,
+      hw_model: d.model,
+      hw_mfg: mac ? 'Apple Inc.' : d.model.startsWith('ThinkPad') ? 'LENOVO' : 'Dell Inc.',
+      hw_type: d.name.includes('-DT-') ? 'Desktop' : 'Laptop',
+      hw_serial: `ZS${d.id}`,
+      tot_mem: 16384,
+      gpu: mac ? 'Apple M1 Pro' : 'Intel Iris Xe Graphics',
+      disk_size: 512,
+      disk_model: mac ? 'APPLE SSD AP0512R' : 'PC SN810 NVMe WDC 512GB',
+      disk_type: 'SSD',
+      cpu_mfg: mac ? 'Apple' : 'GenuineIntel',
+      cpu_model: mac ? 'Apple M1 Pro' : '11th Gen Intel(R) Core(TM) i7-1185G7 @ 3.00GHz',
+      speed_ghz: mac ? 3.2 : 3.0,
+      logical_proc: mac ? 10 : 8,
+      num_cores: mac ? 10 : 4,
     },
-    network: [{
-      net_type: 'Wireless', status: 'Connected', ipv4: `10.20.${octet}.${(d.id >> 8) % 250 + 2}`, ipv6: '',
-      dns_srvs: '10.0.0.53,10.0.1.53', dns_suffix: 'corp.example', gateway: `10.20.${octet}.1`, mac: macAddr,
-      guid: `{${d.id.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000}`, wifi_adapter: mac ? 'Apple Wi-Fi' : 'Intel(R) Wi-Fi 6 AX201',
-      wifi_type: '802.11ax', ssid: 'CORP-WIFI', channel: '36', bssid: 'a4:5d:36:10:20:30',
-    }],
+    network: [
+      {
+        net_type: 'Wireless',
+        status: 'Connected',
+        ipv4: `10.20.${octet}.${((d.id >> 8) % 250) + 2}`,
+        ipv6: '',
+        dns_srvs: '10.0.0.53,10.0.1.53',
+        dns_suffix: 'corp.example',
+        gateway: `10.20.${octet}.1`,
+        mac: macAddr,
+        guid: `{${d.id.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000}`,
+        wifi_adapter: mac ? 'Apple Wi-Fi' : 'Intel(R) Wi-Fi 6 AX201',
+        wifi_type: '802.11ax',
+        ssid: 'CORP-WIFI',
+        channel: '36',
+        bssid: 'a4:5d:36:10:20:30',
+      },
+    ],
     software: {
-      os_name: mac ? 'macOS' : 'Microsoft Windows 11 Enterprise', os_ver: mac ? '14.5' : '10.0', os_build: mac ? '23F79' : '22631',
-      hostname: d.name, netbios: d.name.slice(0, 15), user: user?.email ?? '', client_conn_ver: '4.4.0.389', zdx_ver: '4.4.0.389',
+      os_name: mac ? 'macOS' : 'Microsoft Windows 11 Enterprise',
+      os_ver: mac ? '14.5' : '10.0',
+      os_build: mac ? '23F79' : '22631',
+      hostname: d.name,
+      netbios: d.name.slice(0, 15),
+      user: user?.email ?? '',
+      client_conn_ver: '4.4.0.389',
+      zdx_ver: '4.4.0.389',
     },
   };
 }

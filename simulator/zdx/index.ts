@@ -65,7 +65,11 @@ export function createZdxSimulator(clock: SimClock, opts: ZdxSimulatorOptions = 
         const mine = traces.forDevice(d.id);
         const requests = requestsPerDevice.get(d.id) ?? 0;
         if (requests === 0 && mine.length === 0) continue;
-        perDevice[d.id] = { requests, traces: mine.length, active_traces: mine.filter((t) => traces.isActive(t)).length };
+        perDevice[d.id] = {
+          requests,
+          traces: mine.length,
+          active_traces: mine.filter((t) => traces.isActive(t)).length,
+        };
       }
       return {
         devices: seed.devices.length,

@@ -61,7 +61,10 @@ export const CLOUD_PATH_LEGS: Array<{ leg_src: string; leg_dst: string; base: nu
 ];
 
 const HEALTH: Array<{ category: string; instances: Array<{ name: string; metrics: SeriesSpec[] }> }> = [
-  { category: 'cpu', instances: [{ name: 'total', metrics: [{ metric: 'cpu_total', unit: '%', base: 35, spread: 25 }] }] },
+  {
+    category: 'cpu',
+    instances: [{ name: 'total', metrics: [{ metric: 'cpu_total', unit: '%', base: 35, spread: 25 }] }],
+  },
   {
     category: 'memory',
     instances: [{ name: 'total', metrics: [{ metric: 'mem_used_pct', unit: '%', base: 62, spread: 15 }] }],
@@ -73,10 +76,13 @@ const HEALTH: Array<{ category: string; instances: Array<{ name: string; metrics
   {
     category: 'network',
     instances: [
-      { name: 'wifi', metrics: [
-        { metric: 'wifi_signal', unit: 'dBm', base: 58, spread: 10 },
-        { metric: 'throughput_rx', unit: 'kbps', base: 4200, spread: 2500 },
-      ] },
+      {
+        name: 'wifi',
+        metrics: [
+          { metric: 'wifi_signal', unit: 'dBm', base: 58, spread: 10 },
+          { metric: 'throughput_rx', unit: 'kbps', base: 4200, spread: 2500 },
+        ],
+      },
     ],
   },
 ];

@@ -40,7 +40,8 @@ export const MAX_REPORT_RANGE_SEC = 2 * 3600;
 /** {@link parseWindow} for the report endpoints that refuse a range longer than 2 hours, as ZDX documents. */
 export function parseReportWindow(query: URLSearchParams, nowSec: number): Window {
   const w = parseWindow(query, nowSec);
-  if (w.to - w.from > MAX_REPORT_RANGE_SEC) throw new QueryError(`the time range must not exceed 2 hours (${MAX_REPORT_RANGE_SEC} s); split longer periods`);
+  if (w.to - w.from > MAX_REPORT_RANGE_SEC)
+    throw new QueryError(`the time range must not exceed 2 hours (${MAX_REPORT_RANGE_SEC} s); split longer periods`);
   return w;
 }
 
@@ -64,7 +65,10 @@ export function intListParam(query: URLSearchParams, name: string): number[] {
  * Cursor paging over items sorted by id. The cursor is the last id of the previous page (made opaque), not a
  * position, so an item entering or leaving the time window between pages cannot shift the rest.
  */
-export function paginate<T extends { id: number }>(items: T[], query: URLSearchParams): { page: T[]; next_offset: string | null } {
+export function paginate<T extends { id: number }>(
+  items: T[],
+  query: URLSearchParams,
+): { page: T[]; next_offset: string | null } {
   const rawLimit = query.get('limit');
   let limit = DEFAULT_LIMIT;
   if (rawLimit !== null && rawLimit !== '') {

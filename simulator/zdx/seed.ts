@@ -45,20 +45,30 @@ export interface ZdxApp {
 
 export const APPS: readonly ZdxApp[] = [
   {
-    id: 1, name: 'Microsoft Outlook', baseScore: 84,
+    id: 1,
+    name: 'Microsoft Outlook',
+    baseScore: 84,
     webProbes: [
       { id: 101, name: 'Outlook Web', url: 'https://outlook.office365.com/owa/' },
-      { id: 102, name: 'Outlook Autodiscover', url: 'https://autodiscover-s.outlook.com/autodiscover/autodiscover.xml' },
+      {
+        id: 102,
+        name: 'Outlook Autodiscover',
+        url: 'https://autodiscover-s.outlook.com/autodiscover/autodiscover.xml',
+      },
     ],
     cloudPathProbe: { id: 151, name: 'Outlook Cloud Path', target: 'outlook.office365.com' },
   },
   {
-    id: 2, name: 'Salesforce', baseScore: 88,
+    id: 2,
+    name: 'Salesforce',
+    baseScore: 88,
     webProbes: [{ id: 201, name: 'Salesforce Login', url: 'https://login.salesforce.com/' }],
     cloudPathProbe: { id: 251, name: 'Salesforce Cloud Path', target: 'login.salesforce.com' },
   },
   {
-    id: 3, name: 'Zoom', baseScore: 76,
+    id: 3,
+    name: 'Zoom',
+    baseScore: 76,
     webProbes: [
       { id: 301, name: 'Zoom Web', url: 'https://zoom.us/' },
       { id: 302, name: 'Zoom API', url: 'https://api.zoom.us/v2/' },
@@ -66,7 +76,9 @@ export const APPS: readonly ZdxApp[] = [
     cloudPathProbe: { id: 351, name: 'Zoom Cloud Path', target: 'zoom.us' },
   },
   {
-    id: 4, name: 'Payroll Portal', baseScore: 63,
+    id: 4,
+    name: 'Payroll Portal',
+    baseScore: 63,
     webProbes: [{ id: 401, name: 'Payroll Portal Home', url: 'https://payroll.corp.example/' }],
     cloudPathProbe: { id: 451, name: 'Payroll Portal Cloud Path', target: 'payroll.corp.example' },
   },
@@ -98,9 +110,26 @@ const CORE: Array<{ user: ZdxUser; devices: Omit<ZdxDevice, 'userId'>[] }> = [
 
 /** Extra users so that paging matters: 24 more devices, 22 of them active within the last 2 hours. */
 const EXTRA = [
-  'Erin Evans', 'Frank Fischer', 'Grace Garcia', 'Heidi Hoffmann', 'Ivan Ivanov', 'Judy Jones', 'Mallory Moore',
-  'Niaj Nair', 'Olivia Olsen', 'Peggy Park', 'Quinn Quigley', 'Rupert Reed', 'Sybil Schmidt', 'Trent Taylor',
-  'Uma Usman', 'Victor Villa', 'Walter White', 'Wendy Wu', 'Xavier Xu', 'Zara Zimmer',
+  'Erin Evans',
+  'Frank Fischer',
+  'Grace Garcia',
+  'Heidi Hoffmann',
+  'Ivan Ivanov',
+  'Judy Jones',
+  'Mallory Moore',
+  'Niaj Nair',
+  'Olivia Olsen',
+  'Peggy Park',
+  'Quinn Quigley',
+  'Rupert Reed',
+  'Sybil Schmidt',
+  'Trent Taylor',
+  'Uma Usman',
+  'Victor Villa',
+  'Walter White',
+  'Wendy Wu',
+  'Xavier Xu',
+  'Zara Zimmer',
 ];
 /** Stale extras: last seen 26 hours and 3 days ago. */
 const STALE: Record<string, number> = { 'Walter White': 26 * HOUR, 'Xavier Xu': 72 * HOUR };
@@ -127,7 +156,7 @@ export function buildSeed(): ZdxSeed {
       const mac = i % 3 === 2;
       devices.push({
         id: 132560000 + i * 100 + k,
-        name: `${first.toUpperCase()}-${mac ? 'MBP' : 'LT'}-${k === 1 ? 'A' : 'B'}${(i * 37 + 11) % 90 + 10}`,
+        name: `${first.toUpperCase()}-${mac ? 'MBP' : 'LT'}-${k === 1 ? 'A' : 'B'}${((i * 37 + 11) % 90) + 10}`,
         userId: user.id,
         idleSec: STALE[name] ?? (((i * 37 + k * 11) % 100) + 1) * MIN,
         os: mac ? 'macOS' : 'Windows',

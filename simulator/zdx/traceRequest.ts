@@ -33,12 +33,14 @@ function optionalId(body: Record<string, unknown>, ...names: string[]): number |
 }
 
 export function parseStartRequest(raw: unknown, apps: readonly ZdxApp[]): Parsed {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, message: 'Request body must be a JSON object' };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { ok: false, message: 'Request body must be a JSON object' };
   const body = raw as Record<string, unknown>;
   try {
     const name = body.session_name;
     if (typeof name !== 'string' || name.trim() === '') throw new Invalid('session_name is required');
-    if (name.length > MAX_SESSION_NAME) throw new Invalid(`session_name must be at most ${MAX_SESSION_NAME} characters`);
+    if (name.length > MAX_SESSION_NAME)
+      throw new Invalid(`session_name must be at most ${MAX_SESSION_NAME} characters`);
 
     const length = body.session_length_minutes ?? 5;
     if (!SESSION_LENGTHS.includes(length as (typeof SESSION_LENGTHS)[number])) {
@@ -64,7 +66,14 @@ export function parseStartRequest(raw: unknown, apps: readonly ZdxApp[]): Parsed
 
     return {
       ok: true,
-      value: { sessionName: name, appId, webProbeId, cloudpathProbeId, sessionLengthMin: length as number, probeDevice },
+      value: {
+        sessionName: name,
+        appId,
+        webProbeId,
+        cloudpathProbeId,
+        sessionLengthMin: length as number,
+        probeDevice,
+      },
     };
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, message: err.message };

@@ -38,7 +38,10 @@ export const errors = {
     status: 400,
     body: body('filtering.input.invalid.operand', `Invalid filter operand in search string: ${search}`, [search]),
   }),
-  coded: (status: number, id: string, reason: string, params?: string[]): SimReply => ({ status, body: body(id, reason, params) }),
+  coded: (status: number, id: string, reason: string, params?: string[]): SimReply => ({
+    status,
+    body: body(id, reason, params),
+  }),
   /** Body and lowercase `retry-after: <N>s` header exactly as recorded (TestAccessPolicyReorderRule.yaml #18). */
   tooManyRequests: (retryAfterSec: number): SimReply => ({
     status: 429,

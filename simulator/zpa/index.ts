@@ -126,7 +126,12 @@ export function createZpaSimulator(clock: SimClock, opts: ZpaSimulatorOptions): 
           microtenantId: g.microtenantId,
           applicationIds: store.segmentsInGroup(g.id).map((s) => s.id),
         })),
-        policySets: [...store.policySets.values()].map((ps) => ({ id: ps.id, name: ps.name, typeName: ps.typeName, policyType: ps.policyType })),
+        policySets: [...store.policySets.values()].map((ps) => ({
+          id: ps.id,
+          name: ps.name,
+          typeName: ps.typeName,
+          policyType: ps.policyType,
+        })),
         rules,
         counters: { ...counters },
       };

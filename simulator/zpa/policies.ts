@@ -39,7 +39,9 @@ export function ruleIn(store: Store, ps: PolicySet, ruleId: string): Rule {
 }
 
 export function registerPolicies(router: Router, ctx: ZpaContext): void {
-  router.add('GET', `${V1}/policySet/policyType/:type`, (req) => ok(policySetView(policySetFromPath(ctx.store, req.params.type!))));
+  router.add('GET', `${V1}/policySet/policyType/:type`, (req) =>
+    ok(policySetView(policySetFromPath(ctx.store, req.params.type!))),
+  );
 
   router.add('GET', `${V1}/policySet/rules/policyType/:type`, (req) => {
     const { store } = ctx;
@@ -67,7 +69,13 @@ export function registerPolicies(router: Router, ctx: ZpaContext): void {
       const { store } = ctx;
       const ps = store.find(store.policySets, req.params.psid!);
       const { conditions, ...input } = parseRule(objectBody(req), version, ps, store);
-      const rule: Rule = { ...store.meta(store.microtenantFor(req.query, {})), policySetId: ps.id, defaultRule: false, ...input, conditions: materialize(conditions, store) };
+      const rule: Rule = {
+        ...store.meta(store.microtenantFor(req.query, {})),
+        policySetId: ps.id,
+        defaultRule: false,
+        ...input,
+        conditions: materialize(conditions, store),
+      };
       store.rules.set(rule.id, rule);
       const hasDefault = POLICY_TYPES[ps.typeName].defaultRule !== undefined;
       ps.ruleIds.splice(hasDefault ? ps.ruleIds.length - 1 : ps.ruleIds.length, 0, rule.id);

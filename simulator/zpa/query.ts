@@ -67,7 +67,9 @@ export function matches(item: Record<string, unknown>, f: SearchFilter | undefin
   if (!f) return true;
   const value = item[f.field];
   const candidates = Array.isArray(value) ? value : [value];
-  return candidates.some((c) => (typeof c === 'string' || typeof c === 'number' || typeof c === 'boolean') && compare(String(c), f));
+  return candidates.some(
+    (c) => (typeof c === 'string' || typeof c === 'number' || typeof c === 'boolean') && compare(String(c), f),
+  );
 }
 
 /**

@@ -33,7 +33,11 @@ export function registerReorder(router: Router, ctx: ZpaContext): void {
       const ps = store.find(store.policySets, req.params.psid!);
       const rule = ruleIn(store, ps, req.params.ruleId!);
       if (rule.defaultRule) {
-        fail(errors.coded(400, 'default.rule.reorder.notallowed', `Reordering not allowed for default rule ${rule.id}`, [rule.id]));
+        fail(
+          errors.coded(400, 'default.rule.reorder.notallowed', `Reordering not allowed for default rule ${rule.id}`, [
+            rule.id,
+          ]),
+        );
       }
       const movable = ps.ruleIds.length - (POLICY_TYPES[ps.typeName].defaultRule ? 1 : 0);
       const raw = req.params.newOrder!;
@@ -62,11 +66,17 @@ export function registerReorder(router: Router, ctx: ZpaContext): void {
       // Same length and no foreign id: anything missing was displaced by a duplicate.
       const missing = ps.ruleIds.filter((id) => !ids.includes(id));
       if (missing.length > 0) {
-        fail(errors.coded(400, 'missing.rule', `Missing ruleIds: ${missing.join(', ')} from policySet ${ps.id}`, missing));
+        fail(
+          errors.coded(400, 'missing.rule', `Missing ruleIds: ${missing.join(', ')} from policySet ${ps.id}`, missing),
+        );
       }
       const defaultId = store.rulesOf(ps).find((r) => r.defaultRule)?.id;
       if (defaultId !== undefined && ids.at(-1) !== defaultId) {
-        fail(errors.coded(400, 'default.rule.reorder.notallowed', `Reordering not allowed for default rule ${defaultId}`, [defaultId]));
+        fail(
+          errors.coded(400, 'default.rule.reorder.notallowed', `Reordering not allowed for default rule ${defaultId}`, [
+            defaultId,
+          ]),
+        );
       }
       ps.ruleIds = ids;
       store.touch(ps);

@@ -9,8 +9,31 @@ import { DEFAULT_RULE_NAME, POLICY_TYPES } from './policy-types.js';
 import { SIM_ADMIN_ID, type Condition, type PolicySet, type Rule, type Store } from './store.js';
 
 /** v2 list-style object types (`values`) and pair-style ones (`entryValues`), docs/zscaler-api.md §2.8. */
-const LIST_STYLE = ['APP', 'APP_GROUP', 'CLIENT_TYPE', 'MACHINE_GRP', 'LOCATION', 'EDGE_CONNECTOR_GROUP', 'BRANCH_CONNECTOR_GROUP', 'CONSOLE', 'USER_PORTAL', 'CHROME_POSTURE_PROFILE', 'IDP', 'CLOUD_CONNECTOR_GROUP'];
-const PAIR_STYLE = ['SAML', 'SCIM', 'SCIM_GROUP', 'POSTURE', 'TRUSTED_NETWORK', 'PLATFORM', 'COUNTRY_CODE', 'RISK_FACTOR_TYPE', 'CHROME_ENTERPRISE'];
+const LIST_STYLE = [
+  'APP',
+  'APP_GROUP',
+  'CLIENT_TYPE',
+  'MACHINE_GRP',
+  'LOCATION',
+  'EDGE_CONNECTOR_GROUP',
+  'BRANCH_CONNECTOR_GROUP',
+  'CONSOLE',
+  'USER_PORTAL',
+  'CHROME_POSTURE_PROFILE',
+  'IDP',
+  'CLOUD_CONNECTOR_GROUP',
+];
+const PAIR_STYLE = [
+  'SAML',
+  'SCIM',
+  'SCIM_GROUP',
+  'POSTURE',
+  'TRUSTED_NETWORK',
+  'PLATFORM',
+  'COUNTRY_CODE',
+  'RISK_FACTOR_TYPE',
+  'CHROME_ENTERPRISE',
+];
 
 /** GET /clientTypes (docs/zscaler-api.md §2.9); CLIENT_TYPE operands must name one of these. */
 export const CLIENT_TYPES: Record<string, string> = {
@@ -27,9 +50,21 @@ export const CLIENT_TYPES: Record<string, string> = {
   zpn_client_type_branch_connector: 'Branch Connector',
   zpn_client_type_vdi: 'Client Connector for VDI',
 };
-export const PLATFORMS: Record<string, string> = { linux: 'Linux', android: 'Android', windows: 'Windows', ios: 'iOS', mac: 'Mac' };
+export const PLATFORMS: Record<string, string> = {
+  linux: 'Linux',
+  android: 'Android',
+  windows: 'Windows',
+  ios: 'iOS',
+  mac: 'Mac',
+};
 
-const RULE_EXTRAS = ['reauthTimeout', 'reauthIdleTimeout', 'zpnIsolationProfileId', 'zpnInspectionProfileId', 'zpnCbiProfileId'];
+const RULE_EXTRAS = [
+  'reauthTimeout',
+  'reauthIdleTimeout',
+  'zpnIsolationProfileId',
+  'zpnInspectionProfileId',
+  'zpnCbiProfileId',
+];
 
 interface OperandInput {
   objectType: string;
@@ -42,7 +77,18 @@ interface ConditionInput {
   negated: boolean;
   operands: OperandInput[];
 }
-export type RuleInput = Pick<Rule, 'name' | 'description' | 'action' | 'customMsg' | 'disabled' | 'appServerGroupIds' | 'appConnectorGroupIds' | 'extras' | 'extranetEnabled'> & {
+export type RuleInput = Pick<
+  Rule,
+  | 'name'
+  | 'description'
+  | 'action'
+  | 'customMsg'
+  | 'disabled'
+  | 'appServerGroupIds'
+  | 'appConnectorGroupIds'
+  | 'extras'
+  | 'extranetEnabled'
+> & {
   conditions: ConditionInput[];
 };
 
@@ -52,11 +98,15 @@ export type RuleInput = Pick<Rule, 'name' | 'description' | 'action' | 'customMs
  */
 function checkReference(op: OperandInput, store: Store): void {
   const known =
-    op.objectType === 'APP' ? store.segments.has(op.rhs)
-    : op.objectType === 'APP_GROUP' ? store.segmentGroups.has(op.rhs)
-    : op.objectType === 'CLIENT_TYPE' ? op.rhs in CLIENT_TYPES
-    : op.objectType === 'PLATFORM' ? op.lhs in PLATFORMS
-    : true;
+    op.objectType === 'APP'
+      ? store.segments.has(op.rhs)
+      : op.objectType === 'APP_GROUP'
+        ? store.segmentGroups.has(op.rhs)
+        : op.objectType === 'CLIENT_TYPE'
+          ? op.rhs in CLIENT_TYPES
+          : op.objectType === 'PLATFORM'
+            ? op.lhs in PLATFORMS
+            : true;
   if (!known) fail(errors.invalidField(op.objectType, [op.objectType === 'PLATFORM' ? op.lhs : op.rhs]));
 }
 
@@ -98,7 +148,11 @@ export function parseRule(b: Json, version: 1 | 2, ps: PolicySet, store: Store):
     const raw = asObject(c);
     const operands = (list(raw, 'operands') ?? []).flatMap((o) => parseOperands(asObject(o), version));
     for (const op of operands) checkReference(op, store);
-    return { operator: enumOf(raw, 'operator', ['AND', 'OR']) ?? 'OR', negated: bool(raw, 'negated') ?? false, operands };
+    return {
+      operator: enumOf(raw, 'operator', ['AND', 'OR']) ?? 'OR',
+      negated: bool(raw, 'negated') ?? false,
+      operands,
+    };
   });
   const extras: Record<string, string> = {};
   for (const k of RULE_EXTRAS) {
@@ -149,7 +203,11 @@ function operandName(objectType: string, lhs: string, rhs: string, store: Store)
 export function ruleView(rule: Rule, ps: PolicySet, store: Store, view: 'create1' | 'create2' | 'get'): Json {
   const order = ps.ruleIds.indexOf(rule.id) + 1;
   const isGet = view === 'get';
-  const meta = (o: { creationTime: string; modifiedTime: string; modifiedBy: string }) => ({ modifiedTime: o.modifiedTime, creationTime: o.creationTime, modifiedBy: o.modifiedBy });
+  const meta = (o: { creationTime: string; modifiedTime: string; modifiedBy: string }) => ({
+    modifiedTime: o.modifiedTime,
+    creationTime: o.creationTime,
+    modifiedBy: o.modifiedBy,
+  });
   const conditions = rule.conditions.map((c) =>
     compact({
       id: c.id,
@@ -170,7 +228,10 @@ export function ruleView(rule: Rule, ps: PolicySet, store: Store, view: 'create1
       ruleGid: isGet ? rule.id : undefined,
     }),
   );
-  const groups = (ids: string[]) => ids.map((id) => compact({ id, name: store.serverGroups.get(id)?.name ?? store.connectorGroups.get(id)?.fields.name }));
+  const groups = (ids: string[]) =>
+    ids.map((id) =>
+      compact({ id, name: store.serverGroups.get(id)?.name ?? store.connectorGroups.get(id)?.fields.name }),
+    );
   return compact({
     id: rule.id,
     ...meta(rule),
@@ -185,7 +246,8 @@ export function ruleView(rule: Rule, ps: PolicySet, store: Store, view: 'create1
     customMsg: rule.customMsg,
     ...rule.extras,
     disabled: rule.disabled,
-    extranetEnabled: view === 'create2' || (isGet && ps.typeName === 'ACCESS_POLICY') ? rule.extranetEnabled : undefined,
+    extranetEnabled:
+      view === 'create2' || (isGet && ps.typeName === 'ACCESS_POLICY') ? rule.extranetEnabled : undefined,
     devicePostureFailureNotificationEnabled: view === 'create1' ? undefined : false,
     privilegedCapabilities: view === 'create2' ? {} : undefined,
     privilegedPortalCapabilities: view === 'create2' ? {} : undefined,

@@ -20,11 +20,35 @@ interface SegmentSeed {
 }
 
 const NAMED: SegmentSeed[] = [
-  { name: 'payroll-app', group: 0, domain: 'payroll.corp.example.com', tcp: [port(443)], description: 'Payroll (ADP bridge)' },
-  { name: 'hr-portal', group: 2, domain: 'hr.corp.example.com', tcp: [port(443), port(8443)], description: 'HR self-service portal' },
+  {
+    name: 'payroll-app',
+    group: 0,
+    domain: 'payroll.corp.example.com',
+    tcp: [port(443)],
+    description: 'Payroll (ADP bridge)',
+  },
+  {
+    name: 'hr-portal',
+    group: 2,
+    domain: 'hr.corp.example.com',
+    tcp: [port(443), port(8443)],
+    description: 'HR self-service portal',
+  },
   { name: 'jira', group: 1, domain: 'jira.eng.example.com', tcp: [port(443)], description: 'Issue tracker' },
-  { name: 'gitlab', group: 1, domain: 'gitlab.eng.example.com', tcp: [port(22), port(443)], description: 'Source control' },
-  { name: 'erp-finance', group: 0, domain: 'erp.fin.example.com', tcp: [port(443), port(8000, 8010)], description: 'ERP finance module' },
+  {
+    name: 'gitlab',
+    group: 1,
+    domain: 'gitlab.eng.example.com',
+    tcp: [port(22), port(443)],
+    description: 'Source control',
+  },
+  {
+    name: 'erp-finance',
+    group: 0,
+    domain: 'erp.fin.example.com',
+    tcp: [port(443), port(8000, 8010)],
+    description: 'ERP finance module',
+  },
 ];
 
 export function seed(store: Store): void {
@@ -33,8 +57,18 @@ export function seed(store: Store): void {
   store.microtenants.set(subsidiary, { id: subsidiary, name: 'Subsidiary-EU' });
 
   const sets = {} as Record<PolicyTypeName, string>;
-  for (const [typeName, info] of Object.entries(POLICY_TYPES) as [PolicyTypeName, (typeof POLICY_TYPES)[PolicyTypeName]][]) {
-    const ps = { ...store.meta('0', at), name: info.setName, description: info.description, typeName, policyType: info.code, ruleIds: [] };
+  for (const [typeName, info] of Object.entries(POLICY_TYPES) as [
+    PolicyTypeName,
+    (typeof POLICY_TYPES)[PolicyTypeName],
+  ][]) {
+    const ps = {
+      ...store.meta('0', at),
+      name: info.setName,
+      description: info.description,
+      typeName,
+      policyType: info.code,
+      ruleIds: [],
+    };
     store.policySets.set(ps.id, ps);
     sets[typeName] = ps.id;
   }
@@ -61,9 +95,19 @@ export function seed(store: Store): void {
   };
   for (const typeName of ['TIMEOUT_POLICY', 'CLIENT_FORWARDING_POLICY', 'ISOLATION_POLICY'] as const) {
     const d = POLICY_TYPES[typeName].defaultRule!;
-    addRule(typeName, { name: DEFAULT_RULE_NAME, action: d.action, description: d.description, defaultRule: true, extras: { ...d.extras } });
+    addRule(typeName, {
+      name: DEFAULT_RULE_NAME,
+      action: d.action,
+      description: d.description,
+      defaultRule: true,
+      extras: { ...d.extras },
+    });
   }
-  const existing = addRule('CLIENT_FORWARDING_POLICY', { name: 'Existing intercept rule', action: 'INTERCEPT', description: 'Send Client Connector traffic to ZPA' });
+  const existing = addRule('CLIENT_FORWARDING_POLICY', {
+    name: 'Existing intercept rule',
+    action: 'INTERCEPT',
+    description: 'Send Client Connector traffic to ZPA',
+  });
   existing.conditions = [
     {
       id: store.newConditionId(),
@@ -72,23 +116,65 @@ export function seed(store: Store): void {
       modifiedBy: existing.modifiedBy,
       operator: 'OR',
       negated: false,
-      operands: [{ id: store.newConditionId(), creationTime: at, modifiedTime: at, modifiedBy: existing.modifiedBy, objectType: 'CLIENT_TYPE', lhs: 'id', rhs: 'zpn_client_type_zapp' }],
+      operands: [
+        {
+          id: store.newConditionId(),
+          creationTime: at,
+          modifiedTime: at,
+          modifiedBy: existing.modifiedBy,
+          objectType: 'CLIENT_TYPE',
+          lhs: 'id',
+          rhs: 'zpn_client_type_zapp',
+        },
+      ],
     },
   ];
 
   const acgs = ['DC1-Connectors', 'AWS-USE1-Connectors'].map((name, i) => {
     const location = i === 0 ? 'San Jose, CA, USA' : 'Ashburn, VA, USA';
-    const g = { ...store.meta('0', at), fields: { name, enabled: true, description: `${name} group`, versionProfileId: '0', overrideVersionProfile: false, location, dnsQueryType: 'IPV4_IPV6', tcpQuickAckApp: false, tcpQuickAckAssistant: false, tcpQuickAckReadAssistant: false, praEnabled: false } };
+    const g = {
+      ...store.meta('0', at),
+      fields: {
+        name,
+        enabled: true,
+        description: `${name} group`,
+        versionProfileId: '0',
+        overrideVersionProfile: false,
+        location,
+        dnsQueryType: 'IPV4_IPV6',
+        tcpQuickAckApp: false,
+        tcpQuickAckAssistant: false,
+        tcpQuickAckReadAssistant: false,
+        praEnabled: false,
+      },
+    };
     store.connectorGroups.set(g.id, g);
     return g.id;
   });
   const serverGroups = ['DC1 Servers', 'AWS us-east-1 Servers'].map((name, i) => {
-    const sg = { ...store.meta('0', at), name, description: `Servers reached through ${i === 0 ? 'DC1' : 'AWS us-east-1'}`, enabled: true, ipAnchored: false, configSpace: 'DEFAULT', extranetEnabled: false, dynamicDiscovery: true, connectorGroupIds: [acgs[i]!] };
+    const sg = {
+      ...store.meta('0', at),
+      name,
+      description: `Servers reached through ${i === 0 ? 'DC1' : 'AWS us-east-1'}`,
+      enabled: true,
+      ipAnchored: false,
+      configSpace: 'DEFAULT',
+      extranetEnabled: false,
+      dynamicDiscovery: true,
+      connectorGroupIds: [acgs[i]!],
+    };
     store.serverGroups.set(sg.id, sg);
     return sg.id;
   });
   const groups = ['Finance Apps', 'Engineering', 'Corporate', 'Subsidiary EU Apps'].map((name, i) => {
-    const g = { ...store.meta(i === 3 ? subsidiary : '0', at), name, description: `${name} segment group`, enabled: true, configSpace: 'DEFAULT', tcpKeepAliveEnabled: '0' };
+    const g = {
+      ...store.meta(i === 3 ? subsidiary : '0', at),
+      name,
+      description: `${name} segment group`,
+      enabled: true,
+      configSpace: 'DEFAULT',
+      tcpKeepAliveEnabled: '0',
+    };
     store.segmentGroups.set(g.id, g);
     return g.id;
   });

@@ -60,7 +60,9 @@ export function registerSegmentGroups(router: Router, ctx: ZpaContext): void {
 
   router.add('GET', `${V1}/segmentGroup/:id`, (req) => {
     const { store } = ctx;
-    return ok(segmentGroupView(store.find(store.segmentGroups, req.params.id!, req.query.get('microtenantId')), store, 'get'));
+    return ok(
+      segmentGroupView(store.find(store.segmentGroups, req.params.id!, req.query.get('microtenantId')), store, 'get'),
+    );
   });
 
   router.add('POST', `${V1}/segmentGroup`, (req) => {
@@ -92,7 +94,9 @@ export function registerSegmentGroups(router: Router, ctx: ZpaContext): void {
     if (store.segmentsInGroup(group.id).length > 0) {
       fail(errors.invalid(`Segment group ${group.id} still contains application segments`, [group.id]));
     }
-    const inRules = [...store.rules.values()].some((r) => r.conditions.some((c) => c.operands.some((o) => o.objectType === 'APP_GROUP' && o.rhs === group.id)));
+    const inRules = [...store.rules.values()].some((r) =>
+      r.conditions.some((c) => c.operands.some((o) => o.objectType === 'APP_GROUP' && o.rhs === group.id)),
+    );
     if (inRules) fail(errors.invalid(`Segment group ${group.id} is referenced by policy rules`, [group.id]));
     store.segmentGroups.delete(group.id);
     return noContent();

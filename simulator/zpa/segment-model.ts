@@ -71,7 +71,8 @@ function ranges(b: Json, legacyKey: string, newKey: string): PortRange[] {
   for (const r of chosen) {
     const from = Number(r.from);
     const to = Number(r.to);
-    if (!/^\d+$/.test(r.from) || !/^\d+$/.test(r.to) || from < 1 || to > 65535 || from > to) fail(errors.invalidField(newKey));
+    if (!/^\d+$/.test(r.from) || !/^\d+$/.test(r.to) || from < 1 || to > 65535 || from > to)
+      fail(errors.invalidField(newKey));
   }
   return chosen;
 }
@@ -84,7 +85,8 @@ export function parseSegment(b: Json, store: Store): SegmentInput {
   const segmentGroupId = str(b, 'segmentGroupId');
   if (!segmentGroupId || !store.segmentGroups.has(segmentGroupId)) fail(errors.invalidField('segmentGroupId'));
   const serverGroupIds = idRefs(b, 'serverGroups') ?? [];
-  if (serverGroupIds.length === 0 || serverGroupIds.some((id) => !store.serverGroups.has(id))) fail(errors.invalidField('serverGroups'));
+  if (serverGroupIds.length === 0 || serverGroupIds.some((id) => !store.serverGroups.has(id)))
+    fail(errors.invalidField('serverGroups'));
   const tcp = ranges(b, 'tcpPortRanges', 'tcpPortRange');
   const udp = ranges(b, 'udpPortRanges', 'udpPortRange');
   if (tcp.length + udp.length === 0) fail(errors.invalidField('tcpPortRanges'));
@@ -92,7 +94,8 @@ export function parseSegment(b: Json, store: Store): SegmentInput {
   const settings: Record<string, string | boolean> = {};
   for (const [key, dflt] of Object.entries(SEGMENT_DEFAULTS)) {
     const allowed = ENUMS[key];
-    settings[key] = (typeof dflt === 'boolean' ? bool(b, key) : allowed ? enumOf(b, key, allowed) : str(b, key)) ?? dflt;
+    settings[key] =
+      (typeof dflt === 'boolean' ? bool(b, key) : allowed ? enumOf(b, key, allowed) : str(b, key)) ?? dflt;
   }
   // Documented constraints (docs/zscaler-api.md §2.6).
   const inclusive = settings.matchStyle === 'INCLUSIVE';
@@ -110,7 +113,9 @@ const metaOf = (o: { modifiedTime: string; creationTime: string; modifiedBy: str
 });
 
 export function microtenantFields(store: Store, microtenantId: string): Json {
-  return microtenantId === '0' ? { microtenantName: 'Default' } : { microtenantId, microtenantName: store.microtenantName(microtenantId) };
+  return microtenantId === '0'
+    ? { microtenantName: 'Default' }
+    : { microtenantId, microtenantName: store.microtenantName(microtenantId) };
 }
 
 function serverGroupRef(sg: ServerGroup | undefined, id: string, withWeight: boolean): Json {
@@ -137,7 +142,13 @@ export function segmentCreateView(seg: Segment, request: Json): Json {
     domainNames: seg.domainNames,
     name: seg.name,
     description: seg.description,
-    serverGroups: seg.serverGroupIds.map((id) => ({ id, enabled: false, configSpace: 'DEFAULT', extranetEnabled: false, dynamicDiscovery: false })),
+    serverGroups: seg.serverGroupIds.map((id) => ({
+      id,
+      enabled: false,
+      configSpace: 'DEFAULT',
+      extranetEnabled: false,
+      dynamicDiscovery: false,
+    })),
     ...settings,
     tcpPortRanges: Array.isArray(request.tcpPortRanges) ? flatPairs(seg.tcp) : undefined,
     tcpPortRange: Array.isArray(request.tcpPortRange) && request.tcpPortRange.length > 0 ? seg.tcp : undefined,

@@ -11,7 +11,9 @@ import type { Rule } from './store.js';
 
 /** Rules with an `APP` operand naming the segment. */
 export function rulesReferencingApp(rules: Iterable<Rule>, appId: string): Rule[] {
-  return [...rules].filter((r) => r.conditions.some((c) => c.operands.some((o) => o.objectType === 'APP' && o.rhs === appId)));
+  return [...rules].filter((r) =>
+    r.conditions.some((c) => c.operands.some((o) => o.objectType === 'APP' && o.rhs === appId)),
+  );
 }
 
 export function registerSegments(router: Router, ctx: ZpaContext): void {
@@ -59,10 +61,15 @@ export function registerSegments(router: Router, ctx: ZpaContext): void {
     const seg = store.find(store.segments, req.params.id!, req.query.get('microtenantId'));
     const users = rulesReferencingApp(store.rules.values(), seg.id);
     if (users.length > 0 && req.query.get('forceDelete') !== 'true') {
-      fail(errors.invalid(`Application ${seg.id} is referenced by policy rules: ${users.map((r) => r.id).join(', ')}`, [seg.id]));
+      fail(
+        errors.invalid(`Application ${seg.id} is referenced by policy rules: ${users.map((r) => r.id).join(', ')}`, [
+          seg.id,
+        ]),
+      );
     }
     for (const rule of users) {
-      for (const c of rule.conditions) c.operands = c.operands.filter((o) => !(o.objectType === 'APP' && o.rhs === seg.id));
+      for (const c of rule.conditions)
+        c.operands = c.operands.filter((o) => !(o.objectType === 'APP' && o.rhs === seg.id));
       rule.conditions = rule.conditions.filter((c) => c.operands.length > 0);
       store.touch(rule);
     }

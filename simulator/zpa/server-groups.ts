@@ -11,8 +11,25 @@ import { matches, microtenantMatcher, paginate, parseSearch } from './query.js';
 import { microtenantFields } from './segment-model.js';
 import type { ConnectorGroup, ServerGroup, Store } from './store.js';
 
-const ACG_STRINGS = ['description', 'versionProfileId', 'versionProfileName', 'upgradeTimeInSecs', 'upgradeDay', 'location', 'latitude', 'longitude', 'dnsQueryType'];
-const ACG_BOOLEANS = ['enabled', 'overrideVersionProfile', 'tcpQuickAckApp', 'tcpQuickAckAssistant', 'tcpQuickAckReadAssistant', 'praEnabled'];
+const ACG_STRINGS = [
+  'description',
+  'versionProfileId',
+  'versionProfileName',
+  'upgradeTimeInSecs',
+  'upgradeDay',
+  'location',
+  'latitude',
+  'longitude',
+  'dnsQueryType',
+];
+const ACG_BOOLEANS = [
+  'enabled',
+  'overrideVersionProfile',
+  'tcpQuickAckApp',
+  'tcpQuickAckAssistant',
+  'tcpQuickAckReadAssistant',
+  'praEnabled',
+];
 /** Left out when a connector group is embedded in a server group [rec]. */
 const ACG_NOT_EMBEDDED = ['versionProfileName', 'upgradeTimeInSecs', 'upgradeDay', 'latitude', 'longitude'];
 const ACG_FIXED = { useInDrMode: false, connectorGroupType: 'APP', wafDisabled: false };
@@ -55,7 +72,9 @@ export function serverGroupView(sg: ServerGroup, store: Store, createEcho?: Json
       configSpace: sg.configSpace,
       extranetEnabled: sg.extranetEnabled,
       dynamicDiscovery: sg.dynamicDiscovery,
-      appConnectorGroups: acgs.map((g) => g && { id: g.id, name: g.fields.name, ...ACG_FIXED, lssAppConnectorGroup: false }),
+      appConnectorGroups: acgs.map(
+        (g) => g && { id: g.id, name: g.fields.name, ...ACG_FIXED, lssAppConnectorGroup: false },
+      ),
     });
   }
   const apps = [...store.segments.values()].filter((s) => s.serverGroupIds.includes(sg.id));
@@ -79,7 +98,10 @@ export function serverGroupView(sg: ServerGroup, store: Store, createEcho?: Json
   });
 }
 
-function parseServerGroup(b: Json, store: Store): Omit<ServerGroup, 'id' | 'creationTime' | 'modifiedTime' | 'modifiedBy' | 'microtenantId'> {
+function parseServerGroup(
+  b: Json,
+  store: Store,
+): Omit<ServerGroup, 'id' | 'creationTime' | 'modifiedTime' | 'modifiedBy' | 'microtenantId'> {
   const name = str(b, 'name');
   if (!name) fail(errors.invalidField('name'));
   const connectorGroupIds = idRefs(b, 'appConnectorGroups') ?? [];
@@ -100,16 +122,25 @@ function listRoute(ctx: ZpaContext, items: (store: Store) => { microtenantId: st
   return (req: SimRequest) => {
     const search = parseSearch(req.query.get('search'));
     const inTenant = microtenantMatcher(req.query);
-    const views = items(ctx.store).filter((i) => inTenant(i.microtenantId)).map((i) => i.view).filter((v) => matches(v, search));
+    const views = items(ctx.store)
+      .filter((i) => inTenant(i.microtenantId))
+      .map((i) => i.view)
+      .filter((v) => matches(v, search));
     return ok(paginate(views, req.query));
   };
 }
 
 export function registerServerGroups(router: Router, ctx: ZpaContext): void {
-  const sgs = (store: Store) => [...store.serverGroups.values()].map((g) => ({ microtenantId: g.microtenantId, view: serverGroupView(g, store) }));
+  const sgs = (store: Store) =>
+    [...store.serverGroups.values()].map((g) => ({ microtenantId: g.microtenantId, view: serverGroupView(g, store) }));
   router.add('GET', `${V1}/serverGroup`, listRoute(ctx, sgs));
   router.add('GET', `${V1}/serverGroup/:id`, (req) =>
-    ok(serverGroupView(ctx.store.find(ctx.store.serverGroups, req.params.id!, req.query.get('microtenantId')), ctx.store)),
+    ok(
+      serverGroupView(
+        ctx.store.find(ctx.store.serverGroups, req.params.id!, req.query.get('microtenantId')),
+        ctx.store,
+      ),
+    ),
   );
   router.add('POST', `${V1}/serverGroup`, (req) => {
     const { store } = ctx;
@@ -137,9 +168,12 @@ export function registerServerGroups(router: Router, ctx: ZpaContext): void {
     return noContent();
   });
 
-  const acgs = (store: Store) => [...store.connectorGroups.values()].map((g) => ({ microtenantId: g.microtenantId, view: acgView(g, false) }));
+  const acgs = (store: Store) =>
+    [...store.connectorGroups.values()].map((g) => ({ microtenantId: g.microtenantId, view: acgView(g, false) }));
   router.add('GET', `${V1}/appConnectorGroup`, listRoute(ctx, acgs));
-  router.add('GET', `${V1}/appConnectorGroup/:id`, (req) => ok(acgView(ctx.store.find(ctx.store.connectorGroups, req.params.id!), false)));
+  router.add('GET', `${V1}/appConnectorGroup/:id`, (req) =>
+    ok(acgView(ctx.store.find(ctx.store.connectorGroups, req.params.id!), false)),
+  );
   router.add('POST', `${V1}/appConnectorGroup`, (req) => {
     const { store } = ctx;
     const body = objectBody(req);

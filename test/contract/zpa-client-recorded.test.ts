@@ -14,7 +14,8 @@ import { CASSETTES } from '../simulator/zpa/cassettes.js';
 import { loadCassette } from '../simulator/zpa/replay.js';
 
 /** The ZPA list envelope exactly as the client's pager reads it: `totalPages` a string, `list` optional. */
-const page = <T extends z.core.$ZodType>(item: T) => z.looseObject({ totalPages: z.string().check(z.regex(/^\d+$/)), list: z.optional(z.array(item)) });
+const page = <T extends z.core.$ZodType>(item: T) =>
+  z.looseObject({ totalPages: z.string().check(z.regex(/^\d+$/)), list: z.optional(z.array(item)) });
 
 /** Which client schema reads which answer; a POST to a collection answers the one object it created. */
 const ROUTES: Array<{ path: RegExp; method: 'GET' | 'POST' | 'ANY'; schema: z.core.$ZodType; name: string }> = [
@@ -42,7 +43,10 @@ describe('the ZPA client parses the recorded responses', () => {
         const route = ROUTES.find((r) => r.path.test(path) && (r.method === 'ANY' || r.method === it.method));
         if (!route || !it.responseBody) continue;
         const result = z.safeParse(route.schema, JSON.parse(it.responseBody));
-        expect(result.success, `#${it.index} ${it.method} ${path} as ${route.name}: ${JSON.stringify(result.error?.issues)}`).toBe(true);
+        expect(
+          result.success,
+          `#${it.index} ${it.method} ${path} as ${route.name}: ${JSON.stringify(result.error?.issues)}`,
+        ).toBe(true);
         parsed++;
       }
       expect(parsed).toBeGreaterThan(0);
@@ -64,7 +68,11 @@ describe('the ZPA client parses the recorded responses', () => {
     const rule = ruleSchema.parse(JSON.parse(read.responseBody));
     const sent = JSON.parse(created.body) as { conditions: unknown[] };
     expect(toV2Conditions(rule.conditions)).toEqual(
-      (sent.conditions as Array<{ operator: string; operands: unknown[] }>).map((c) => ({ operator: c.operator, negated: false, operands: c.operands })),
+      (sent.conditions as Array<{ operator: string; operands: unknown[] }>).map((c) => ({
+        operator: c.operator,
+        negated: false,
+        operands: c.operands,
+      })),
     );
     expect(operandValues(rule, 'CLIENT_TYPE')).toEqual(['zpn_client_type_exporter', 'zpn_client_type_zapp']);
   });

@@ -17,11 +17,27 @@ export const quietLogger = () => {
   return { logger: createLogger({ level: 'debug', sink: (l) => lines.push(l) }), lines };
 };
 
-export async function zscalerTestEnv(opts: { mode?: 'legacy' | 'oneapi'; sim?: SimulatorOptions; pacers?: ClientDeps['pacers']; env?: Record<string, string> } = {}) {
+export async function zscalerTestEnv(
+  opts: {
+    mode?: 'legacy' | 'oneapi';
+    sim?: SimulatorOptions;
+    pacers?: ClientDeps['pacers'];
+    env?: Record<string, string>;
+  } = {},
+) {
   const sim = await startSimulator({ ...opts.sim, port: 0 });
   const secrets = await startLocalSecretsManager({ 'test/zscaler': LOCAL_ZSCALER_SECRET });
-  const smClient = new SecretsManagerClient({ endpoint: secrets.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  const secret = jsonSecret({ secretId: 'test/zscaler', schema: zscalerSecretSchema, ttlMs: 300_000, client: smClient });
+  const smClient = new SecretsManagerClient({
+    endpoint: secrets.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
+  const secret = jsonSecret({
+    secretId: 'test/zscaler',
+    schema: zscalerSecretSchema,
+    ttlMs: 300_000,
+    client: smClient,
+  });
   const config = loadConfig(zscalerFields, {
     ZSCALER_SECRET_ID: 'test/zscaler',
     ZSCALER_AUTH_MODE: opts.mode ?? 'legacy',
@@ -36,7 +52,11 @@ export async function zscalerTestEnv(opts: { mode?: 'legacy' | 'oneapi'; sim?: S
   const { logger, lines } = quietLogger();
   const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger, pacers: opts.pacers });
   return {
-    sim, secrets, secret, clients, logLines: lines,
+    sim,
+    secrets,
+    secret,
+    clients,
+    logLines: lines,
     async close() {
       smClient.destroy();
       await Promise.all([sim.close(), secrets.close()]);

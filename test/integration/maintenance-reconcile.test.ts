@@ -23,9 +23,19 @@ const CUSTOMER = '216196257331281920';
 const LIMITS = { getPer10s: 20, writePer10s: 10, windowMs: 1000 };
 const T0 = new Date();
 const at = (min: number) => new Date(T0.getTime() + min * 60_000);
-const guardrails = { allowedSegments: ['payroll-app', 'hr-portal', 'erp-finance', 'app-*', 'Finance Apps'], maxWindowMinutes: 240 };
-const windows = (list: unknown[], extra: Record<string, unknown> = {}): WindowsFile => parseWindowsFile({ guardrails: { ...guardrails, ...extra }, windows: list });
-const oneOff = (id: string, segments: string[], over: Record<string, unknown> = {}) => ({ id, segments, schedule: { start: at(-1).toISOString(), end: at(60).toISOString() }, reason: 'test window', ...over });
+const guardrails = {
+  allowedSegments: ['payroll-app', 'hr-portal', 'erp-finance', 'app-*', 'Finance Apps'],
+  maxWindowMinutes: 240,
+};
+const windows = (list: unknown[], extra: Record<string, unknown> = {}): WindowsFile =>
+  parseWindowsFile({ guardrails: { ...guardrails, ...extra }, windows: list });
+const oneOff = (id: string, segments: string[], over: Record<string, unknown> = {}) => ({
+  id,
+  segments,
+  schedule: { start: at(-1).toISOString(), end: at(60).toISOString() },
+  reason: 'test window',
+  ...over,
+});
 
 let env: Awaited<ReturnType<typeof zscalerTestEnv>>;
 let s: ZpaScope;
@@ -34,7 +44,8 @@ let lines: string[];
 const logger = createLogger({ level: 'debug', sink: (l) => lines.push(l) });
 const audits = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === 'audit');
 const zpa = () => env.sim.state().products.zpa as { counters: { writes: number; r409: number; r429: number } };
-const ourRules = async () => (await listRules(s, 'CLIENT_FORWARDING_POLICY')).filter((r) => r.name.startsWith('zea-bypass:'));
+const ourRules = async () =>
+  (await listRules(s, 'CLIENT_FORWARDING_POLICY')).filter((r) => r.name.startsWith('zea-bypass:'));
 const full = async (name: string) => {
   const { modifiedTime: _m, modifiedBy: _b, ...rest } = await getSegment(s, (await findSegmentByName(s, name))!.id);
   return rest;
@@ -64,7 +75,13 @@ describe('rule mode', () => {
     expect(rule!.description).toContain(`until=${at(60).toISOString()}`);
     expect(operandValues(rule!, 'APP')).toEqual([payroll.id]);
     expect(others.map((r) => r.name)).toEqual(['Existing intercept rule', 'Default_Rule']);
-    expect(audits()).toContainEqual(expect.objectContaining({ action: 'zpa.bypass.create-rule', result: 'success', trigger: { kind: 'schedule', id: 'reconcile' } }));
+    expect(audits()).toContainEqual(
+      expect.objectContaining({
+        action: 'zpa.bypass.create-rule',
+        result: 'success',
+        trigger: { kind: 'schedule', id: 'reconcile' },
+      }),
+    );
 
     const writes = zpa().counters.writes;
     expect((await reconcile({ port, memory, windows: file, logger, now: at(1) })).plan).toEqual([]);
@@ -74,7 +91,17 @@ describe('rule mode', () => {
     const after = await reconcile({ port, memory, windows: file, logger, now: at(61) });
     expect(after.done.map((o) => o.op)).toEqual(['delete-rule']);
     expect(await ourRules()).toEqual([]);
-    expect(audits()).toContainEqual(expect.objectContaining({ action: 'zpa.bypass.delete-rule', result: 'success', before: expect.objectContaining({ name: 'zea-bypass:win:payroll-patch', appIds: [payroll.id], action: 'BYPASS' }) }));
+    expect(audits()).toContainEqual(
+      expect.objectContaining({
+        action: 'zpa.bypass.delete-rule',
+        result: 'success',
+        before: expect.objectContaining({
+          name: 'zea-bypass:win:payroll-patch',
+          appIds: [payroll.id],
+          action: 'BYPASS',
+        }),
+      }),
+    );
   });
 
   it('finishes a run that died between create and reorder', async () => {
@@ -95,7 +122,10 @@ describe('rule mode', () => {
     const ps = await getPolicySet(s, 'CLIENT_FORWARDING_POLICY');
     for (const r of await ourRules()) await deleteRule(s, ps.id, r.id);
     const later = await reconcile({ port, memory, windows: file, logger, now: at(10) });
-    expect(later.drift.map((d) => [d.op === 'drift' && d.target, d.op === 'drift' && d.policy])).toEqual([['zea-bypass:win:keep', 'restore'], ['zea-bypass:win:let-go', 'respect']]);
+    expect(later.drift.map((d) => [d.op === 'drift' && d.target, d.op === 'drift' && d.policy])).toEqual([
+      ['zea-bypass:win:keep', 'restore'],
+      ['zea-bypass:win:let-go', 'respect'],
+    ]);
     expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:keep']);
     expect(audits().filter((a) => a.action === 'zpa.bypass.drift')).toHaveLength(2);
     // The respected deletion stands for the rest of the window: not re-created, and not logged again every run.
@@ -114,7 +144,9 @@ describe('what a run must never tear down', () => {
     await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:fin']);
     env.sim.injectFault({ path: '/segmentGroup', method: 'GET', status: 503, count: 5 });
-    await expect(reconcile({ port, memory, windows: file, logger, now: at(10) })).rejects.toMatchObject({ retryable: true });
+    await expect(reconcile({ port, memory, windows: file, logger, now: at(10) })).rejects.toMatchObject({
+      retryable: true,
+    });
     expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:fin']);
     expect((await reconcile({ port, memory, windows: file, logger, now: at(11) })).plan).toEqual([]); // and no false drift
   }, 30_000);
@@ -122,7 +154,9 @@ describe('what a run must never tear down', () => {
   it('a window refused mid-way (a member outside the allowlist was added) keeps what it holds until it ends', async () => {
     const file = windows([{ ...oneOff('fin', []), segmentGroups: ['Finance Apps'] }]);
     await reconcile({ port, memory, windows: file, logger, now: at(0) });
-    const narrowed = windows([{ ...oneOff('fin', []), segmentGroups: ['Finance Apps'] }], { allowedSegments: ['payroll-app', 'Finance Apps'] });
+    const narrowed = windows([{ ...oneOff('fin', []), segmentGroups: ['Finance Apps'] }], {
+      allowedSegments: ['payroll-app', 'Finance Apps'],
+    });
     const refused = await reconcile({ port, memory, windows: narrowed, logger, now: at(10) });
     expect(refused.refused.map((r) => r.windowId)).toEqual(['fin']);
     expect(refused.plan).toEqual([]);
@@ -187,7 +221,9 @@ describe('long windows', () => {
     const names = Array.from({ length: 30 }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
     const file = windows([oneOff('big', names, { mode: 'bypassType' })]);
     // 2.5 s left, 1 s of it kept in reserve by the HTTP core: room for one window of 10 writes, not three.
-    const first = await runWithDeadline(Date.now() + 2500, () => reconcile({ port, memory, windows: file, logger, now: at(0) }));
+    const first = await runWithDeadline(Date.now() + 2500, () =>
+      reconcile({ port, memory, windows: file, logger, now: at(0) }),
+    );
     expect(first.failed).toEqual([]);
     expect(first.done.length).toBeGreaterThan(0);
     expect(first.deferred.length).toBe(30 - first.done.length);
@@ -202,24 +238,42 @@ describe('long windows', () => {
 describe('guardrails and dry run', () => {
   it('refuses a bad windows file with a message naming each problem', () => {
     expect(() => windows([oneOff('x', ['gitlab'])])).toThrow(/segment "gitlab" is not in guardrails.allowedSegments/);
-    expect(() => windows([{ ...oneOff('long', ['payroll-app']), schedule: { start: at(0).toISOString(), end: at(300).toISOString() } }])).toThrow(/lasts 300 min, longer than maxWindowMinutes 240/);
-    expect(() => windows([{ ...oneOff('cron', ['payroll-app']), schedule: { cron: 'every sunday', durationMinutes: 60 } }])).toThrow(/5-field cron expression/);
+    expect(() =>
+      windows([
+        { ...oneOff('long', ['payroll-app']), schedule: { start: at(0).toISOString(), end: at(300).toISOString() } },
+      ]),
+    ).toThrow(/lasts 300 min, longer than maxWindowMinutes 240/);
+    expect(() =>
+      windows([{ ...oneOff('cron', ['payroll-app']), schedule: { cron: 'every sunday', durationMinutes: 60 } }]),
+    ).toThrow(/5-field cron expression/);
   });
 
   it('refuses a window whose segment group holds a segment outside the allowlist, and writes nothing', async () => {
-    const file = windows([{ id: 'group', segmentGroups: ['Engineering'], schedule: oneOff('g', []).schedule, reason: 'eng patching' }]);
+    const file = windows([
+      { id: 'group', segmentGroups: ['Engineering'], schedule: oneOff('g', []).schedule, reason: 'eng patching' },
+    ]);
     const result = await reconcile({ port, memory, windows: file, logger, now: at(0) });
-    expect(result.refused).toEqual([{ windowId: 'group', reason: expect.stringMatching(/is not in guardrails.allowedSegments/) }]);
+    expect(result.refused).toEqual([
+      { windowId: 'group', reason: expect.stringMatching(/is not in guardrails.allowedSegments/) },
+    ]);
     expect(zpa().counters.writes).toBe(0);
   });
 
   it('dry run prints the plan and changes nothing', async () => {
-    const file = windows([oneOff('dry', ['payroll-app']), oneOff('dry2', ['app-003'], { mode: 'bypassType' })], { dryRun: true });
+    const file = windows([oneOff('dry', ['payroll-app']), oneOff('dry2', ['app-003'], { mode: 'bypassType' })], {
+      dryRun: true,
+    });
     const result = await reconcile({ port, memory, windows: file, logger, now: at(0) });
     expect(result.dryRun).toBe(true);
     expect(result.plan.map((o) => o.op)).toEqual(['create-rule', 'set-bypass-always']);
     expect(zpa().counters.writes).toBe(0);
-    expect(lines.some((l) => l.includes('reconcile plan (dry run: nothing is changed)') && l.includes('create BYPASS rule zea-bypass:win:dry'))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.includes('reconcile plan (dry run: nothing is changed)') &&
+          l.includes('create BYPASS rule zea-bypass:win:dry'),
+      ),
+    ).toBe(true);
     expect(audits().every((a) => a.result === 'dry-run')).toBe(true);
   });
 });
@@ -227,13 +281,52 @@ describe('guardrails and dry run', () => {
 describe('the reconciler function', () => {
   const context = { getRemainingTimeInMillis: () => 60_000, awsRequestId: 'test' } as Context;
   const outcomes: Outcome[] = [];
-  const handlerFor = (file: WindowsFile) => makeHandler({ port, windows: () => file, logger, reporter: { report: async (o) => void outcomes.push(o) }, dryRun: false });
-  const record = (body: unknown, id: string) => ({ messageId: id, receiptHandle: id, body: JSON.stringify(body), attributes: {}, messageAttributes: {}, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:1:policy', awsRegion: 'us-east-1' });
-  const schedule = { id: 'tick', 'detail-type': 'Scheduled Event', source: 'aws.events', account: '1', time: '', region: 'us-east-1', resources: [], detail: {}, version: '0' };
+  const handlerFor = (file: WindowsFile) =>
+    makeHandler({
+      port,
+      windows: () => file,
+      logger,
+      reporter: { report: async (o) => void outcomes.push(o) },
+      dryRun: false,
+    });
+  const record = (body: unknown, id: string) => ({
+    messageId: id,
+    receiptHandle: id,
+    body: JSON.stringify(body),
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:1:policy',
+    awsRegion: 'us-east-1',
+  });
+  const schedule = {
+    id: 'tick',
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: '1',
+    time: '',
+    region: 'us-east-1',
+    resources: [],
+    detail: {},
+    version: '0',
+  };
 
   it('two runs at once (schedule and queue) produce no 409 and one rule', async () => {
-    const handler = handlerFor(windows([{ ...oneOff('race', ['payroll-app']), schedule: { start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() } }]));
-    const queued = { Records: [record({ id: 'c1', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'manual' } }, 'm1')] };
+    const handler = handlerFor(
+      windows([
+        {
+          ...oneOff('race', ['payroll-app']),
+          schedule: {
+            start: new Date(Date.now() - 60_000).toISOString(),
+            end: new Date(Date.now() + 3_600_000).toISOString(),
+          },
+        },
+      ]),
+    );
+    const queued = {
+      Records: [record({ id: 'c1', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'manual' } }, 'm1')],
+    };
     const [a, b] = await Promise.all([handler(schedule as never, context), handler(queued as never, context)]);
     expect(b).toEqual({ batchItemFailures: [] });
     expect(a).toMatchObject({ done: 1, failed: 0 });
@@ -245,13 +338,22 @@ describe('the reconciler function', () => {
     outcomes.length = 0;
     env.sim.injectFault({ path: '/application', method: 'GET', status: 503, count: 5 });
     await expect(handlerFor(windows([]))(schedule as never, context)).rejects.toMatchObject({ retryable: true });
-    expect(outcomes).toEqual([expect.objectContaining({ kind: 'reconcile.failed', ok: false, text: expect.stringMatching(/reconcile failed and will run again: GET .*application → 503/) })]);
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        kind: 'reconcile.failed',
+        ok: false,
+        text: expect.stringMatching(/reconcile failed and will run again: GET .*application → 503/),
+      }),
+    ]);
   }, 30_000);
 
   it('on the policy queue: a failed reconcile is reported and not redelivered; a stale tick is skipped', async () => {
     outcomes.length = 0;
     const handler = handlerFor(windows([oneOff('queued', ['payroll-app'])]));
-    const tick = (id: string, sentAgoMs: number) => ({ ...record({ id, type: 'reconcile', requestedBy: { kind: 'schedule', id } }, id), attributes: { SentTimestamp: String(Date.now() - sentAgoMs), ApproximateReceiveCount: '1' } });
+    const tick = (id: string, sentAgoMs: number) => ({
+      ...record({ id, type: 'reconcile', requestedBy: { kind: 'schedule', id } }, id),
+      attributes: { SentTimestamp: String(Date.now() - sentAgoMs), ApproximateReceiveCount: '1' },
+    });
     env.sim.injectFault({ path: '/application', method: 'GET', status: 503, count: 5 });
     expect(await handler({ Records: [tick('t1', 0)] } as never, context)).toEqual({ batchItemFailures: [] }); // holds no FIFO group
     expect(outcomes.map((o) => o.kind)).toEqual(['reconcile.failed']);
@@ -264,25 +366,76 @@ describe('the reconciler function', () => {
   it('an ad-hoc bypass that ZPA keeps failing is reported to the requester at once, not redelivered', async () => {
     outcomes.length = 0;
     env.sim.injectFault({ path: '/application', method: 'GET', status: 503, count: 5 });
-    const apply = { id: 'adhoc-down', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'x', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: new Date().toISOString() };
-    expect(await handlerFor(windows([]))({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] });
-    expect(outcomes).toEqual([expect.objectContaining({ kind: 'bypass.apply.failed', ok: false, text: expect.stringMatching(/ZPA did not answer in time.*ask again in a minute/) })]);
+    const apply = {
+      id: 'adhoc-down',
+      type: 'bypass.apply',
+      segment: 'erp-finance',
+      durationMinutes: 30,
+      reason: 'x',
+      requestedBy: { kind: 'slack', id: 'U1' },
+      requestedAt: new Date().toISOString(),
+    };
+    expect(await handlerFor(windows([]))({ Records: [record(apply, 'a')] } as never, context)).toEqual({
+      batchItemFailures: [],
+    });
+    expect(outcomes).toEqual([
+      expect.objectContaining({
+        kind: 'bypass.apply.failed',
+        ok: false,
+        text: expect.stringMatching(/ZPA did not answer in time.*ask again in a minute/),
+      }),
+    ]);
   }, 30_000);
 
   it('reports a refused window once, not every minute', async () => {
     outcomes.length = 0;
-    const handler = handlerFor(windows([{ id: 'eng', segmentGroups: ['Engineering'], schedule: { start: new Date(Date.now() - 60_000).toISOString(), end: new Date(Date.now() + 3_600_000).toISOString() }, reason: 'eng patching' }]));
+    const handler = handlerFor(
+      windows([
+        {
+          id: 'eng',
+          segmentGroups: ['Engineering'],
+          schedule: {
+            start: new Date(Date.now() - 60_000).toISOString(),
+            end: new Date(Date.now() + 3_600_000).toISOString(),
+          },
+          reason: 'eng patching',
+        },
+      ]),
+    );
     const first = await handler(schedule as never, context);
     const second = await handler(schedule as never, context);
-    expect([first, second]).toMatchObject([{ refused: 1, done: 0 }, { refused: 1, done: 0 }]);
-    expect(outcomes.filter((o) => o.kind === 'reconcile.problems').map((o) => o.text)).toEqual([expect.stringMatching(/^window eng refused: segment "(jira|gitlab)" is not in guardrails.allowedSegments/)]);
+    expect([first, second]).toMatchObject([
+      { refused: 1, done: 0 },
+      { refused: 1, done: 0 },
+    ]);
+    expect(outcomes.filter((o) => o.kind === 'reconcile.problems').map((o) => o.text)).toEqual([
+      expect.stringMatching(/^window eng refused: segment "(jira|gitlab)" is not in guardrails.allowedSegments/),
+    ]);
     expect(zpa().counters.writes).toBe(0);
   });
 
   it('ad-hoc commands delivered again never redo or undo more than they asked, and a down reply target fails nothing', async () => {
-    const failing = makeHandler({ port, windows: () => windows([]), logger, reporter: { report: async () => { throw new Error('response_url is down'); } }, dryRun: false });
+    const failing = makeHandler({
+      port,
+      windows: () => windows([]),
+      logger,
+      reporter: {
+        report: async () => {
+          throw new Error('response_url is down');
+        },
+      },
+      dryRun: false,
+    });
     const askedAt = new Date(Date.now() - 60_000).toISOString();
-    const apply = { id: 'adhoc-redeliver', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'failover', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: askedAt };
+    const apply = {
+      id: 'adhoc-redeliver',
+      type: 'bypass.apply',
+      segment: 'erp-finance',
+      durationMinutes: 30,
+      reason: 'failover',
+      requestedBy: { kind: 'slack', id: 'U1' },
+      requestedAt: askedAt,
+    };
     expect(await failing({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] });
     const [rule] = await ourRules();
     expect(rule!.description).toContain(`until=${new Date(Date.parse(askedAt) + 30 * 60_000).toISOString()}`); // from when it was asked
@@ -290,19 +443,45 @@ describe('the reconciler function', () => {
     await failing({ Records: [record(apply, 'a2')] } as never, context); // the same command again
     expect(zpa().counters.writes).toBe(writes);
     // A remove asked before this bypass (delivered late) leaves it; one asked after ends it.
-    const remove = { id: 'adhoc-remove-old', type: 'bypass.remove', segment: 'erp-finance', requestedBy: { kind: 'slack', id: 'U2' }, requestedAt: new Date(Date.parse(askedAt) - 60_000).toISOString() };
+    const remove = {
+      id: 'adhoc-remove-old',
+      type: 'bypass.remove',
+      segment: 'erp-finance',
+      requestedBy: { kind: 'slack', id: 'U2' },
+      requestedAt: new Date(Date.parse(askedAt) - 60_000).toISOString(),
+    };
     await failing({ Records: [record(remove, 'r')] } as never, context);
     expect(await ourRules()).toHaveLength(1);
-    await failing({ Records: [record({ ...remove, id: 'adhoc-remove-new', requestedAt: new Date().toISOString() }, 'r2')] } as never, context);
+    await failing(
+      {
+        Records: [record({ ...remove, id: 'adhoc-remove-new', requestedAt: new Date().toISOString() }, 'r2')],
+      } as never,
+      context,
+    );
     expect(await ourRules()).toEqual([]);
     // An apply whose time has already run out changes nothing.
-    await failing({ Records: [record({ ...apply, id: 'adhoc-stale', requestedAt: new Date(Date.now() - 3_600_000).toISOString() }, 's')] } as never, context);
+    await failing(
+      {
+        Records: [
+          record({ ...apply, id: 'adhoc-stale', requestedAt: new Date(Date.now() - 3_600_000).toISOString() }, 's'),
+        ],
+      } as never,
+      context,
+    );
     expect(await ourRules()).toEqual([]);
   });
 
   it('an ad-hoc bypass whose reorder failed is moved first when it is asked again', async () => {
     const handler = handlerFor(windows([]));
-    const apply = { id: 'adhoc-move', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'failover', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: new Date().toISOString() };
+    const apply = {
+      id: 'adhoc-move',
+      type: 'bypass.apply',
+      segment: 'erp-finance',
+      durationMinutes: 30,
+      reason: 'failover',
+      requestedBy: { kind: 'slack', id: 'U1' },
+      requestedAt: new Date().toISOString(),
+    };
     env.sim.injectFault({ path: '/reorder/', method: 'PUT', status: 500, count: 5 });
     expect(await handler({ Records: [record(apply, 'a')] } as never, context)).toEqual({ batchItemFailures: [] }); // reported, not redelivered
     expect((await ourRules())[0]?.ruleOrder).toBe('2');
@@ -314,25 +493,52 @@ describe('the reconciler function', () => {
     outcomes.length = 0;
     const handler = handlerFor(windows([]));
     const payroll = (await findSegmentByName(s, 'payroll-app'))!;
-    const byId = { id: 'adhoc-id', type: 'bypass.apply', segment: payroll.id, durationMinutes: 10, reason: 'by id', requestedBy: { kind: 'teams', id: 'aad-1' } };
+    const byId = {
+      id: 'adhoc-id',
+      type: 'bypass.apply',
+      segment: payroll.id,
+      durationMinutes: 10,
+      reason: 'by id',
+      requestedBy: { kind: 'teams', id: 'aad-1' },
+    };
     const unknown = { ...byId, id: 'adhoc-unknown', segment: 'no-such-app' };
-    expect(await handler({ Records: [record(byId, 'a'), record(unknown, 'b')] } as never, context)).toEqual({ batchItemFailures: [] });
+    expect(await handler({ Records: [record(byId, 'a'), record(unknown, 'b')] } as never, context)).toEqual({
+      batchItemFailures: [],
+    });
     expect((await ourRules()).map((r) => r.name)).toEqual([`zea-bypass:adhoc:${payroll.id}`]);
-    expect(outcomes.find((o) => o.kind === 'bypass.apply.failed')?.text).toMatch(/no application segment named "no-such-app"/);
+    expect(outcomes.find((o) => o.kind === 'bypass.apply.failed')?.text).toMatch(
+      /no application segment named "no-such-app"/,
+    );
   });
 
   it('ad-hoc bypass from the queue: first in order with its expiry and requester, refused outside the guardrails', async () => {
     const handler = handlerFor(windows([]));
-    const ok = { id: 'adhoc-1', type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: 'db failover', requestedBy: { kind: 'slack', id: 'U123', name: 'alice' } };
+    const ok = {
+      id: 'adhoc-1',
+      type: 'bypass.apply',
+      segment: 'erp-finance',
+      durationMinutes: 30,
+      reason: 'db failover',
+      requestedBy: { kind: 'slack', id: 'U123', name: 'alice' },
+    };
     const notAllowed = { ...ok, id: 'adhoc-2', segment: 'gitlab' };
     const tooLong = { ...ok, id: 'adhoc-3', durationMinutes: 600 };
-    const res = await handler({ Records: [record(ok, 'a'), record(notAllowed, 'b'), record(tooLong, 'c')] } as never, context);
+    const res = await handler(
+      { Records: [record(ok, 'a'), record(notAllowed, 'b'), record(tooLong, 'c')] } as never,
+      context,
+    );
     expect(res).toEqual({ batchItemFailures: [] }); // permanent refusals are reported, not retried
     const [rule] = await ourRules();
     expect(rule).toMatchObject({ ruleOrder: '1', action: 'BYPASS' });
     expect(rule!.name).toMatch(/^zea-bypass:adhoc:\d+$/);
     expect(rule!.description).toMatch(/by=slack:U123\(alice\) cmd=adhoc-1 at=\S+ reason=db failover/);
-    expect(outcomes.map((o) => [o.kind, o.ok])).toEqual(expect.arrayContaining([['bypass.apply', true], ['bypass.apply.failed', false], ['bypass.apply.failed', false]]));
+    expect(outcomes.map((o) => [o.kind, o.ok])).toEqual(
+      expect.arrayContaining([
+        ['bypass.apply', true],
+        ['bypass.apply.failed', false],
+        ['bypass.apply.failed', false],
+      ]),
+    );
     expect(outcomes.find((o) => o.text.includes('gitlab'))?.text).toMatch(/not in the guardrails allowlist/);
     expect(outcomes.find((o) => o.text.includes('600'))?.text).toMatch(/at most 240 minutes/);
     // It expires by itself: a reconcile after its expiry deletes it, whatever happened to the message.

@@ -20,18 +20,27 @@ const FWD = 'CLIENT_FORWARDING_POLICY';
 describe('ZPA client over HTTP', () => {
   let env: Awaited<ReturnType<typeof zscalerTestEnv>>;
   let s: ZpaScope;
-  const zpaState = () => env.sim.state().products.zpa as { counters: { r409: number; r429: number }; rules: Array<{ name: string; ruleOrder: string }> };
+  const zpaState = () =>
+    env.sim.state().products.zpa as {
+      counters: { r409: number; r429: number };
+      rules: Array<{ name: string; ruleOrder: string }>;
+    };
 
   beforeAll(async () => {
     // Rate limits on but in 1 s windows, with the client pacing to the same: fast, and still proves no 429.
-    env = await zscalerTestEnv({ sim: { zpaRateLimits: { getPer10s: 20, writePer10s: 10, windowMs: 1000 } }, pacers: { zpa: zpaPacer({ getPer10s: 20, writePer10s: 10, windowMs: 1000 }) } });
+    env = await zscalerTestEnv({
+      sim: { zpaRateLimits: { getPer10s: 20, writePer10s: 10, windowMs: 1000 } },
+      pacers: { zpa: zpaPacer({ getPer10s: 20, writePer10s: 10, windowMs: 1000 }) },
+    });
     s = { api: env.clients.zpa, customerId: CUSTOMER };
   });
   afterAll(() => env.close());
   beforeEach(() => env.sim.reset());
 
   it('reads every page when totalPages arrives as a string', async () => {
-    const small = await collect(zpaPages<{ id: string }>(s.api, `/mgmtconfig/v1/admin/customers/${CUSTOMER}/application`, {}, 7));
+    const small = await collect(
+      zpaPages<{ id: string }>(s.api, `/mgmtconfig/v1/admin/customers/${CUSTOMER}/application`, {}, 7),
+    );
     const all = await listSegments(s);
     expect(all).toHaveLength(60);
     expect(small.map((x) => x.id)).toEqual(all.map((x) => x.id));
@@ -67,7 +76,9 @@ describe('ZPA client over HTTP', () => {
     const ps = await getPolicySet(s, FWD);
     const [payroll, jira] = [(await findSegmentByName(s, 'payroll-app'))!, (await findSegmentByName(s, 'jira'))!];
     const created = await createRule(s, ps.id, {
-      name: 'test-bypass', description: 'first', action: 'BYPASS',
+      name: 'test-bypass',
+      description: 'first',
+      action: 'BYPASS',
       conditions: [
         { operator: 'OR', operands: [{ objectType: 'APP', values: [payroll.id, jira.id] }] },
         { operator: 'OR', operands: [{ objectType: 'CLIENT_TYPE', values: ['zpn_client_type_zapp'] }] },
@@ -87,9 +98,17 @@ describe('ZPA client over HTTP', () => {
 
     await reorderRule(s, ps.id, created.id, 1);
     const rules = await listRules(s, FWD);
-    expect(rules.map((r) => [r.name, r.ruleOrder])).toEqual([['test-bypass', '1'], ['Existing intercept rule', '2'], ['Default_Rule', '3']]);
+    expect(rules.map((r) => [r.name, r.ruleOrder])).toEqual([
+      ['test-bypass', '1'],
+      ['Existing intercept rule', '2'],
+      ['Default_Rule', '3'],
+    ]);
     await bulkReorder(s, ps.id, [rules[1]!.id, rules[0]!.id, rules[2]!.id]);
-    expect((await listRules(s, FWD)).map((r) => r.name)).toEqual(['Existing intercept rule', 'test-bypass', 'Default_Rule']);
+    expect((await listRules(s, FWD)).map((r) => r.name)).toEqual([
+      'Existing intercept rule',
+      'test-bypass',
+      'Default_Rule',
+    ]);
 
     await deleteRule(s, ps.id, created.id);
     expect((await listRules(s, FWD)).map((r) => r.name)).toEqual(['Existing intercept rule', 'Default_Rule']);
@@ -98,7 +117,15 @@ describe('ZPA client over HTTP', () => {
   it('never sends two policy writes at once: 12 concurrent creates get no 409 and stay inside the write limit', async () => {
     const ps = await getPolicySet(s, FWD);
     const seg = (await findSegmentByName(s, 'jira'))!;
-    const ids = await Promise.all(Array.from({ length: 12 }, (_, i) => createRule(s, ps.id, { name: `burst-${i}`, action: 'BYPASS', conditions: [{ operator: 'OR', operands: [{ objectType: 'APP', values: [seg.id] }] }] })));
+    const ids = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        createRule(s, ps.id, {
+          name: `burst-${i}`,
+          action: 'BYPASS',
+          conditions: [{ operator: 'OR', operands: [{ objectType: 'APP', values: [seg.id] }] }],
+        }),
+      ),
+    );
     expect(new Set(ids.map((r) => r.id)).size).toBe(12);
     expect(zpaState().counters).toMatchObject({ r409: 0, r429: 0 });
   });

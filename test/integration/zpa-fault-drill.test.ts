@@ -42,7 +42,11 @@ let env: Awaited<ReturnType<typeof zscalerTestEnv>>;
 let s: ZpaScope;
 afterAll(() => env?.close());
 beforeAll(async () => {
-  env = await zscalerTestEnv({ sim: { zpaRateLimits: LIMITS, products: gateway.products }, pacers: { zpa: zpaPacer(LIMITS) }, env: { HTTP_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  env = await zscalerTestEnv({
+    sim: { zpaRateLimits: LIMITS, products: gateway.products },
+    pacers: { zpa: zpaPacer(LIMITS) },
+    env: { HTTP_TIMEOUT_MS: String(TIMEOUT_MS) },
+  });
   s = { api: env.clients.zpa, customerId: CUSTOMER };
 });
 
@@ -55,8 +59,24 @@ function faults(): FaultSpec[] {
       { path: '^/mgmtconfig/', method, drop: 'after', rate: 0.07, seed: seed + 1 },
       { path: '^/mgmtconfig/', method, delayMs: TIMEOUT_MS + 300, rate: 0.05, seed: seed + 2 },
       { path: '^/mgmtconfig/', method, drop: 'before', rate: 0.03, seed: seed + 3 },
-      { path: '^/mgmtconfig/', method, status: 503, headers: { 'retry-after': '1s' }, body: zpaBody('retryable.server.error', 'try again'), rate: 0.02, seed: seed + 4 },
-      { path: '^/mgmtconfig/', method, status: 429, headers: { 'retry-after': '1s' }, body: zpaBody('invalid.toomanyrequests', 'Exceeded the number of requests allowed.'), rate: 0.01, seed: seed + 5 },
+      {
+        path: '^/mgmtconfig/',
+        method,
+        status: 503,
+        headers: { 'retry-after': '1s' },
+        body: zpaBody('retryable.server.error', 'try again'),
+        rate: 0.02,
+        seed: seed + 4,
+      },
+      {
+        path: '^/mgmtconfig/',
+        method,
+        status: 429,
+        headers: { 'retry-after': '1s' },
+        body: zpaBody('invalid.toomanyrequests', 'Exceeded the number of requests allowed.'),
+        rate: 0.01,
+        seed: seed + 5,
+      },
     ] satisfies FaultSpec[];
   });
 }
@@ -73,10 +93,20 @@ async function holdings() {
 /** Every path where `b` differs from `a`, server-kept fields aside. */
 function diff(a: unknown, b: unknown, path = '$'): string[] {
   if (a === b) return [];
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return [`${path}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
-  if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length) return [`${path}: ${a.length} items → ${b.length}`];
+  if (
+    typeof a !== 'object' ||
+    typeof b !== 'object' ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) !== Array.isArray(b)
+  )
+    return [`${path}: ${JSON.stringify(a)} → ${JSON.stringify(b)}`];
+  if (Array.isArray(a) && Array.isArray(b) && a.length !== b.length)
+    return [`${path}: ${a.length} items → ${b.length}`];
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-  return [...keys].filter((k) => !SERVER_KEPT.has(k)).flatMap((k) => diff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`));
+  return [...keys]
+    .filter((k) => !SERVER_KEPT.has(k))
+    .flatMap((k) => diff((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${path}.${k}`));
 }
 
 /** Runs `fn` until it succeeds, as a user asks again or the next tick comes; returns the attempts it took. */
@@ -101,15 +131,27 @@ describe('ZPA write fault drill', () => {
     const before = await holdings();
     env.sim.calls.length = 0;
     for (const f of faults()) env.sim.injectFault(f);
-    for (const [i, method] of WRITES.entries()) gateway.add({ method, path: /^\/mgmtconfig\//, status: 502, rate: 0.04, seed: SEED + i * 10 + 6 });
+    for (const [i, method] of WRITES.entries())
+      gateway.add({ method, path: /^\/mgmtconfig\//, status: 502, rate: 0.04, seed: SEED + i * 10 + 6 });
 
     const T0 = Date.now();
     const at = (min: number) => new Date(T0 + min * 60_000);
     const file = parseWindowsFile({
       guardrails: { allowedSegments: TOUCHED, maxWindowMinutes: 240 },
       windows: [
-        { id: 'drill-rule', segments: ['payroll-app', 'jira'], schedule: { start: at(-1).toISOString(), end: at(60).toISOString() }, reason: 'fault drill, rule mode' },
-        { id: 'drill-type', mode: 'bypassType', segments: ['hr-portal', 'app-007'], schedule: { start: at(-1).toISOString(), end: at(60).toISOString() }, reason: 'fault drill, bypassType mode' },
+        {
+          id: 'drill-rule',
+          segments: ['payroll-app', 'jira'],
+          schedule: { start: at(-1).toISOString(), end: at(60).toISOString() },
+          reason: 'fault drill, rule mode',
+        },
+        {
+          id: 'drill-type',
+          mode: 'bypassType',
+          segments: ['hr-portal', 'app-007'],
+          schedule: { start: at(-1).toISOString(), end: at(60).toISOString() },
+          reason: 'fault drill, bypassType mode',
+        },
       ],
     });
     const adhoc = { port, guardrails: file.guardrails, logger };
@@ -121,26 +163,56 @@ describe('ZPA write fault drill', () => {
       const settle = async (now: Date) => {
         for (let run = 1; ; run++) {
           figures.reconcileRuns++;
-          const result = await reconcile({ port, memory, windows: file, logger, now }).catch((e: unknown) => ({ error: e as Error }));
+          const result = await reconcile({ port, memory, windows: file, logger, now }).catch((e: unknown) => ({
+            error: e as Error,
+          }));
           if ('error' in result) continue;
           figures.failedOps += result.failed.length;
           if (result.plan.length === 0) return;
-          if (run >= 10) throw new Error(`round ${round}: reconcile still planning after ${run} runs: ${JSON.stringify(result.plan)}`);
+          if (run >= 10)
+            throw new Error(
+              `round ${round}: reconcile still planning after ${run} runs: ${JSON.stringify(result.plan)}`,
+            );
         }
       };
-      const apply = parseCommand(JSON.stringify({ id: `drill-apply-${round}`, type: 'bypass.apply', segment: 'erp-finance', durationMinutes: 30, reason: `drill round ${round}`, requestedBy: { kind: 'slack', id: 'UDRILL' }, requestedAt: new Date().toISOString() })) as BypassApply;
+      const apply = parseCommand(
+        JSON.stringify({
+          id: `drill-apply-${round}`,
+          type: 'bypass.apply',
+          segment: 'erp-finance',
+          durationMinutes: 30,
+          reason: `drill round ${round}`,
+          requestedBy: { kind: 'slack', id: 'UDRILL' },
+          requestedAt: new Date().toISOString(),
+        }),
+      ) as BypassApply;
       figures.applyAttempts += await untilDone('bypass.apply', () => applyAdhocBypass(apply, adhoc));
       await settle(at(0));
 
       // In force: each rule once, above the foreign rule; the bypassType segments ALWAYS.
-      const during = (env.sim.state().products.zpa as { rules: { CLIENT_FORWARDING_POLICY: Array<{ name: string; ruleOrder: string }> } }).rules.CLIENT_FORWARDING_POLICY;
+      const during = (
+        env.sim.state().products.zpa as {
+          rules: { CLIENT_FORWARDING_POLICY: Array<{ name: string; ruleOrder: string }> };
+        }
+      ).rules.CLIENT_FORWARDING_POLICY;
       const order = (name: string) => during.filter((r) => r.name === name).map((r) => Number(r.ruleOrder));
       expect(order('zea-bypass:win:drill-rule')).toHaveLength(1);
       expect(order(ruleNameFor('adhoc', erp.id))).toHaveLength(1);
-      expect(Math.max(...order('zea-bypass:win:drill-rule'), ...order(ruleNameFor('adhoc', erp.id)))).toBeLessThan(order('Existing intercept rule')[0]!);
-      for (const name of ['hr-portal', 'app-007']) expect((await findSegmentByName(s, name))!.bypassType).toBe('ALWAYS');
+      expect(Math.max(...order('zea-bypass:win:drill-rule'), ...order(ruleNameFor('adhoc', erp.id)))).toBeLessThan(
+        order('Existing intercept rule')[0]!,
+      );
+      for (const name of ['hr-portal', 'app-007'])
+        expect((await findSegmentByName(s, name))!.bypassType).toBe('ALWAYS');
 
-      const remove = parseCommand(JSON.stringify({ id: `drill-remove-${round}`, type: 'bypass.remove', segment: 'erp-finance', requestedBy: { kind: 'slack', id: 'UDRILL' }, requestedAt: new Date().toISOString() })) as BypassRemove;
+      const remove = parseCommand(
+        JSON.stringify({
+          id: `drill-remove-${round}`,
+          type: 'bypass.remove',
+          segment: 'erp-finance',
+          requestedBy: { kind: 'slack', id: 'UDRILL' },
+          requestedAt: new Date().toISOString(),
+        }),
+      ) as BypassRemove;
       figures.removeAttempts += await untilDone('bypass.remove', () => removeAdhocBypass(remove, adhoc));
       await settle(at(61));
       differences.push(diff(before, await holdings()));
@@ -177,7 +249,10 @@ describe('ZPA write fault drill', () => {
     expect(differences).toEqual(Array.from({ length: ROUNDS }, () => []));
     expect(report.duplicateRuleMoments).toBe(0);
     // A create was sent again only where ZPA had not done it (reset before it saw the request, or refused it).
-    const notDone = writes.filter((c) => c.method === 'POST' && (c.fault === 'drop-before' || (c.fault === 'reply' && [429, 503].includes(c.status)))).length;
+    const notDone = writes.filter(
+      (c) =>
+        c.method === 'POST' && (c.fault === 'drop-before' || (c.fault === 'reply' && [429, 503].includes(c.status))),
+    ).length;
     expect(report.rulePostsSent - report.rulesCreated).toBe(notDone);
     // The drill did drill: faults near the rate asked for, and lost answers on the creates among them.
     expect(report.faultRate).toBeGreaterThan(0.12);

@@ -38,7 +38,11 @@ let lines: string[] = [];
 const logger = createLogger({ level: 'debug', sink: (l) => lines.push(l) });
 
 beforeAll(async () => {
-  env = await zscalerTestEnv({ sim: { zpaRateLimits: LIMITS, products: gateway.products }, pacers: { zpa: zpaPacer(LIMITS) }, env: { HTTP_TIMEOUT_MS: String(TIMEOUT_MS) } });
+  env = await zscalerTestEnv({
+    sim: { zpaRateLimits: LIMITS, products: gateway.products },
+    pacers: { zpa: zpaPacer(LIMITS) },
+    env: { HTTP_TIMEOUT_MS: String(TIMEOUT_MS) },
+  });
   s = { api: env.clients.zpa, customerId: CUSTOMER };
   port = zpaBypassPort({ api: env.clients.zpa, customerId: CUSTOMER });
 });
@@ -53,7 +57,8 @@ beforeEach(() => {
 type SimRule = { id: string; name: string; ruleOrder: string; description?: string };
 const forwarding = () => (env.sim.state().products.zpa as { rules: Record<string, SimRule[]> }).rules[FWD]!;
 const named = (name: string) => forwarding().filter((r) => r.name === name);
-const sent = (method: string, path: RegExp) => env.sim.calls.filter((c) => c.product === 'zpa' && c.method === method && path.test(c.path.split('?')[0]!)).length;
+const sent = (method: string, path: RegExp) =>
+  env.sim.calls.filter((c) => c.product === 'zpa' && c.method === method && path.test(c.path.split('?')[0]!)).length;
 const RULE_POST = /\/policySet\/\d+\/rule$/;
 const RULE_ID = /\/policySet\/\d+\/rule\/\d+$/;
 const SEGMENT = /\/application\/\d+$/;
@@ -61,12 +66,19 @@ const SEGMENT = /\/application\/\d+$/;
 /** Each way an answer gets lost after ZPA did the work, for one method and path. */
 const lostAfterWork = (method: string, path: string): Array<[string, () => void]> => [
   ['reset after the work (drop: after)', () => env.sim.injectFault({ path, method, drop: 'after' })],
-  [`answered later than the ${TIMEOUT_MS} ms timeout (delayMs)`, () => env.sim.injectFault({ path, method, delayMs: TIMEOUT_MS + 400 })],
+  [
+    `answered later than the ${TIMEOUT_MS} ms timeout (delayMs)`,
+    () => env.sim.injectFault({ path, method, delayMs: TIMEOUT_MS + 400 }),
+  ],
   ['502 from a gateway after the work', () => gateway.add({ method, path: new RegExp(path), status: 502 })],
   ['504 from a gateway after the work', () => gateway.add({ method, path: new RegExp(path), status: 504 })],
 ];
 
-const bypass = (name: string, appIds: string[]) => ({ name, description: '[zea] until=2099-01-01T00:00:00.000Z by=test reason=idempotency', appIds });
+const bypass = (name: string, appIds: string[]) => ({
+  name,
+  description: '[zea] until=2099-01-01T00:00:00.000Z by=test reason=idempotency',
+  appIds,
+});
 
 describe('rule create (POST) whose answer is lost', () => {
   for (const [how, inject] of lostAfterWork('POST', '/rule$')) {
@@ -105,7 +117,9 @@ describe('rule create (POST) whose answer is lost', () => {
   it('without a policy type to read back from, the core still never re-sends: the caller gets a retryable OutcomeUnknownError', async () => {
     const ps = await getPolicySet(s, FWD);
     env.sim.injectFault({ path: '/rule$', method: 'POST', drop: 'after' });
-    const err = await createRule(s, ps.id, { name: 'plain-create', action: 'BYPASS', conditions: [] }).catch((e: unknown) => e);
+    const err = await createRule(s, ps.id, { name: 'plain-create', action: 'BYPASS', conditions: [] }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(OutcomeUnknownError);
     expect(err).toMatchObject({ retryable: true, request: { method: 'POST', path: expect.stringMatching(RULE_POST) } });
     expect((err as Error).message).not.toContain('plain-create'); // method + path, never the body
@@ -124,7 +138,12 @@ describe('rule delete (DELETE) whose answer is lost, or of a rule already gone',
       await expect(port.deleteRule(id)).resolves.toBeUndefined();
       expect(named(name)).toEqual([]);
       expect(sent('DELETE', RULE_ID)).toBe(2);
-      expect(env.sim.calls.filter((c) => c.method === 'DELETE').map((c) => c.status).at(-1)).toBe(400); // resource.not.found
+      expect(
+        env.sim.calls
+          .filter((c) => c.method === 'DELETE')
+          .map((c) => c.status)
+          .at(-1),
+      ).toBe(400); // resource.not.found
     });
   }
 
@@ -142,13 +161,29 @@ describe('rule delete (DELETE) whose answer is lost, or of a rule already gone',
     const ps = await getPolicySet(s, FWD);
     // Two copies, as an older version's blind retry left them.
     const at = new Date(Date.now() - 60_000).toISOString();
-    const body = { name, description: `[zea] until=2099-01-01T00:00:00.000Z by=slack:U1 cmd=old at=${at} reason=x`, action: 'BYPASS', conditions: [{ operator: 'OR' as const, operands: [{ objectType: 'APP', values: [seg.id] }] }] };
+    const body = {
+      name,
+      description: `[zea] until=2099-01-01T00:00:00.000Z by=slack:U1 cmd=old at=${at} reason=x`,
+      action: 'BYPASS',
+      conditions: [{ operator: 'OR' as const, operands: [{ objectType: 'APP', values: [seg.id] }] }],
+    };
     await createRule(s, ps.id, body);
     await createRule(s, ps.id, body);
     expect(named(name)).toHaveLength(2);
     env.sim.injectFault({ path: '/rule/\\d+$', method: 'DELETE', drop: 'after' }); // and one answer lost on the way
-    const cmd = parseCommand(JSON.stringify({ id: 'rm-1', type: 'bypass.remove', segment: 'erp-finance', requestedBy: { kind: 'slack', id: 'U1' }, requestedAt: new Date().toISOString() })) as BypassRemove;
-    const { guardrails } = parseWindowsFile({ guardrails: { allowedSegments: ['erp-finance'], maxWindowMinutes: 240 }, windows: [] });
+    const cmd = parseCommand(
+      JSON.stringify({
+        id: 'rm-1',
+        type: 'bypass.remove',
+        segment: 'erp-finance',
+        requestedBy: { kind: 'slack', id: 'U1' },
+        requestedAt: new Date().toISOString(),
+      }),
+    ) as BypassRemove;
+    const { guardrails } = parseWindowsFile({
+      guardrails: { allowedSegments: ['erp-finance'], maxWindowMinutes: 240 },
+      windows: [],
+    });
     const out = await removeAdhocBypass(cmd, { port, guardrails, logger });
     expect(out.text).toMatch(/has ended/);
     expect(out.data).toMatchObject({ rulesDeleted: 2 });
@@ -233,10 +268,14 @@ describe('ZDX deep-trace start (POST, one trace per device) whose answer is lost
     const [device] = await findDevicesByEmail(env.clients.zdx, ['alice@corp.example'], { lookbackHours: 24, nowSec });
     const fault: FaultSpec = { path: '/deeptraces$', method: 'POST', drop: 'after' };
     env.sim.injectFault(fault);
-    const err = await startTrace(env.clients.zdx, device!.id, { sessionName: 'zea:test:LOST1', sessionLengthMinutes: 5 }).catch((e: unknown) => e);
+    const err = await startTrace(env.clients.zdx, device!.id, {
+      sessionName: 'zea:test:LOST1',
+      sessionLengthMinutes: 5,
+    }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutcomeUnknownError);
     expect((err as OutcomeUnknownError).retryable).toBe(true);
-    const traces = (env.sim.state().products.zdx as { traces: Array<{ trace_details: { session_name: string } }> }).traces;
+    const traces = (env.sim.state().products.zdx as { traces: Array<{ trace_details: { session_name: string } }> })
+      .traces;
     expect(traces.filter((t) => t.trace_details.session_name === 'zea:test:LOST1')).toHaveLength(1);
     expect(env.sim.calls.filter((c) => c.method === 'POST' && c.path.includes('/deeptraces'))).toHaveLength(1);
   });

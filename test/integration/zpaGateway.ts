@@ -4,7 +4,15 @@
  * resets instead). A thin wrapper, the product untouched, as test/drills/harness.ts wraps ZDX. It also watches
  * for two rules with one name after every request, so a duplicate that existed only for a moment is seen too.
  */
-import { createZdxSimulator, createZpaSimulator, seededRandom, SIM_CREDENTIALS, type SimClock, type SimProduct, type SimulatorOptions } from '../../simulator/index.js';
+import {
+  createZdxSimulator,
+  createZpaSimulator,
+  seededRandom,
+  SIM_CREDENTIALS,
+  type SimClock,
+  type SimProduct,
+  type SimulatorOptions,
+} from '../../simulator/index.js';
 
 export interface GatewayFault {
   method: string;
@@ -59,20 +67,31 @@ export function zpaBehindGateway() {
       const fault = req.method === 'GET' ? undefined : take(req.method, req.path);
       if (!fault) return reply;
       fired.push({ method: req.method, path: req.path, status: fault.status });
-      return { status: fault.status, body: { id: 'bad.gateway', reason: `injected ${fault.status} after ZPA answered ${reply.status}` } };
+      return {
+        status: fault.status,
+        body: { id: 'bad.gateway', reason: `injected ${fault.status} after ZPA answered ${reply.status}` },
+      };
     },
   });
 
   /** For `zscalerTestEnv({ sim: { products } })`: ZDX as usual, ZPA wrapped. */
   const products = (clock: SimClock, opts: SimulatorOptions): SimProduct[] => {
-    inner = createZpaSimulator(clock, { customerId: opts.zpaCustomerId ?? SIM_CREDENTIALS.zpaCustomerId, rateLimits: opts.zpaRateLimits, concurrencyWindowMs: opts.zpaConcurrencyWindowMs });
+    inner = createZpaSimulator(clock, {
+      customerId: opts.zpaCustomerId ?? SIM_CREDENTIALS.zpaCustomerId,
+      rateLimits: opts.zpaRateLimits,
+      concurrencyWindowMs: opts.zpaConcurrencyWindowMs,
+    });
     return [createZdxSimulator(clock, { tier: opts.zdxTier, rateLimit: opts.zdxRateLimit }), wrap(inner)];
   };
 
   return {
     products,
     add(f: GatewayFault) {
-      faults.push({ ...f, left: f.count ?? (f.rate === undefined ? 1 : Number.POSITIVE_INFINITY), random: f.rate === undefined ? undefined : seededRandom(f.seed ?? 1) });
+      faults.push({
+        ...f,
+        left: f.count ?? (f.rate === undefined ? 1 : Number.POSITIVE_INFINITY),
+        random: f.rate === undefined ? undefined : seededRandom(f.seed ?? 1),
+      });
     },
     clear() {
       faults.length = 0;

@@ -73,7 +73,10 @@ describe('token cache', () => {
     env = await zscalerTestEnv();
     await env.clients.zdx.get('/devices');
     env.sim.rotateCredential({ kind: 'zdx', keySecret: 'rotated-local-fake-zdx-secret' });
-    env.secrets.put('test/zscaler', { ...(await env.secret.get()), zdx: { keyId: 'local-zdx-key', keySecret: 'rotated-local-fake-zdx-secret' } });
+    env.secrets.put('test/zscaler', {
+      ...(await env.secret.get()),
+      zdx: { keyId: 'local-zdx-key', keySecret: 'rotated-local-fake-zdx-secret' },
+    });
     env.sim.revokeTokens();
     await env.clients.zdx.get('/devices');
     expect(env.secrets.reads['test/zscaler']).toBe(2);

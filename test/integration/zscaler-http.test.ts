@@ -35,7 +35,9 @@ describe('retries', () => {
     env = await zscalerTestEnv();
     env.sim.injectFault({ path: '/devices', status: 503, count: 50, headers: { 'retry-after': '1' } });
     const start = Date.now();
-    const err = await runWithDeadline(Date.now() + 2_500, () => env!.clients.zdx.get('/devices')).catch((e: unknown) => e);
+    const err = await runWithDeadline(Date.now() + 2_500, () => env!.clients.zdx.get('/devices')).catch(
+      (e: unknown) => e,
+    );
     expect(Date.now() - start).toBeLessThan(2_500);
     expect(err instanceof ZscalerApiError || err instanceof DeadlineExceededError).toBe(true);
     expect((err as ZscalerApiError).retryable).toBe(true);
@@ -58,7 +60,8 @@ describe('retry safety over HTTP', () => {
     return (await findDevicesByEmail(env!.clients.zdx, ['alice@corp.example'], { lookbackHours: 24, nowSec }))[0]!.id;
   };
   const starts = () => env!.sim.calls.filter((c) => c.method === 'POST' && /\/deeptraces$/.test(c.path.split('?')[0]!));
-  const start = (deviceId: number) => env!.clients.zdx.post(`/devices/${deviceId}/deeptraces`, { session_name: 'zea:http:1', session_length_minutes: 5 });
+  const start = (deviceId: number) =>
+    env!.clients.zdx.post(`/devices/${deviceId}/deeptraces`, { session_name: 'zea:http:1', session_length_minutes: 5 });
 
   it('a GET whose connection was reset after the work is sent again; a POST is not: OutcomeUnknownError, one request', async () => {
     env = await zscalerTestEnv();
@@ -70,7 +73,11 @@ describe('retry safety over HTTP', () => {
     env.sim.injectFault({ path: '/deeptraces$', method: 'POST', drop: 'after' });
     const err = await start(device).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutcomeUnknownError);
-    expect(err).toMatchObject({ retryable: true, request: { method: 'POST', path: `/devices/${device}/deeptraces` }, failure: expect.stringMatching(/^(ECONNRESET|UND_ERR_SOCKET)$/) });
+    expect(err).toMatchObject({
+      retryable: true,
+      request: { method: 'POST', path: `/devices/${device}/deeptraces` },
+      failure: expect.stringMatching(/^(ECONNRESET|UND_ERR_SOCKET)$/),
+    });
     expect(starts()).toHaveLength(1);
   });
 
@@ -90,7 +97,15 @@ describe('ZDX paging and the 2-hour default window', () => {
   it('follows next_offset through every page exactly once', async () => {
     env = await zscalerTestEnv();
     const now = Math.floor(env.sim.clock.nowMs() / 1000);
-    const all = await collect(zdxPages(env.clients.zdx, '/devices', { from: now - 30 * 86400, to: now }, (p) => p.devices as Array<{ id: number }>, 7));
+    const all = await collect(
+      zdxPages(
+        env.clients.zdx,
+        '/devices',
+        { from: now - 30 * 86400, to: now },
+        (p) => p.devices as Array<{ id: number }>,
+        7,
+      ),
+    );
     const ids = all.map((d) => d.id);
     expect(ids.length).toBeGreaterThanOrEqual(25);
     expect(new Set(ids).size).toBe(ids.length);
@@ -101,14 +116,21 @@ describe('ZDX paging and the 2-hour default window', () => {
   it('finds a device idle for 6 hours only with a widened window', async () => {
     env = await zscalerTestEnv();
     const nowSec = Math.floor(env.sim.clock.nowMs() / 1000);
-    expect(await findDevicesByEmail(env.clients.zdx, ['bob@corp.example'], { lookbackHours: 2, nowSec })).toHaveLength(0);
-    expect(await findDevicesByEmail(env.clients.zdx, ['bob@corp.example'], { lookbackHours: 24, nowSec })).toHaveLength(1);
+    expect(await findDevicesByEmail(env.clients.zdx, ['bob@corp.example'], { lookbackHours: 2, nowSec })).toHaveLength(
+      0,
+    );
+    expect(await findDevicesByEmail(env.clients.zdx, ['bob@corp.example'], { lookbackHours: 24, nowSec })).toHaveLength(
+      1,
+    );
   });
 });
 
 describe('pacing', () => {
   it('keeps a burst inside the ZDX per-second limit: no 429 from a simulator enforcing it', async () => {
-    env = await zscalerTestEnv({ sim: { zdxRateLimit: { perSecond: 5, perMinute: 1000 } }, pacers: { zdx: zdxPacer(5) } });
+    env = await zscalerTestEnv({
+      sim: { zdxRateLimit: { perSecond: 5, perMinute: 1000 } },
+      pacers: { zdx: zdxPacer(5) },
+    });
     await Promise.all(Array.from({ length: 12 }, () => env!.clients.zdx.get('/devices')));
     const statuses = env.sim.calls.filter((c) => c.product === 'zdx').map((c) => c.status);
     expect(statuses).toHaveLength(12);

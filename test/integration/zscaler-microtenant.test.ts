@@ -24,10 +24,20 @@ import { SIM_CREDENTIALS, startSimulator, type RunningSimulator } from '../../si
 const EU = '216196257331300001';
 const yml = readServerlessYml();
 const fn = (name: string) => yml.functions.find((f) => f.name === name)!;
-const refs = { ...Object.fromEntries(yml.queues.map((q) => [q.logicalId, `http://127.0.0.1:1/000000000000/${q.logicalId}`])), ...Object.fromEntries(yml.tables.map((t) => [t.logicalId, `zea-test-${t.logicalId}`])) };
+const refs = {
+  ...Object.fromEntries(yml.queues.map((q) => [q.logicalId, `http://127.0.0.1:1/000000000000/${q.logicalId}`])),
+  ...Object.fromEntries(yml.tables.map((t) => [t.logicalId, `zea-test-${t.logicalId}`])),
+};
 const record = (body: unknown) => ({
-  messageId: String(body && (body as { id: string }).id), receiptHandle: 'r', body: JSON.stringify(body), attributes: {}, messageAttributes: {},
-  md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q', awsRegion: 'us-east-1',
+  messageId: String(body && (body as { id: string }).id),
+  receiptHandle: 'r',
+  body: JSON.stringify(body),
+  attributes: {},
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:q',
+  awsRegion: 'us-east-1',
 });
 
 let sim: RunningSimulator;
@@ -37,7 +47,10 @@ const windowsFile = join(mkdtempSync(join(tmpdir(), 'zea-mt-')), 'windows.json')
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, zpaRateLimits: false, zdxRateLimit: false });
   secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET });
-  writeFileSync(windowsFile, JSON.stringify({ guardrails: { allowedSegments: ['app-*', 'payroll-app'], maxWindowMinutes: 240 }, windows: [] }));
+  writeFileSync(
+    windowsFile,
+    JSON.stringify({ guardrails: { allowedSegments: ['app-*', 'payroll-app'], maxWindowMinutes: 240 }, windows: [] }),
+  );
 });
 afterAll(async () => {
   await Promise.all([sim?.close(), secrets?.close()]);
@@ -48,27 +61,51 @@ afterEach(() => {
 
 /** Cold-starts `name` on serverless.yml's environment with `--param zpaMicrotenantId=<EU>`. */
 async function coldStart(name: string, overrides: Record<string, string> = {}) {
-  const params = { ...localParams(yml, { simulator: sim.url, receiver: 'http://127.0.0.1:9' }), reportCallbackUrl: '', zpaMicrotenantId: EU };
+  const params = {
+    ...localParams(yml, { simulator: sim.url, receiver: 'http://127.0.0.1:9' }),
+    reportCallbackUrl: '',
+    zpaMicrotenantId: EU,
+  };
   const env = resolveEnvironment([fn(name)], { params, stage: 'test', refs, overrides });
   expect(env.ZPA_MICROTENANT_ID).toBe(EU);
-  for (const [k, v] of Object.entries({ ...env, LOG_LEVEL: 'error', AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url })) vi.stubEnv(k, v);
+  for (const [k, v] of Object.entries({ ...env, LOG_LEVEL: 'error', AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url }))
+    vi.stubEnv(k, v);
   vi.resetModules();
   const handler = await loadHandler(fn(name), 'src');
   return (event: unknown) => handler(event, makeContext(fn(name), yml.service));
 }
 
 const zpaCalls = () => sim.calls.filter((c) => c.product === 'zpa');
-const outsideMicrotenant = () => zpaCalls().filter((c) => !new URL(c.path, 'http://x').searchParams.getAll('microtenantId').includes(EU)).map((c) => `${c.method} ${c.path}`);
+const outsideMicrotenant = () =>
+  zpaCalls()
+    .filter((c) => !new URL(c.path, 'http://x').searchParams.getAll('microtenantId').includes(EU))
+    .map((c) => `${c.method} ${c.path}`);
 type Rule = { name: string; ruleOrder: string };
-const forwardingRules = () => (sim.state().products.zpa as { rules: { CLIENT_FORWARDING_POLICY: Rule[] } }).rules.CLIENT_FORWARDING_POLICY;
+const forwardingRules = () =>
+  (sim.state().products.zpa as { rules: { CLIENT_FORWARDING_POLICY: Rule[] } }).rules.CLIENT_FORWARDING_POLICY;
 
 /** Our bypass rules as ZPA lists them in one microtenant (`0`: the Default one). */
 async function bypassRulesIn(microtenantId: string): Promise<string[]> {
-  const client = new SecretsManagerClient({ endpoint: secrets.url, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const client = new SecretsManagerClient({
+    endpoint: secrets.url,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   try {
-    const secret = jsonSecret({ secretId: LOCAL_SECRET_IDS.zscaler, schema: zscalerSecretSchema, ttlMs: 60_000, client });
-    const { zpa } = createZscalerClients({ auth: { mode: 'legacy', zdxBaseUrl: sim.url, zpaBaseUrl: sim.url }, timeouts: { requestMs: 3_000 } }, { secret });
-    const rules = await listRules({ api: zpa, customerId: SIM_CREDENTIALS.zpaCustomerId, microtenantId }, 'CLIENT_FORWARDING_POLICY');
+    const secret = jsonSecret({
+      secretId: LOCAL_SECRET_IDS.zscaler,
+      schema: zscalerSecretSchema,
+      ttlMs: 60_000,
+      client,
+    });
+    const { zpa } = createZscalerClients(
+      { auth: { mode: 'legacy', zdxBaseUrl: sim.url, zpaBaseUrl: sim.url }, timeouts: { requestMs: 3_000 } },
+      { secret },
+    );
+    const rules = await listRules(
+      { api: zpa, customerId: SIM_CREDENTIALS.zpaCustomerId, microtenantId },
+      'CLIENT_FORWARDING_POLICY',
+    );
     return rules.map((r) => r.name).filter((n) => n.startsWith('zea-bypass:'));
   } finally {
     client.destroy();
@@ -80,8 +117,22 @@ describe('ZPA_MICROTENANT_ID from serverless.yml to the ZPA query string', () =>
     sim.reset();
     const handler = await coldStart('reconciler', { WINDOWS_FILE: windowsFile });
     const before = sim.calls.length;
-    const apply = { id: 'mt-apply-1', type: 'bypass.apply', segment: 'app-054', durationMinutes: 30, reason: 'microtenant wiring', requestedBy: { kind: 'slack', id: 'U0MT' } };
-    expect(await handler({ Records: [record(apply), record({ id: 'mt-reconcile', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'mt' } })] })).toEqual({ batchItemFailures: [] });
+    const apply = {
+      id: 'mt-apply-1',
+      type: 'bypass.apply',
+      segment: 'app-054',
+      durationMinutes: 30,
+      reason: 'microtenant wiring',
+      requestedBy: { kind: 'slack', id: 'U0MT' },
+    };
+    expect(
+      await handler({
+        Records: [
+          record(apply),
+          record({ id: 'mt-reconcile', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'mt' } }),
+        ],
+      }),
+    ).toEqual({ batchItemFailures: [] });
 
     expect(sim.calls.length).toBeGreaterThan(before);
     const methods = new Set(zpaCalls().map((c) => c.method));
@@ -98,7 +149,14 @@ describe('ZPA_MICROTENANT_ID from serverless.yml to the ZPA query string', () =>
   it('reconciler: a segment of the Default microtenant is invisible, so nothing is written', async () => {
     sim.reset();
     const handler = await coldStart('reconciler', { WINDOWS_FILE: windowsFile });
-    const apply = { id: 'mt-apply-2', type: 'bypass.apply', segment: 'payroll-app', durationMinutes: 30, reason: 'not in this microtenant', requestedBy: { kind: 'slack', id: 'U0MT' } };
+    const apply = {
+      id: 'mt-apply-2',
+      type: 'bypass.apply',
+      segment: 'payroll-app',
+      durationMinutes: 30,
+      reason: 'not in this microtenant',
+      requestedBy: { kind: 'slack', id: 'U0MT' },
+    };
     await handler({ Records: [record(apply)] });
     expect(zpaCalls().length).toBeGreaterThan(0);
     expect(zpaCalls().filter((c) => c.method !== 'GET')).toEqual([]);
@@ -109,7 +167,9 @@ describe('ZPA_MICROTENANT_ID from serverless.yml to the ZPA query string', () =>
   it('worker: status reads ZPA inside the microtenant', async () => {
     sim.reset();
     const handler = await coldStart('worker');
-    await handler({ Records: [record({ id: 'mt-status', type: 'status', requestedBy: { kind: 'slack', id: 'U0MT' } })] });
+    await handler({
+      Records: [record({ id: 'mt-status', type: 'status', requestedBy: { kind: 'slack', id: 'U0MT' } })],
+    });
     expect(zpaCalls().map((c) => c.method)).toContain('GET');
     expect(zpaCalls().every((c) => c.method === 'GET')).toBe(true);
     expect(outsideMicrotenant()).toEqual([]);

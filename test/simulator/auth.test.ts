@@ -87,7 +87,8 @@ describe('ZPA legacy POST /signin', () => {
     const path = `/mgmtconfig/v1/admin/customers/${SIM_CREDENTIALS.zpaCustomerId}/segmentGroup`;
     expect((await call(`${sim.url}/zpa${path}`, { headers: { authorization: `Bearer ${one}` } })).status).toBe(200);
     expect(zpaSeen.at(-1)?.path).toBe(path);
-    const legacy = (await postForm(`${sim.url}/signin`, { client_id: zpa.clientId, client_secret: zpa.clientSecret })).body.access_token;
+    const legacy = (await postForm(`${sim.url}/signin`, { client_id: zpa.clientId, client_secret: zpa.clientSecret }))
+      .body.access_token;
     const refused = await call(`${sim.url}/zpa${path}`, { headers: { authorization: `Bearer ${legacy}` } });
     expect(refused.status).toBe(401);
     expect(refused.body).toEqual({ detail: 'unauthorized', type: '', title: '', status: '' });
@@ -97,7 +98,11 @@ describe('ZPA legacy POST /signin', () => {
 describe('ZDX legacy POST /v1/oauth/token', () => {
   it('accepts the SDKs hashed secret + integer timestamp; replies {token, token_type, expires_in:number}', async () => {
     const timestamp = nowSec();
-    const r = await postJson(`${sim.url}/v1/oauth/token`, { key_id: zdx.keyId, key_secret: zdxHash(zdx.keySecret, timestamp), timestamp });
+    const r = await postJson(`${sim.url}/v1/oauth/token`, {
+      key_id: zdx.keyId,
+      key_secret: zdxHash(zdx.keySecret, timestamp),
+      timestamp,
+    });
     expect(r.status).toBe(200);
     expect(Object.keys(r.body).sort()).toEqual(['expires_in', 'token', 'token_type']);
     expect(r.body.expires_in).toBe(3600);
@@ -114,11 +119,26 @@ describe('ZDX legacy POST /v1/oauth/token', () => {
   it.each([
     ['a bad raw secret', () => ({ key_id: zdx.keyId, key_secret: 'nope' })],
     ['an unknown key id', () => ({ key_id: 'other', key_secret: zdx.keySecret })],
-    ['a hash of the wrong secret', () => ({ key_id: zdx.keyId, key_secret: zdxHash('nope', nowSec()), timestamp: nowSec() })],
-    ['the raw secret beside a timestamp', () => ({ key_id: zdx.keyId, key_secret: zdx.keySecret, timestamp: nowSec() })],
-    ['a stale timestamp (10 min old)', () => ({ key_id: zdx.keyId, key_secret: zdxHash(zdx.keySecret, nowSec() - 600), timestamp: nowSec() - 600 })],
-    ['a future timestamp (6 min ahead)', () => ({ key_id: zdx.keyId, key_secret: zdxHash(zdx.keySecret, nowSec() + 360), timestamp: nowSec() + 360 })],
-    ['a string timestamp', () => ({ key_id: zdx.keyId, key_secret: zdxHash(zdx.keySecret, nowSec()), timestamp: String(nowSec()) })],
+    [
+      'a hash of the wrong secret',
+      () => ({ key_id: zdx.keyId, key_secret: zdxHash('nope', nowSec()), timestamp: nowSec() }),
+    ],
+    [
+      'the raw secret beside a timestamp',
+      () => ({ key_id: zdx.keyId, key_secret: zdx.keySecret, timestamp: nowSec() }),
+    ],
+    [
+      'a stale timestamp (10 min old)',
+      () => ({ key_id: zdx.keyId, key_secret: zdxHash(zdx.keySecret, nowSec() - 600), timestamp: nowSec() - 600 }),
+    ],
+    [
+      'a future timestamp (6 min ahead)',
+      () => ({ key_id: zdx.keyId, key_secret: zdxHash(zdx.keySecret, nowSec() + 360), timestamp: nowSec() + 360 }),
+    ],
+    [
+      'a string timestamp',
+      () => ({ key_id: zdx.keyId, key_secret: zdxHash(zdx.keySecret, nowSec()), timestamp: String(nowSec()) }),
+    ],
   ])('refuses %s with 401 {code, message}', async (_label, body) => {
     const r = await postJson(`${sim.url}/v1/oauth/token`, body());
     expect(r.status).toBe(401);
@@ -133,7 +153,11 @@ describe('ZDX legacy POST /v1/oauth/token', () => {
   });
 
   it('answers malformed JSON with 400', async () => {
-    const r = await call(`${sim.url}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"key_id":' });
+    const r = await call(`${sim.url}/v1/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"key_id":',
+    });
     expect(r.status).toBe(400);
   });
 
@@ -148,7 +172,12 @@ describe('ZDX legacy POST /v1/oauth/token', () => {
 });
 
 describe('ZIdentity POST /oauth2/v1/token', () => {
-  const good = { grant_type: 'client_credentials', client_id: oneapi.clientId, client_secret: oneapi.clientSecret, audience: oneapi.audience };
+  const good = {
+    grant_type: 'client_credentials',
+    client_id: oneapi.clientId,
+    client_secret: oneapi.clientSecret,
+    audience: oneapi.audience,
+  };
 
   it('issues {access_token, token_type, expires_in:number} with the x-ratelimit trio', async () => {
     const r = await postForm(`${sim.url}/oauth2/v1/token`, good);
@@ -163,7 +192,11 @@ describe('ZIdentity POST /oauth2/v1/token', () => {
 
   it('accepts HTTP Basic client authentication', async () => {
     const basic = Buffer.from(`${oneapi.clientId}:${oneapi.clientSecret}`).toString('base64');
-    const r = await postForm(`${sim.url}/oauth2/v1/token`, { grant_type: 'client_credentials', audience: oneapi.audience }, { authorization: `Basic ${basic}` });
+    const r = await postForm(
+      `${sim.url}/oauth2/v1/token`,
+      { grant_type: 'client_credentials', audience: oneapi.audience },
+      { authorization: `Basic ${basic}` },
+    );
     expect(r.status).toBe(200);
   });
 
@@ -173,7 +206,10 @@ describe('ZIdentity POST /oauth2/v1/token', () => {
     ['a bad secret', { ...good, client_secret: 'nope' }],
     ['a wrong grant type', { ...good, grant_type: 'password' }],
   ])('answers %s with 400 invalid_client', async (_label, fields) => {
-    const r = await postForm(`${sim.url}/oauth2/v1/token`, Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== '')));
+    const r = await postForm(
+      `${sim.url}/oauth2/v1/token`,
+      Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== '')),
+    );
     expect(r.status).toBe(400);
     expect(r.body.error).toBe('invalid_client');
     expect(typeof r.body.error_description).toBe('string');

@@ -36,13 +36,15 @@ describe('bearer tokens on the APIs', () => {
       const r = await postJson(`${short.url}/v1/oauth/token`, { key_id: zdx.keyId, key_secret: zdx.keySecret });
       expect(r.body.expires_in).toBe(60);
       short.advance(61_000);
-      expect((await call(`${short.url}/v1/devices`, { headers: { authorization: `Bearer ${r.body.token}` } })).status).toBe(401);
+      expect(
+        (await call(`${short.url}/v1/devices`, { headers: { authorization: `Bearer ${r.body.token}` } })).status,
+      ).toBe(401);
     } finally {
       await short.close();
     }
   });
 
-  it('are refused on the wrong surface, with each surface\'s own 401 body', async () => {
+  it("are refused on the wrong surface, with each surface's own 401 body", async () => {
     const legacy = await zdxToken(sim);
     const one = await oneApiToken(sim);
     const viaOneApi = await call(`${sim.url}/zdx/v1/devices`, { headers: { authorization: `Bearer ${legacy}` } });
@@ -96,8 +98,12 @@ describe('POST /__sim/credentials (secret rotation)', () => {
 
   it('rotates ZPA and OneAPI secrets; reset restores the originals', async () => {
     await postJson(`${sim.url}/__sim/credentials`, { kind: 'zpa', clientSecret: 'new-zpa' });
-    expect((await postForm(`${sim.url}/signin`, { client_id: zpa.clientId, client_secret: zpa.clientSecret })).status).toBe(401);
-    expect((await postForm(`${sim.url}/signin`, { client_id: zpa.clientId, client_secret: 'new-zpa' })).status).toBe(200);
+    expect(
+      (await postForm(`${sim.url}/signin`, { client_id: zpa.clientId, client_secret: zpa.clientSecret })).status,
+    ).toBe(401);
+    expect((await postForm(`${sim.url}/signin`, { client_id: zpa.clientId, client_secret: 'new-zpa' })).status).toBe(
+      200,
+    );
     await postJson(`${sim.url}/__sim/credentials`, { kind: 'oneapi', clientSecret: 'new-one' });
     await expect(oneApiToken(sim)).rejects.toThrow(/400/);
     await postJson(`${sim.url}/__sim/reset`, {});

@@ -18,7 +18,13 @@ beforeEach(async () => {
 
 describe('POST /__sim/faults', () => {
   it('replaces the next N matching product requests, then lets them through', async () => {
-    const r = await postJson(`${sim.url}/__sim/faults`, { path: '/devices$', method: 'GET', status: 503, count: 2, headers: { 'retry-after': '1' } });
+    const r = await postJson(`${sim.url}/__sim/faults`, {
+      path: '/devices$',
+      method: 'GET',
+      status: 503,
+      count: 2,
+      headers: { 'retry-after': '1' },
+    });
     expect(r.status).toBe(200);
     const first = await zdx.get('/devices');
     expect(first.status).toBe(503);
@@ -32,7 +38,12 @@ describe('POST /__sim/faults', () => {
   });
 
   it('serves a custom body, matches the method, and matches the path with its query', async () => {
-    await postJson(`${sim.url}/__sim/faults`, { path: 'deeptraces', method: 'POST', status: 429, body: { code: 429, message: 'slow down' } });
+    await postJson(`${sim.url}/__sim/faults`, {
+      path: 'deeptraces',
+      method: 'POST',
+      status: 429,
+      body: { code: 429, message: 'slow down' },
+    });
     expect((await zdx.get('/devices/132559212/deeptraces')).status).toBe(200);
     const r = await zdx.post('/devices/132559212/deeptraces', { session_name: 'x' });
     expect(r.status).toBe(429);
@@ -50,7 +61,12 @@ describe('POST /__sim/faults', () => {
   it('can target the token endpoints', async () => {
     await postJson(`${sim.url}/__sim/faults`, { path: '^/oauth2/v1/token', status: 503, target: 'auth' });
     const c = SIM_CREDENTIALS.oneapi;
-    const fields = { grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, audience: c.audience };
+    const fields = {
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      audience: c.audience,
+    };
     expect((await postForm(`${sim.url}/oauth2/v1/token`, fields)).status).toBe(503);
     expect((await postForm(`${sim.url}/oauth2/v1/token`, fields)).status).toBe(200);
   });
@@ -115,7 +131,11 @@ describe('state, reset and advance', () => {
     // curl -d sends a form content type; control bodies are JSON regardless.
     const curlish = await postForm(`${sim.url}/__sim/advance`, {}, {});
     expect(curlish.status).toBe(400);
-    const raw = await call(`${sim.url}/__sim/advance`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '{"ms":1000}' });
+    const raw = await call(`${sim.url}/__sim/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: '{"ms":1000}',
+    });
     expect(raw.status).toBe(200);
   });
 

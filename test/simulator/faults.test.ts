@@ -5,7 +5,13 @@
  */
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SIM_CREDENTIALS, startSimulator, type CallRecord, type PendingFault, type RunningSimulator } from '../../simulator/index.js';
+import {
+  SIM_CREDENTIALS,
+  startSimulator,
+  type CallRecord,
+  type PendingFault,
+  type RunningSimulator,
+} from '../../simulator/index.js';
 import { call, postForm, postJson, zdxClient } from './helpers.js';
 
 const DEVICE = 132559212;
@@ -26,7 +32,8 @@ beforeEach(async () => {
 
 const fault = (spec: Record<string, unknown>) => postJson(`${sim.url}/__sim/faults`, spec);
 const calls = async () => (await call<CallRecord[]>(`${sim.url}/__sim/calls`)).body;
-const traces = async () => (await call(`${sim.url}/__sim/state`)).body.products.zdx.traces as Array<{ trace_details: { session_name: string } }>;
+const traces = async () =>
+  (await call(`${sim.url}/__sim/state`)).body.products.zdx.traces as Array<{ trace_details: { session_name: string } }>;
 
 /** The error a fetch got, with the socket-level cause (`ECONNRESET`) if any. */
 async function fetchError(url: string, init: RequestInit): Promise<{ name: string; code: string | undefined }> {
@@ -48,7 +55,10 @@ const startTrace = (name: string, signal?: AbortSignal) =>
   });
 
 async function zpaToken(): Promise<string> {
-  const r = await postForm(`${sim.url}/signin`, { client_id: SIM_CREDENTIALS.zpa.clientId, client_secret: SIM_CREDENTIALS.zpa.clientSecret });
+  const r = await postForm(`${sim.url}/signin`, {
+    client_id: SIM_CREDENTIALS.zpa.clientId,
+    client_secret: SIM_CREDENTIALS.zpa.clientSecret,
+  });
   return r.body.access_token as string;
 }
 
@@ -127,7 +137,9 @@ describe("drop: 'before' — the connection is reset and nothing happened", () =
       expect(warm.statusCode).toBe(200);
       await warm.body.text();
       await fault({ path: '/devices$', drop: 'before' });
-      await expect(request(`${sim.url}/v1/devices`, { headers, dispatcher: agent })).rejects.toMatchObject({ code: 'ECONNRESET' });
+      await expect(request(`${sim.url}/v1/devices`, { headers, dispatcher: agent })).rejects.toMatchObject({
+        code: 'ECONNRESET',
+      });
       const after = await request(`${sim.url}/v1/devices`, { headers, dispatcher: agent });
       expect(after.statusCode).toBe(200);
       await after.body.text();
@@ -152,20 +164,28 @@ describe("drop: 'after' — the work is done, the answer is lost", () => {
     // One active trace per device: retrying without looking first is refused.
     expect((await startTrace('answer-lost')).status).toBe(409);
     const listed = await zdx.get(`/devices/${DEVICE}/deeptraces`);
-    expect(listed.body.map((t: { trace_details: { session_name: string } }) => t.trace_details.session_name)).toEqual(['answer-lost']);
+    expect(listed.body.map((t: { trace_details: { session_name: string } }) => t.trace_details.session_name)).toEqual([
+      'answer-lost',
+    ]);
   });
 
   it('creates the ZPA rule, resets the connection, and the rule is there on the next read', async () => {
     const token = await zpaToken();
     const auth = { authorization: `Bearer ${token}` };
-    const ps = await call(`${sim.url}/mgmtconfig/v1/admin/customers/${SIM_CREDENTIALS.zpaCustomerId}/policySet/policyType/CLIENT_FORWARDING_POLICY`, { headers: auth });
+    const ps = await call(
+      `${sim.url}/mgmtconfig/v1/admin/customers/${SIM_CREDENTIALS.zpaCustomerId}/policySet/policyType/CLIENT_FORWARDING_POLICY`,
+      { headers: auth },
+    );
     const before = (await call(`${sim.url}${FWD_RULES}`, { headers: auth })).body.list.length as number;
     await fault({ path: '/rule$', method: 'POST', drop: 'after' });
-    const err = await fetchError(`${sim.url}/mgmtconfig/v1/admin/customers/${SIM_CREDENTIALS.zpaCustomerId}/policySet/${ps.body.id}/rule`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'zea-bypass:win:lost', action: 'BYPASS' }),
-    });
+    const err = await fetchError(
+      `${sim.url}/mgmtconfig/v1/admin/customers/${SIM_CREDENTIALS.zpaCustomerId}/policySet/${ps.body.id}/rule`,
+      {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'zea-bypass:win:lost', action: 'BYPASS' }),
+      },
+    );
     expect(err.code).toBe('ECONNRESET');
     const rules = (await call(`${sim.url}${FWD_RULES}`, { headers: auth })).body.list as Array<{ name: string }>;
     expect(rules).toHaveLength(before + 1);
@@ -178,7 +198,10 @@ describe("drop: 'after' — the work is done, the answer is lost", () => {
     const err = await fetchError(`${sim.url}/signin`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: SIM_CREDENTIALS.zpa.clientId, client_secret: SIM_CREDENTIALS.zpa.clientSecret }).toString(),
+      body: new URLSearchParams({
+        client_id: SIM_CREDENTIALS.zpa.clientId,
+        client_secret: SIM_CREDENTIALS.zpa.clientSecret,
+      }).toString(),
     });
     expect(err.code).toBe('ECONNRESET');
     expect(sim.tokensIssued().zpa).toBe(1);
@@ -249,7 +272,10 @@ describe('rate: a seeded random share of matching requests', () => {
     const seedsOf = async () => {
       const s = await startSimulator({ products: ['zdx'], faultSeed: 1234 });
       try {
-        return [s.injectFault({ path: '/x', status: 500, rate: 0.5 }).seed, s.injectFault({ path: '/y', status: 500, rate: 0.5 }).seed];
+        return [
+          s.injectFault({ path: '/x', status: 500, rate: 0.5 }).seed,
+          s.injectFault({ path: '/y', status: 500, rate: 0.5 }).seed,
+        ];
       } finally {
         await s.close();
       }

@@ -29,7 +29,11 @@ export async function call<T = any>(url: string, init: RequestInit = {}): Promis
 }
 
 export const postJson = (url: string, body: unknown, headers: Record<string, string> = {}) =>
-  call(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  call(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
 
 export const postForm = (url: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
   call(url, {
@@ -56,7 +60,10 @@ export async function zdxToken(sim: RunningSimulator, secret: string = SIM_CREDE
 export async function oneApiToken(sim: RunningSimulator): Promise<string> {
   const c = SIM_CREDENTIALS.oneapi;
   const r = await postForm(`${sim.url}/oauth2/v1/token`, {
-    grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, audience: c.audience,
+    grant_type: 'client_credentials',
+    client_id: c.clientId,
+    client_secret: c.clientSecret,
+    audience: c.audience,
   });
   if (r.status !== 200) throw new Error(`OneAPI token failed: ${r.status}`);
   return r.body.access_token as string;
@@ -68,7 +75,8 @@ export async function zdxClient(sim: RunningSimulator) {
   const auth = { authorization: `Bearer ${token}` };
   return {
     token,
-    get: <T = any>(path: string, headers: Record<string, string> = {}) => call<T>(`${sim.url}/v1${path}`, { headers: { ...auth, ...headers } }),
+    get: <T = any>(path: string, headers: Record<string, string> = {}) =>
+      call<T>(`${sim.url}/v1${path}`, { headers: { ...auth, ...headers } }),
     post: (path: string, body: unknown) => postJson(`${sim.url}/v1${path}`, body, auth),
     del: (path: string) => call(`${sim.url}/v1${path}`, { method: 'DELETE', headers: auth }),
   };

@@ -17,7 +17,14 @@ beforeEach(async () => {
 
 const ALICE = 132559212;
 const CAROL = 132559455;
-const start = { session_name: 'incident-42', app_id: 1, web_probe_id: 101, cloudpath_probe_id: 151, session_length_minutes: 15, probe_device: true };
+const start = {
+  session_name: 'incident-42',
+  app_id: 1,
+  web_probe_id: 101,
+  cloudpath_probe_id: 151,
+  session_length_minutes: 15,
+  probe_device: true,
+};
 
 describe('deep trace lifecycle', () => {
   it('goes not_started → started → completed on the simulated clock', async () => {
@@ -27,11 +34,27 @@ describe('deep trace lifecycle', () => {
     const id = created.body.trace_id as number;
 
     const t0 = await zdx.get(`/devices/${ALICE}/deeptraces/${id}`);
-    expect(t0.body).toMatchObject({ trace_id: id, status: 'not_started', started_at: null, ended_at: null, expected_time_minutes: 15 });
+    expect(t0.body).toMatchObject({
+      trace_id: id,
+      status: 'not_started',
+      started_at: null,
+      ended_at: null,
+      expected_time_minutes: 15,
+    });
     expect(t0.body.trace_details).toEqual({
-      session_name: 'incident-42', user_id: 81234501, username: 'alice@corp.example', device_id: ALICE,
-      device_name: 'ALICE-LT-7420', app_id: 1, app_name: 'Microsoft Outlook', web_probe_id: 101, web_probe_name: 'Outlook Web',
-      cloudpath_probe_id: 151, cloud_path_name: 'Outlook Cloud Path', session_length: 15, probe_device: true,
+      session_name: 'incident-42',
+      user_id: 81234501,
+      username: 'alice@corp.example',
+      device_id: ALICE,
+      device_name: 'ALICE-LT-7420',
+      app_id: 1,
+      app_name: 'Microsoft Outlook',
+      web_probe_id: 101,
+      web_probe_name: 'Outlook Web',
+      cloudpath_probe_id: 151,
+      cloud_path_name: 'Outlook Cloud Path',
+      session_length: 15,
+      probe_device: true,
     });
     expect(t0.body.created_at).toBe(Math.floor(t0.body.created_at));
     expect((await zdx.get(`/devices/${ALICE}/deeptraces/${id}/webprobe-metrics`)).body).toEqual([]);
@@ -73,13 +96,19 @@ describe('deep trace lifecycle', () => {
   it('accepts the Go SDK spelling cloud_path_probe_id', async () => {
     const { body } = await zdx.post(`/devices/${ALICE}/deeptraces`, { session_name: 'go', cloud_path_probe_id: 351 });
     const t = await zdx.get(`/devices/${ALICE}/deeptraces/${body.trace_id}`);
-    expect(t.body.trace_details).toMatchObject({ cloudpath_probe_id: 351, cloud_path_name: 'Zoom Cloud Path', app_id: 3 });
+    expect(t.body.trace_details).toMatchObject({
+      cloudpath_probe_id: 351,
+      cloud_path_name: 'Zoom Cloud Path',
+      app_id: 3,
+    });
   });
 });
 
 describe('deep trace limits and deletion', () => {
   it('allows only one active trace per device (409), and a new one after completion', async () => {
-    expect((await zdx.post(`/devices/${ALICE}/deeptraces`, { session_name: 'a', session_length_minutes: 5 })).status).toBe(200);
+    expect(
+      (await zdx.post(`/devices/${ALICE}/deeptraces`, { session_name: 'a', session_length_minutes: 5 })).status,
+    ).toBe(200);
     const second = await zdx.post(`/devices/${ALICE}/deeptraces`, { session_name: 'b' });
     expect(second.status).toBe(409);
     expect(second.body).toEqual({ code: 409, message: 'A deep trace session is already in progress for this device' });
@@ -104,7 +133,8 @@ describe('deep trace limits and deletion', () => {
   it('caps active traces at 15 tenant-wide', async () => {
     const { body } = await zdx.get('/devices?limit=20');
     const ids = (body.devices as Array<{ id: number }>).map((d) => d.id);
-    for (const id of ids.slice(0, 15)) expect((await zdx.post(`/devices/${id}/deeptraces`, { session_name: 'bulk' })).status).toBe(200);
+    for (const id of ids.slice(0, 15))
+      expect((await zdx.post(`/devices/${id}/deeptraces`, { session_name: 'bulk' })).status).toBe(200);
     const over = await zdx.post(`/devices/${ids[15]}/deeptraces`, { session_name: 'one too many' });
     expect(over.status).toBe(409);
     expect(over.body.message).toMatch(/15/);
@@ -139,7 +169,12 @@ describe('deep trace limits and deletion', () => {
       per_device: Record<string, { traces: number; active_traces: number; requests: number }>;
     };
     expect(state.traces).toHaveLength(1);
-    expect(state.traces[0]).toMatchObject({ trace_id: body.trace_id, device: 'CAROL-LT-T14', user: 'carol@corp.example', status: 'not_started' });
+    expect(state.traces[0]).toMatchObject({
+      trace_id: body.trace_id,
+      device: 'CAROL-LT-T14',
+      user: 'carol@corp.example',
+      status: 'not_started',
+    });
     expect(state.per_device[String(CAROL)]).toEqual({ requests: 1, traces: 1, active_traces: 1 });
   });
 });

@@ -51,10 +51,14 @@ describe('GET /devices', () => {
   it('does not find bob (last active 6 h ago) in the default window, only in a widened one', async () => {
     const narrow = await zdx.get<DevicePage>('/devices?emails=bob@corp.example');
     expect(narrow.body.devices).toEqual([]);
-    const wide = await zdx.get<DevicePage>(`/devices?emails=bob@corp.example&from=${nowSec() - 8 * 3600}&to=${nowSec()}`);
+    const wide = await zdx.get<DevicePage>(
+      `/devices?emails=bob@corp.example&from=${nowSec() - 8 * 3600}&to=${nowSec()}`,
+    );
     expect(wide.body.devices.map((d) => d.id)).toEqual([BOB_DEVICE]);
     // A window in the past that ends before bob's last activity finds him too.
-    const past = await zdx.get<DevicePage>(`/devices?emails=bob@corp.example&from=${nowSec() - 9 * 3600}&to=${nowSec() - 7 * 3600}`);
+    const past = await zdx.get<DevicePage>(
+      `/devices?emails=bob@corp.example&from=${nowSec() - 9 * 3600}&to=${nowSec() - 7 * 3600}`,
+    );
     expect(past.body.devices.map((d) => d.id)).toEqual([BOB_DEVICE]);
   });
 
@@ -86,17 +90,20 @@ describe('GET /devices', () => {
     expect(week.ids).toContain(BOB_DEVICE);
   });
 
-  it.each([
-    ['limit=0'], ['limit=501'], ['limit=abc'], ['offset=garbage'], ['from=yesterday'], [`from=2000&to=1000`],
-  ])('rejects %s with 400 {code, message}', async (q) => {
-    const r = await zdx.get(`/devices?${q}`);
-    expect(r.status).toBe(400);
-    expect(r.body.code).toBe(400);
-  });
+  it.each([['limit=0'], ['limit=501'], ['limit=abc'], ['offset=garbage'], ['from=yesterday'], [`from=2000&to=1000`]])(
+    'rejects %s with 400 {code, message}',
+    async (q) => {
+      const r = await zdx.get(`/devices?${q}`);
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe(400);
+    },
+  );
 
   it('is served on the OneAPI prefix /zdx/v1 as well', async () => {
     const token = await oneApiToken(sim);
-    const r = await call(`${sim.url}/zdx/v1/devices?emails=alice@corp.example`, { headers: { authorization: `Bearer ${token}` } });
+    const r = await call(`${sim.url}/zdx/v1/devices?emails=alice@corp.example`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(r.status).toBe(200);
     expect(r.body.devices.map((d: { id: number }) => d.id)).toEqual([ALICE_DEVICE]);
   });
@@ -107,7 +114,11 @@ describe('device detail, apps and probes', () => {
     const r = await zdx.get(`/devices/${ALICE_DEVICE}`);
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ id: ALICE_DEVICE, name: 'ALICE-LT-7420' });
-    expect(r.body.hardware).toMatchObject({ hw_model: expect.any(String), tot_mem: expect.any(Number), num_cores: expect.any(Number) });
+    expect(r.body.hardware).toMatchObject({
+      hw_model: expect.any(String),
+      tot_mem: expect.any(Number),
+      num_cores: expect.any(Number),
+    });
     expect(r.body.network[0]).toMatchObject({ ipv4: expect.stringMatching(/^10\./), ssid: expect.any(String) });
     expect(r.body.software).toMatchObject({ user: 'alice@corp.example', hostname: 'ALICE-LT-7420' });
   });
@@ -121,7 +132,10 @@ describe('device detail, apps and probes', () => {
   it('GET /devices/{id}/apps lists the four apps with scores', async () => {
     const r = await zdx.get(`/devices/${ALICE_DEVICE}/apps`);
     expect(r.body.map((a: { id: number; name: string }) => [a.id, a.name])).toEqual([
-      [1, 'Microsoft Outlook'], [2, 'Salesforce'], [3, 'Zoom'], [4, 'Payroll Portal'],
+      [1, 'Microsoft Outlook'],
+      [2, 'Salesforce'],
+      [3, 'Zoom'],
+      [4, 'Payroll Portal'],
     ]);
     for (const a of r.body) expect(a.score).toBeGreaterThanOrEqual(0);
   });
@@ -129,7 +143,13 @@ describe('device detail, apps and probes', () => {
   it('web probes and cloud-path probes per app', async () => {
     const web = await zdx.get(`/devices/${ALICE_DEVICE}/apps/1/web-probes`);
     expect(web.body.map((p: { id: number }) => p.id)).toEqual([101, 102]);
-    expect(web.body[0]).toEqual({ id: 101, name: 'Outlook Web', num_probes: expect.any(Number), avg_score: expect.any(Number), avg_pft: expect.any(Number) });
+    expect(web.body[0]).toEqual({
+      id: 101,
+      name: 'Outlook Web',
+      num_probes: expect.any(Number),
+      avg_score: expect.any(Number),
+      avg_pft: expect.any(Number),
+    });
     const cp = await zdx.get(`/devices/${ALICE_DEVICE}/apps/1/cloudpath-probes`);
     expect(cp.body).toHaveLength(1);
     expect(cp.body[0]).toMatchObject({ id: 151, name: 'Outlook Cloud Path', num_probes: expect.any(Number) });
@@ -148,7 +168,7 @@ describe('device detail, apps and probes', () => {
 });
 
 describe('GET /users', () => {
-  it('searches by email with q and lists the user\'s devices', async () => {
+  it("searches by email with q and lists the user's devices", async () => {
     const r = await zdx.get('/users?q=carol@corp.example');
     expect(r.body.users).toHaveLength(1);
     expect(r.body.users[0]).toMatchObject({ id: 81234503, name: 'Carol Chen', email: 'carol@corp.example' });
@@ -165,7 +185,9 @@ describe('GET /users', () => {
     const seen: number[] = [];
     let offset: string | null = '';
     while (offset !== null) {
-      const r: { body: { users: Array<{ id: number }>; next_offset: string | null } } = await zdx.get(`/users?limit=10${offset ? `&offset=${offset}` : ''}`);
+      const r: { body: { users: Array<{ id: number }>; next_offset: string | null } } = await zdx.get(
+        `/users?limit=10${offset ? `&offset=${offset}` : ''}`,
+      );
       seen.push(...r.body.users.map((u) => u.id));
       offset = r.body.next_offset;
     }
@@ -183,7 +205,12 @@ describe('the 2-hour range of the report endpoints', () => {
   it('refuses app, probe and health reads over more than 2 hours with 400, and takes exactly 2 hours', async () => {
     const to = nowSec();
     const range = (hours: number) => `from=${to - hours * 3600}&to=${to}`;
-    for (const path of [`/devices/${ALICE_DEVICE}/apps`, `/devices/${ALICE_DEVICE}/apps/4/web-probes`, `/devices/${ALICE_DEVICE}/apps/4/cloudpath-probes`, `/devices/${ALICE_DEVICE}/health-metrics`]) {
+    for (const path of [
+      `/devices/${ALICE_DEVICE}/apps`,
+      `/devices/${ALICE_DEVICE}/apps/4/web-probes`,
+      `/devices/${ALICE_DEVICE}/apps/4/cloudpath-probes`,
+      `/devices/${ALICE_DEVICE}/health-metrics`,
+    ]) {
       const wide = await zdx.get(`${path}?${range(24)}`);
       expect(wide.status, path).toBe(400);
       expect(String(wide.body.message), path).toMatch(/must not exceed 2 hours/);

@@ -22,7 +22,9 @@ async function burst(s: RunningSimulator, n: number, headers: Record<string, str
   await alignTo(60_000, 3_000);
   await alignTo(1_000, 700);
   return Promise.all(
-    Array.from({ length: n }, () => call(`${s.url}/v1/devices?limit=1`, { headers: { authorization: `Bearer ${token}`, ...headers } })),
+    Array.from({ length: n }, () =>
+      call(`${s.url}/v1/devices?limit=1`, { headers: { authorization: `Bearer ${token}`, ...headers } }),
+    ),
   );
 }
 
@@ -83,7 +85,9 @@ describe('ZDX rate limiting over HTTP', () => {
     const statuses: number[] = [];
     // 200 ms after each reply: consecutive arrivals are then at least 200 ms apart however the machine is loaded.
     for (let i = 0; i < 8; i += 1) {
-      statuses.push((await call(`${sim.url}/v1/devices/132559212/apps`, { headers: { authorization: `Bearer ${token}` } })).status);
+      statuses.push(
+        (await call(`${sim.url}/v1/devices/132559212/apps`, { headers: { authorization: `Bearer ${token}` } })).status,
+      );
       await sleep(200);
     }
     expect(statuses).toEqual(Array(8).fill(200));

@@ -15,13 +15,23 @@ const tags: Tags = ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals'].flatMap((name
 const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags, merge: true }) as Record<string, any>;
 const fns = doc.functions as Record<string, Record<string, any>>;
 const resources = doc.resources.Resources as Record<string, any>;
-const statements = (role: string): Array<{ Action: string[]; Resource: unknown }> => resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
-const secretResources = (role: string) => JSON.stringify(statements(role).filter((s) => s.Action.includes('secretsmanager:GetSecretValue')).map((s) => s.Resource));
+const statements = (role: string): Array<{ Action: string[]; Resource: unknown }> =>
+  resources[role].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+const secretResources = (role: string) =>
+  JSON.stringify(
+    statements(role)
+      .filter((s) => s.Action.includes('secretsmanager:GetSecretValue'))
+      .map((s) => s.Resource),
+  );
 
 describe('serverless.yml', () => {
   it('gives every function a role of its own kind; ingress roles cannot read the Zscaler credentials', () => {
     expect(Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, f.role]))).toEqual({
-      'incident-webhook': 'IngressRole', 'slack-command': 'IngressRole', 'teams-webhook': 'IngressRole', worker: 'WorkerRole', reconciler: 'ReconcilerRole',
+      'incident-webhook': 'IngressRole',
+      'slack-command': 'IngressRole',
+      'teams-webhook': 'IngressRole',
+      worker: 'WorkerRole',
+      reconciler: 'ReconcilerRole',
       'trace-reconciler': 'TraceReconcilerRole',
     });
     expect(doc.provider.iam).toBeUndefined(); // no shared role with the union of every permission
@@ -34,14 +44,31 @@ describe('serverless.yml', () => {
 
   it('serialises every deep-trace command through one FIFO message group, into the ledger table, with least privilege', () => {
     expect(fns['trace-reconciler']!.events).toHaveLength(1);
-    expect(fns['trace-reconciler']!.events[0].sqs).toMatchObject({ arn: { GetAtt: 'TraceQueue.Arn' }, functionResponseType: 'ReportBatchItemFailures' });
-    expect(resources.TraceQueue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true, RedrivePolicy: { deadLetterTargetArn: { GetAtt: 'TraceDLQ.Arn' } } });
-    expect(resources.TraceReconcileSchedule.Properties.Targets[0]).toMatchObject({ Arn: { GetAtt: 'TraceQueue.Arn' }, SqsParameters: { MessageGroupId: 'zdx-traces' } });
+    expect(fns['trace-reconciler']!.events[0].sqs).toMatchObject({
+      arn: { GetAtt: 'TraceQueue.Arn' },
+      functionResponseType: 'ReportBatchItemFailures',
+    });
+    expect(resources.TraceQueue.Properties).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: true,
+      RedrivePolicy: { deadLetterTargetArn: { GetAtt: 'TraceDLQ.Arn' } },
+    });
+    expect(resources.TraceReconcileSchedule.Properties.Targets[0]).toMatchObject({
+      Arn: { GetAtt: 'TraceQueue.Arn' },
+      SqsParameters: { MessageGroupId: 'zdx-traces' },
+    });
     const table = resources.IncidentLedger.Properties;
-    expect(table).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true }, SSESpecification: { SSEEnabled: true } });
+    expect(table).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
     expect(table.GlobalSecondaryIndexes.map((g: { IndexName: string }) => g.IndexName)).toEqual(['pending']);
     // Only the trace reconciler writes the ledger; the worker only queries its pending index; ingress never touches it.
-    const actions = (role: string) => statements(role).flatMap((s: { Action: string | string[] }) => [s.Action].flat()).filter((a: string) => a.startsWith('dynamodb:'));
+    const actions = (role: string) =>
+      statements(role)
+        .flatMap((s: { Action: string | string[] }) => [s.Action].flat())
+        .filter((a: string) => a.startsWith('dynamodb:'));
     expect(actions('TraceReconcilerRole').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
     expect(actions('WorkerRole')).toEqual(['dynamodb:Query']);
     expect(actions('IngressRole')).toEqual([]);
@@ -54,21 +81,38 @@ describe('serverless.yml', () => {
     expect(resources.PolicyQueue.Properties.QueueName).toMatch(/\.fifo$/);
     expect(resources.PolicyDLQ.Properties.QueueName).toMatch(/\.fifo$/);
     const sqs = fns.reconciler!.events[0].sqs;
-    expect(sqs).toMatchObject({ arn: { GetAtt: 'PolicyQueue.Arn' }, batchSize: 1, functionResponseType: 'ReportBatchItemFailures' });
+    expect(sqs).toMatchObject({
+      arn: { GetAtt: 'PolicyQueue.Arn' },
+      batchSize: 1,
+      functionResponseType: 'ReportBatchItemFailures',
+    });
     expect(resources.PolicyQueue.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: true });
     expect(resources.PolicyDLQ.Properties.FifoQueue).toBe(true);
     // The schedule puts a reconcile command into the same group; EventBridge may send to the queue.
     const target = resources.ReconcileSchedule.Properties.Targets[0];
-    expect(target).toMatchObject({ Arn: { GetAtt: 'PolicyQueue.Arn' }, SqsParameters: { MessageGroupId: 'zpa-policy' } });
-    expect(parseCommand(target.InputTransformer.InputTemplate.replaceAll('<eventId>', 'e1'))).toEqual({ id: 'schedule-e1', type: 'reconcile', requestedBy: { kind: 'schedule', id: 'e1' } });
+    expect(target).toMatchObject({
+      Arn: { GetAtt: 'PolicyQueue.Arn' },
+      SqsParameters: { MessageGroupId: 'zpa-policy' },
+    });
+    expect(parseCommand(target.InputTransformer.InputTemplate.replaceAll('<eventId>', 'e1'))).toEqual({
+      id: 'schedule-e1',
+      type: 'reconcile',
+      requestedBy: { kind: 'schedule', id: 'e1' },
+    });
     expect(target.InputTransformer.InputPathsMap).toEqual({ eventId: '$.id' });
     expect(resources.PolicyQueueSchedulePolicy.Properties.PolicyDocument.Statement[0]).toEqual({
-      Effect: 'Allow', Principal: { Service: 'events.amazonaws.com' }, Action: 'sqs:SendMessage',
-      Resource: { GetAtt: 'PolicyQueue.Arn' }, Condition: { ArnEquals: { 'aws:SourceArn': { GetAtt: 'ReconcileSchedule.Arn' } } },
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { GetAtt: 'PolicyQueue.Arn' },
+      Condition: { ArnEquals: { 'aws:SourceArn': { GetAtt: 'ReconcileSchedule.Arn' } } },
     });
     // Ingress may send to the policy queue; the reconciler consumes it.
     expect(JSON.stringify(statements('IngressRole'))).toContain('PolicyQueue.Arn');
-    expect(statements('ReconcilerRole')[0]).toMatchObject({ Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']), Resource: { GetAtt: 'PolicyQueue.Arn' } });
+    expect(statements('ReconcilerRole')[0]).toMatchObject({
+      Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
+      Resource: { GetAtt: 'PolicyQueue.Arn' },
+    });
     // A message in flight holds the group: the visibility timeout only just covers a run and its retry.
     expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeGreaterThan(fns.reconciler!.timeout);
     expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeLessThanOrEqual(3 * fns.reconciler!.timeout);
@@ -77,15 +121,31 @@ describe('serverless.yml', () => {
   });
 
   it('alarms when a command lands in a DLQ or reconciles stop, and keeps undeliverable schedule ticks', () => {
-    expect(resources.ReconcileSchedule.Properties.Targets[0]).toMatchObject({ DeadLetterConfig: { Arn: { GetAtt: 'ScheduleDLQ.Arn' } }, RetryPolicy: { MaximumRetryAttempts: 5 } });
-    for (const [alarm, queue] of [['WorkDLQAlarm', 'WorkDLQ'], ['PolicyDLQAlarm', 'PolicyDLQ']] as const) {
-      expect(resources[alarm].Properties).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Dimensions: [{ Value: { GetAtt: `${queue}.QueueName` } }] });
+    expect(resources.ReconcileSchedule.Properties.Targets[0]).toMatchObject({
+      DeadLetterConfig: { Arn: { GetAtt: 'ScheduleDLQ.Arn' } },
+      RetryPolicy: { MaximumRetryAttempts: 5 },
+    });
+    for (const [alarm, queue] of [
+      ['WorkDLQAlarm', 'WorkDLQ'],
+      ['PolicyDLQAlarm', 'PolicyDLQ'],
+    ] as const) {
+      expect(resources[alarm].Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [{ Value: { GetAtt: `${queue}.QueueName` } }],
+      });
     }
-    expect(resources.ReconcileStoppedAlarm.Properties).toMatchObject({ MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+    expect(resources.ReconcileStoppedAlarm.Properties).toMatchObject({
+      MetricName: 'Invocations',
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
   });
 
   it('puts a dead-letter queue behind every queue and reports partial batch failures', () => {
-    for (const q of ['WorkQueue', 'PolicyQueue']) expect(resources[q].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
+    for (const q of ['WorkQueue', 'PolicyQueue'])
+      expect(resources[q].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
     expect(fns.worker!.events[0].sqs.functionResponseType).toBe('ReportBatchItemFailures');
     expect(Object.values(fns).every((f) => f.role && f.package.patterns.length === 1)).toBe(true); // one bundle per function
   });

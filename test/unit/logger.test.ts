@@ -5,51 +5,96 @@ import { createLogger, redact } from '../../shared/logger.js';
 const SLACK_RESPONSE_URL = 'https://hooks.slack.com/commands/T0LOCAL/1234567890/Zx9SecretPathPart';
 const TEAMS_REPLY_URL =
   'https://prod-12.westeurope.logic.azure.com:443/workflows/0a1b2c/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=TeamsSigSecret123';
-const TEAMS_CONNECTOR = 'https://contoso.webhook.office.com/webhookb2/1111@2222/IncomingWebhook/ConnectorSecret999/3333';
-const SECRETS = ['Zx9SecretPathPart', 'TeamsSigSecret123', 'ConnectorSecret999', 'xoxb-', 'xoxp-', 'xapp-', 'abcdefSlackToken'];
+const TEAMS_CONNECTOR =
+  'https://contoso.webhook.office.com/webhookb2/1111@2222/IncomingWebhook/ConnectorSecret999/3333';
+const SECRETS = [
+  'Zx9SecretPathPart',
+  'TeamsSigSecret123',
+  'ConnectorSecret999',
+  'xoxb-',
+  'xoxp-',
+  'xapp-',
+  'abcdefSlackToken',
+];
 
 const line = (data: Record<string, unknown>): string => {
   const lines: string[] = [];
   createLogger({ sink: (l) => lines.push(l) }).info('test', data);
   return lines[0]!;
 };
-const expectClean = (text: string) => { for (const s of SECRETS) expect(text).not.toContain(s); };
+const expectClean = (text: string) => {
+  for (const s of SECRETS) expect(text).not.toContain(s);
+};
 
 describe('redact', () => {
   it('logs only the origin of values under URL keys (url, responseUrl, replyUrl, response_url, callbackUrl)', () => {
     expect(redact({ url: TEAMS_REPLY_URL })).toEqual({ url: 'https://prod-12.westeurope.logic.azure.com/[REDACTED]' });
-    expect(redact({ reply: { kind: 'slack', responseUrl: SLACK_RESPONSE_URL } })).toEqual({ reply: { kind: 'slack', responseUrl: 'https://hooks.slack.com/[REDACTED]' } });
-    expect(redact({ replyUrl: TEAMS_CONNECTOR, response_url: SLACK_RESPONSE_URL, callbackUrl: 'https://ops.example/cb?k=1' })).toEqual({
-      replyUrl: 'https://contoso.webhook.office.com/[REDACTED]', response_url: 'https://hooks.slack.com/[REDACTED]', callbackUrl: 'https://ops.example/[REDACTED]',
+    expect(redact({ reply: { kind: 'slack', responseUrl: SLACK_RESPONSE_URL } })).toEqual({
+      reply: { kind: 'slack', responseUrl: 'https://hooks.slack.com/[REDACTED]' },
     });
-    expect(redact({ baseUrl: 'https://api.zdxcloud.net', url: 'not a url' })).toEqual({ baseUrl: 'https://api.zdxcloud.net', url: '[REDACTED]' });
+    expect(
+      redact({
+        replyUrl: TEAMS_CONNECTOR,
+        response_url: SLACK_RESPONSE_URL,
+        callbackUrl: 'https://ops.example/cb?k=1',
+      }),
+    ).toEqual({
+      replyUrl: 'https://contoso.webhook.office.com/[REDACTED]',
+      response_url: 'https://hooks.slack.com/[REDACTED]',
+      callbackUrl: 'https://ops.example/[REDACTED]',
+    });
+    expect(redact({ baseUrl: 'https://api.zdxcloud.net', url: 'not a url' })).toEqual({
+      baseUrl: 'https://api.zdxcloud.net',
+      url: '[REDACTED]',
+    });
   });
 
   it('redacts Slack tokens, sig= query values and capability URLs wherever they appear in text', () => {
     const text = `posting to ${TEAMS_REPLY_URL} and ${SLACK_RESPONSE_URL} with xoxb-1234-5678-abcdefSlackToken (user xoxp-9-abcdefSlackToken, app xapp-1-A1-abcdefSlackToken) via ${TEAMS_CONNECTOR}`;
     const out = redact(text) as string;
     expectClean(out);
-    expect(out).toContain('https://prod-12.westeurope.logic.azure.com:443/workflows/0a1b2c/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=[REDACTED]');
+    expect(out).toContain(
+      'https://prod-12.westeurope.logic.azure.com:443/workflows/0a1b2c/triggers/manual/paths/invoke?api-version=2016-06-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=[REDACTED]',
+    );
     expect(out).toContain('https://hooks.slack.com/[REDACTED]');
     expect(out).toContain('https://contoso.webhook.office.com/[REDACTED]');
     expect(out).toContain('with [REDACTED] (user [REDACTED], app [REDACTED])');
   });
 
   it('keeps what operators need: hosts, ids, statuses, plain text', () => {
-    const data = { host: 'hooks.slack.com', status: 503, commandId: 'chat_abc', text: 'trace carol@corp.example 15m', path: '/devices/999' };
+    const data = {
+      host: 'hooks.slack.com',
+      status: 503,
+      commandId: 'chat_abc',
+      text: 'trace carol@corp.example 15m',
+      path: '/devices/999',
+    };
     expect(redact(data)).toEqual(data);
   });
 
   it('leaves nothing secret in a logged chat command, an error or an audit record', () => {
     const command = {
-      id: 'chat_1', type: 'status', requestedBy: { kind: 'slack', id: 'U1' },
+      id: 'chat_1',
+      type: 'status',
+      requestedBy: { kind: 'slack', id: 'U1' },
       reply: { kind: 'slack', responseUrl: SLACK_RESPONSE_URL, responseType: 'ephemeral' },
       teams: { kind: 'teams', url: TEAMS_REPLY_URL },
     };
-    const err = new Error(`fetch ${TEAMS_REPLY_URL} failed`, { cause: new Error('auth xoxb-77-abcdefSlackToken rejected') });
-    const out = line({ command, error: err, form: `token=x&response_url=${encodeURIComponent(SLACK_RESPONSE_URL)}&text=status` });
+    const err = new Error(`fetch ${TEAMS_REPLY_URL} failed`, {
+      cause: new Error('auth xoxb-77-abcdefSlackToken rejected'),
+    });
+    const out = line({
+      command,
+      error: err,
+      form: `token=x&response_url=${encodeURIComponent(SLACK_RESPONSE_URL)}&text=status`,
+    });
     expectClean(out);
-    expect(JSON.parse(out)).toMatchObject({ command: { id: 'chat_1', reply: { responseUrl: 'https://hooks.slack.com/[REDACTED]', responseType: 'ephemeral' } } });
+    expect(JSON.parse(out)).toMatchObject({
+      command: {
+        id: 'chat_1',
+        reply: { responseUrl: 'https://hooks.slack.com/[REDACTED]', responseType: 'ephemeral' },
+      },
+    });
     expect(JSON.parse(out).form).toBe('token=[REDACTED]&response_url=[REDACTED]&text=status');
   });
 });

@@ -26,10 +26,17 @@ const slackUnavailable = (message: string, cause?: unknown) =>
  * @throws ValidationError when Slack has no email for the user (hidden, or a missing scope: said so),
  *   AppError('slack_unavailable') when Slack did not answer in time.
  */
-export function slackEmailLookup(opts: { baseUrl: string; token: () => Promise<string | undefined>; timeoutMs: number }): EmailLookup {
+export function slackEmailLookup(opts: {
+  baseUrl: string;
+  token: () => Promise<string | undefined>;
+  timeoutMs: number;
+}): EmailLookup {
   return async (userId) => {
     const token = await opts.token();
-    if (!token) throw new ValidationError('"me" needs the Slack bot token, which is not configured; name the user\'s email instead');
+    if (!token)
+      throw new ValidationError(
+        '"me" needs the Slack bot token, which is not configured; name the user\'s email instead',
+      );
     let body: unknown;
     try {
       const res = await fetch(`${opts.baseUrl.replace(/\/+$/, '')}/users.info?user=${encodeURIComponent(userId)}`, {
@@ -41,10 +48,14 @@ export function slackEmailLookup(opts: { baseUrl: string; token: () => Promise<s
       throw slackUnavailable(`Slack did not tell us your email in time (${(e as Error).name}); name it instead`, e);
     }
     const r = usersInfoReply.safeParse(body);
-    if (!r.success) throw slackUnavailable('Slack answered users.info with something unexpected; name your email instead');
+    if (!r.success)
+      throw slackUnavailable('Slack answered users.info with something unexpected; name your email instead');
     const email = r.data.user?.profile?.email;
     if (r.data.ok && email) return email.toLowerCase();
-    const why = r.data.error === 'missing_scope' ? 'the app lacks the users:read.email scope' : r.data.error ?? 'your profile shows no email';
+    const why =
+      r.data.error === 'missing_scope'
+        ? 'the app lacks the users:read.email scope'
+        : (r.data.error ?? 'your profile shows no email');
     throw new ValidationError(`could not find your email in Slack (${why}); name it instead`);
   };
 }

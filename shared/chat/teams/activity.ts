@@ -32,7 +32,14 @@ export function parseTeamsActivity(raw: string, nowMs: number = Date.now()): Tea
   return activity;
 }
 
-const ENTITIES: Record<string, string> = { '&nbsp;': ' ', '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'" };
+const ENTITIES: Record<string, string> = {
+  '&nbsp;': ' ',
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+};
 
 /** `<at>Zscaler</at> trace <a href="mailto:a@b">a@b</a>` → `trace a@b`: the mention and HTML removed. */
 export function commandText(html: string): string {

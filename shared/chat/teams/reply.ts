@@ -7,7 +7,12 @@ export const teamsMessage = (text: string) => ({
   attachments: [
     {
       contentType: 'application/vnd.microsoft.card.adaptive',
-      content: { $schema: 'http://adaptivecards.io/schemas/adaptive-card.json', type: 'AdaptiveCard', version: '1.4', body: [{ type: 'TextBlock', text, wrap: true }] },
+      content: {
+        $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+        type: 'AdaptiveCard',
+        version: '1.4',
+        body: [{ type: 'TextBlock', text, wrap: true }],
+      },
     },
   ],
 });

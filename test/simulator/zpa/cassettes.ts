@@ -24,7 +24,8 @@ export interface CassetteCase {
 
 const TOKEN: Omit<NotSimulated, 'index'> = {
   request: /^POST https:\/\/identity\.test\.zscaler\.com\/oauth2\/v1\/token$/,
-  reason: 'ZIdentity OAuth token request: authentication belongs to the server core (simulator/auth), not the ZPA product',
+  reason:
+    'ZIdentity OAuth token request: authentication belongs to the server core (simulator/auth), not the ZPA product',
 };
 
 export const CASSETTES: CassetteCase[] = [
@@ -47,7 +48,9 @@ export const CASSETTES: CassetteCase[] = [
 ];
 
 /** Registers one `it` per cassette replaying it through `transport(options)`. */
-export function contractCases(transport: (opts: Partial<ZpaSimulatorOptions>) => Promise<{ send: Transport; close(): Promise<void> }>): void {
+export function contractCases(
+  transport: (opts: Partial<ZpaSimulatorOptions>) => Promise<{ send: Transport; close(): Promise<void> }>,
+): void {
   for (const c of CASSETTES) {
     it(`replays ${c.file}${c.note ? ` (${c.note})` : ''}`, async () => {
       // Every skip names the exact request it stands for.
@@ -64,7 +67,9 @@ export function contractCases(transport: (opts: Partial<ZpaSimulatorOptions>) =>
           onRateLimited: (seconds) => vi.setSystemTime(Date.now() + seconds * 1000),
         });
         expect(outcomes.length + c.notSimulated.length).toBe(all.length);
-        const failures = outcomes.filter((o) => o.problems.length > 0).map((o) => `#${o.index} ${o.request}\n  ${o.problems.join('\n  ')}`);
+        const failures = outcomes
+          .filter((o) => o.problems.length > 0)
+          .map((o) => `#${o.index} ${o.request}\n  ${o.problems.join('\n  ')}`);
         expect(failures, failures.join('\n')).toEqual([]);
         for (const o of outcomes.filter((x) => x.simStatus === 429)) expect(o.retryAfter).toMatch(/^\d+s$/);
         const recorded429 = all.filter((i) => i.status === 429).map((i) => i.index);

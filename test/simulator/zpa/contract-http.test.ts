@@ -22,7 +22,12 @@ async function serve(opts: Partial<ZpaSimulatorOptions>) {
   const tokenReply = await fetch(`${sim.url}/oauth2/v1/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret, audience: c.audience }).toString(),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      audience: c.audience,
+    }).toString(),
   });
   const { access_token: token } = (await tokenReply.json()) as { access_token: string };
   const send: Transport = async (req) => {

@@ -20,10 +20,22 @@ describe('ZPA simulator contract (direct handle)', () => {
         body = undefined;
       }
       const reply = await sim.handle(
-        { method: req.method, path: req.path, params: {}, query: new URLSearchParams(req.query), headers: {}, rawBody: req.rawBody, body },
+        {
+          method: req.method,
+          path: req.path,
+          params: {},
+          query: new URLSearchParams(req.query),
+          headers: {},
+          rawBody: req.rawBody,
+          body,
+        },
         { clientIp: '192.0.2.10' },
       );
-      return { status: reply.status, headers: reply.headers ?? {}, body: reply.body === undefined ? '' : JSON.stringify(reply.body) };
+      return {
+        status: reply.status,
+        headers: reply.headers ?? {},
+        body: reply.body === undefined ? '' : JSON.stringify(reply.body),
+      };
     };
     return { send, close: async () => {} };
   });

@@ -12,7 +12,12 @@ export const V1 = `/mgmtconfig/v1/admin/customers/${CUSTOMER_ID}`;
 export const V2 = `/mgmtconfig/v2/admin/customers/${CUSTOMER_ID}`;
 
 export function makeSim(opts: Partial<ZpaSimulatorOptions> = {}): SimProduct {
-  return createZpaSimulator(new SimClock(), { customerId: CUSTOMER_ID, rateLimits: false, concurrencyWindowMs: 0, ...opts });
+  return createZpaSimulator(new SimClock(), {
+    customerId: CUSTOMER_ID,
+    rateLimits: false,
+    concurrencyWindowMs: 0,
+    ...opts,
+  });
 }
 
 export interface CallOptions {
@@ -23,7 +28,12 @@ export interface CallOptions {
   ip?: string;
 }
 
-export async function call(sim: SimProduct, method: string, path: string, opts: CallOptions = {}): Promise<SimReply & { json: any }> {
+export async function call(
+  sim: SimProduct,
+  method: string,
+  path: string,
+  opts: CallOptions = {},
+): Promise<SimReply & { json: any }> {
   const rawBody = opts.raw ?? (opts.body === undefined ? '' : JSON.stringify(opts.body));
   let body: unknown;
   try {
@@ -52,5 +62,7 @@ export async function policySetId(sim: SimProduct, type: string): Promise<string
 }
 
 export async function ruleList(sim: SimProduct, type: string): Promise<any[]> {
-  return (await call(sim, 'GET', `${V1}/policySet/rules/policyType/${type}`, { query: { pagesize: '500' } })).json.list ?? [];
+  return (
+    (await call(sim, 'GET', `${V1}/policySet/rules/policyType/${type}`, { query: { pagesize: '500' } })).json.list ?? []
+  );
 }

@@ -15,7 +15,11 @@ describe('ZPA rate limits (20 GET / 10 writes per 10 s per IP)', () => {
     for (let i = 0; i < 20; i++) expect((await call(sim, 'GET', `${V1}/segmentGroup`)).status).toBe(200);
     const limited = await call(sim, 'GET', `${V1}/segmentGroup`);
     expect(limited.status).toBe(429);
-    expect(limited.json).toEqual({ exception: 'invalid.toomanyrequests', id: 'invalid.toomanyrequests', reason: 'Exceeded the number of requests allowed.' });
+    expect(limited.json).toEqual({
+      exception: 'invalid.toomanyrequests',
+      id: 'invalid.toomanyrequests',
+      reason: 'Exceeded the number of requests allowed.',
+    });
     expect(limited.headers).toEqual({ 'retry-after': '10s' });
     expect(counters(sim).r429).toBe(1);
   });
@@ -36,12 +40,15 @@ describe('ZPA rate limits (20 GET / 10 writes per 10 s per IP)', () => {
   it('counts writes separately (10 per window) and per client IP', async () => {
     vi.setSystemTime(new Date('2026-03-13T02:44:00Z'));
     const sim = makeSim({ rateLimits: undefined });
-    for (let i = 0; i < 10; i++) expect((await call(sim, 'POST', `${V1}/segmentGroup`, { body: { name: `g${i}` } })).status).toBe(201);
+    for (let i = 0; i < 10; i++)
+      expect((await call(sim, 'POST', `${V1}/segmentGroup`, { body: { name: `g${i}` } })).status).toBe(201);
     const eleventh = await call(sim, 'POST', `${V1}/segmentGroup`, { body: { name: 'g10' } });
     expect(eleventh.status).toBe(429);
     expect(eleventh.headers?.['retry-after']).toMatch(/^\d+s$/);
     expect((await call(sim, 'GET', `${V1}/segmentGroup`)).status).toBe(200);
-    expect((await call(sim, 'POST', `${V1}/segmentGroup`, { body: { name: 'other-ip' }, ip: '10.9.9.9' })).status).toBe(201);
+    expect((await call(sim, 'POST', `${V1}/segmentGroup`, { body: { name: 'other-ip' }, ip: '10.9.9.9' })).status).toBe(
+      201,
+    );
     expect(counters(sim)).toMatchObject({ requests: 13, writes: 11, r429: 1 });
   });
 
@@ -68,7 +75,11 @@ describe('ZPA concurrent policy-set writes', () => {
     expect([a.status, b.status]).toEqual([201, 409]);
     expect(b.json).toEqual(CONFLICT);
     expect(counters(sim).r409).toBe(1);
-    expect((await ruleList(sim, 'CLIENT_FORWARDING_POLICY')).map((r) => r.name)).toEqual(['Existing intercept rule', 'a', 'Default_Rule']);
+    expect((await ruleList(sim, 'CLIENT_FORWARDING_POLICY')).map((r) => r.name)).toEqual([
+      'Existing intercept rule',
+      'a',
+      'Default_Rule',
+    ]);
   });
 
   it('locks across create, update, delete and both reorders', async () => {
@@ -104,14 +115,22 @@ describe('ZPA state() and reset()', () => {
     const seeded = JSON.stringify(sim.state());
     const state = sim.state() as any;
     expect(state.segments).toHaveLength(60);
-    expect(state.segmentGroups.map((g: any) => g.name)).toEqual(['Finance Apps', 'Engineering', 'Corporate', 'Subsidiary EU Apps']);
+    expect(state.segmentGroups.map((g: any) => g.name)).toEqual([
+      'Finance Apps',
+      'Engineering',
+      'Corporate',
+      'Subsidiary EU Apps',
+    ]);
     expect(state.policySets.map((p: any) => [p.typeName, p.policyType])).toEqual([
       ['ACCESS_POLICY', '1'],
       ['TIMEOUT_POLICY', '2'],
       ['CLIENT_FORWARDING_POLICY', '4'],
       ['ISOLATION_POLICY', '5'],
     ]);
-    expect(state.rules.CLIENT_FORWARDING_POLICY.map((r: any) => r.name)).toEqual(['Existing intercept rule', 'Default_Rule']);
+    expect(state.rules.CLIENT_FORWARDING_POLICY.map((r: any) => r.name)).toEqual([
+      'Existing intercept rule',
+      'Default_Rule',
+    ]);
     const ps = await policySetId(sim, 'CLIENT_FORWARDING_POLICY');
     await call(sim, 'POST', `${V1}/policySet/${ps}/rule`, { body: { name: 'temp' } });
     expect((sim.state() as any).counters).toEqual({ requests: 2, writes: 1, r429: 0, r409: 0 });

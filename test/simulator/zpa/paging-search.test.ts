@@ -63,9 +63,14 @@ describe('ZPA search syntax', () => {
   });
 
   it('supports NE, CONTAINS, STARTSWITH and ENDSWITH', async () => {
-    expect(await names('application', { search: 'name STARTSWITH app-05', pagesize: '100' })).toEqual(
-      ['app-050', 'app-051', 'app-052', 'app-053', 'app-054', 'app-055'],
-    );
+    expect(await names('application', { search: 'name STARTSWITH app-05', pagesize: '100' })).toEqual([
+      'app-050',
+      'app-051',
+      'app-052',
+      'app-053',
+      'app-054',
+      'app-055',
+    ]);
     expect(await names('application', { search: 'name ENDSWITH -portal' })).toEqual(['hr-portal']);
     expect(await names('application', { search: 'name CONTAINS finance' })).toEqual(['erp-finance']);
     expect(await names('segmentGroup', { search: 'name NE Corporate' })).not.toContain('Corporate');
@@ -83,7 +88,9 @@ describe('ZPA search syntax', () => {
   });
 
   it('filters rules by action', async () => {
-    const r = await call(sim, 'GET', `${V1}/policySet/rules/policyType/CLIENT_FORWARDING_POLICY`, { query: { search: 'action EQ INTERCEPT' } });
+    const r = await call(sim, 'GET', `${V1}/policySet/rules/policyType/CLIENT_FORWARDING_POLICY`, {
+      query: { search: 'action EQ INTERCEPT' },
+    });
     expect(r.json.totalCount).toBe('2');
   });
 
@@ -103,7 +110,8 @@ describe('ZPA microtenantId filter', () => {
     const subsidiary = (sim.state() as { segmentGroups: { name: string; microtenantId: string }[] }).segmentGroups.find(
       (g) => g.name === 'Subsidiary EU Apps',
     )!.microtenantId;
-    const count = async (q: Record<string, string>) => (await call(sim, 'GET', `${V1}/application`, { query: q })).json.totalCount;
+    const count = async (q: Record<string, string>) =>
+      (await call(sim, 'GET', `${V1}/application`, { query: q })).json.totalCount;
     expect(await count({})).toBe('60');
     expect(await count({ microtenantId: '0' })).toBe('58');
     expect(await count({ microtenantId: subsidiary })).toBe('2');

@@ -87,7 +87,8 @@ function learnIds(rec: unknown, sim: unknown, ids: Map<string, string>, key = ''
   } else if (kind(rec) === 'object' && kind(sim) === 'object') {
     for (const [k, r] of Object.entries(rec as Record<string, unknown>)) {
       const s = (sim as Record<string, unknown>)[k];
-      const idLike = (k === 'id' || k.endsWith('Id')) && typeof r === 'string' && typeof s === 'string' && /^\d+$/.test(r);
+      const idLike =
+        (k === 'id' || k.endsWith('Id')) && typeof r === 'string' && typeof s === 'string' && /^\d+$/.test(r);
       if (idLike && !ids.has(r as string)) ids.set(r as string, s as string);
       else learnIds(r, s, ids, k);
     }
@@ -120,10 +121,18 @@ export async function replay(file: string, transport: Transport, opts: ReplayOpt
     const url = new URL(rewrite(it.uri));
     const path = url.pathname.replace(/^\/zpa(?=\/)/, '');
     const res = await transport({ method: it.method, path, query: url.search.slice(1), rawBody: rewrite(it.body) });
-    const outcome: Outcome = { index: it.index, request: `${it.method} ${path}${url.search}`, recordedStatus: it.status, simStatus: res.status, problems: [] };
-    if (res.status !== it.status) outcome.problems.push(`status ${res.status}, recorded ${it.status}: ${res.body.slice(0, 300)}`);
+    const outcome: Outcome = {
+      index: it.index,
+      request: `${it.method} ${path}${url.search}`,
+      recordedStatus: it.status,
+      simStatus: res.status,
+      problems: [],
+    };
+    if (res.status !== it.status)
+      outcome.problems.push(`status ${res.status}, recorded ${it.status}: ${res.body.slice(0, 300)}`);
     if (it.responseBody.trim() === '') {
-      if (res.body.trim() !== '') outcome.problems.push(`recorded an empty body, simulator sent ${res.body.slice(0, 100)}`);
+      if (res.body.trim() !== '')
+        outcome.problems.push(`recorded an empty body, simulator sent ${res.body.slice(0, 100)}`);
     } else if (res.status === it.status) {
       const rec = JSON.parse(it.responseBody);
       const sim = JSON.parse(res.body);

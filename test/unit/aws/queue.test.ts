@@ -14,18 +14,45 @@ let sqs: SQSClient;
 const urls = { work: '', policy: '', trace: '' };
 beforeAll(async () => {
   server = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
-  sqs = new SQSClient({ endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  sqs = new SQSClient({
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   urls.work = (await sqs.send(new CreateQueueCommand({ QueueName: 'work' }))).QueueUrl!;
-  urls.policy = (await sqs.send(new CreateQueueCommand({ QueueName: 'policy.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }))).QueueUrl!;
-  urls.trace = (await sqs.send(new CreateQueueCommand({ QueueName: 'traces.fifo', Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' } }))).QueueUrl!;
+  urls.policy = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'policy.fifo',
+        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+      }),
+    )
+  ).QueueUrl!;
+  urls.trace = (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: 'traces.fifo',
+        Attributes: { FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+      }),
+    )
+  ).QueueUrl!;
 });
 afterAll(async () => {
   sqs.destroy();
   await new Promise<void>((r) => server.close(() => r()));
 });
 
-const bypass = (id: string): Command => ({ id, type: 'bypass.apply', segment: 'payroll-app', durationMinutes: 10, reason: 'r', requestedBy: { kind: 'slack', id: 'U1' } });
-const receive = async (url: string) => (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, AttributeNames: ['All'] }))).Messages ?? [];
+const bypass = (id: string): Command => ({
+  id,
+  type: 'bypass.apply',
+  segment: 'payroll-app',
+  durationMinutes: 10,
+  reason: 'r',
+  requestedBy: { kind: 'slack', id: 'U1' },
+});
+const receive = async (url: string) =>
+  (await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, AttributeNames: ['All'] })))
+    .Messages ?? [];
 
 describe('routedCommandQueue', () => {
   it('sends policy commands to the FIFO queue in one group, deduplicated by command id', async () => {
@@ -41,7 +68,13 @@ describe('routedCommandQueue', () => {
 
   it('sends deep-trace commands to the FIFO trace queue in its own group, deduplicated by command id', async () => {
     const queue = routedCommandQueue(urls, sqs);
-    const start: Command = { id: 'cmd_t1', type: 'trace.start', incident: { source: 's', incidentId: 'i' }, userEmails: ['a@corp.example'], requestedBy: { kind: 'incident', id: 's:i' } };
+    const start: Command = {
+      id: 'cmd_t1',
+      type: 'trace.start',
+      incident: { source: 's', incidentId: 'i' },
+      userEmails: ['a@corp.example'],
+      requestedBy: { kind: 'incident', id: 's:i' },
+    };
     await queue.send(start);
     await queue.send(start);
     const got = await receive(urls.trace);
@@ -53,6 +86,8 @@ describe('routedCommandQueue', () => {
     const queue = routedCommandQueue(urls, sqs);
     await queue.send({ id: 't1', type: 'traces.wake', dueAt: '2026-12-03T10:00:00.000Z' }, { delaySeconds: 0 });
     expect((await receive(urls.work)).map((m) => JSON.parse(m.Body!).id)).toEqual(['t1']);
-    await expect(routedCommandQueue(urls, sqs).send(bypass('late'), { delaySeconds: 5 })).rejects.toThrow(/FIFO queue takes no per-message delay/);
+    await expect(routedCommandQueue(urls, sqs).send(bypass('late'), { delaySeconds: 5 })).rejects.toThrow(
+      /FIFO queue takes no per-message delay/,
+    );
   });
 });

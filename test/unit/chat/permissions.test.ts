@@ -1,16 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import { parseChatCommand } from '../../../shared/chat/grammar.js';
-import { isAllowed, loadPermissions, missingPermission, parsePermissions, permissionsFor, type Caller } from '../../../shared/chat/permissions.js';
+import {
+  isAllowed,
+  loadPermissions,
+  missingPermission,
+  parsePermissions,
+  permissionsFor,
+  type Caller,
+} from '../../../shared/chat/permissions.js';
 import { ConfigError } from '../../../shared/errors.js';
 
-const perms = parsePermissions({
-  grants: [
-    { slackUsers: ['UADMIN'], teamsUsers: ['aad-admin'], allow: ['*'] },
-    { slackUsers: ['UVIEW'], slackChannels: ['COPS'], allow: ['trace:self', 'status', 'dry-run'] },
-    { slackChannels: ['CNOC'], allow: ['trace'] },
-    { teamsChannels: ['19:ops'], allow: ['status'] },
-  ],
-}, 'test');
+const perms = parsePermissions(
+  {
+    grants: [
+      { slackUsers: ['UADMIN'], teamsUsers: ['aad-admin'], allow: ['*'] },
+      { slackUsers: ['UVIEW'], slackChannels: ['COPS'], allow: ['trace:self', 'status', 'dry-run'] },
+      { slackChannels: ['CNOC'], allow: ['trace'] },
+      { teamsChannels: ['19:ops'], allow: ['status'] },
+    ],
+  },
+  'test',
+);
 
 const slack = (userId: string, channelId?: string): Caller => ({ platform: 'slack', userId, channelId });
 const allowed = (caller: Caller, text: string) => isAllowed(perms, caller, permissionsFor(parseChatCommand(text))!);
@@ -45,19 +55,37 @@ describe('chat permissions', () => {
     expect(allowed(viewer, 'status me')).toBe(true);
     expect(allowed(viewer, 'status bob@corp.example')).toBe(false);
     expect(allowed(viewer, 'status me bob@corp.example')).toBe(false);
-    expect(missingPermission(perms, viewer, permissionsFor(parseChatCommand('status bob@corp.example'))!)).toEqual(['trace']);
-    expect(missingPermission(perms, viewer, permissionsFor(parseChatCommand('dry-run trace bob@corp.example'))!)).toEqual(['trace']);
+    expect(missingPermission(perms, viewer, permissionsFor(parseChatCommand('status bob@corp.example'))!)).toEqual([
+      'trace',
+    ]);
+    expect(
+      missingPermission(perms, viewer, permissionsFor(parseChatCommand('dry-run trace bob@corp.example'))!),
+    ).toEqual(['trace']);
   });
 
   it('lets the real permission cover its dry run, and adds up the permissions of every grant that applies', () => {
     const noc = slack('ANYONE', 'CNOC'); // trace only
     expect(allowed(noc, 'dry-run trace bob@corp.example')).toBe(true);
     expect(allowed(noc, 'status bob@corp.example')).toBe(false); // has trace, lacks status
-    const both = parsePermissions({ grants: [{ slackChannels: ['CNOC'], allow: ['trace'] }, { slackUsers: ['U1'], allow: ['status'] }] }, 'test');
-    expect(isAllowed(both, slack('U1', 'CNOC'), permissionsFor(parseChatCommand('status bob@corp.example'))!)).toBe(true);
-    expect(isAllowed(both, slack('U1', 'CELSE'), permissionsFor(parseChatCommand('status bob@corp.example'))!)).toBe(false);
+    const both = parsePermissions(
+      {
+        grants: [
+          { slackChannels: ['CNOC'], allow: ['trace'] },
+          { slackUsers: ['U1'], allow: ['status'] },
+        ],
+      },
+      'test',
+    );
+    expect(isAllowed(both, slack('U1', 'CNOC'), permissionsFor(parseChatCommand('status bob@corp.example'))!)).toBe(
+      true,
+    );
+    expect(isAllowed(both, slack('U1', 'CELSE'), permissionsFor(parseChatCommand('status bob@corp.example'))!)).toBe(
+      false,
+    );
     const dryOnly = parsePermissions({ grants: [{ slackUsers: ['U2'], allow: ['dry-run'] }] }, 'test');
-    expect(isAllowed(dryOnly, slack('U2'), permissionsFor(parseChatCommand('dry-run unbypass payroll-app'))!)).toBe(true);
+    expect(isAllowed(dryOnly, slack('U2'), permissionsFor(parseChatCommand('dry-run unbypass payroll-app'))!)).toBe(
+      true,
+    );
     expect(isAllowed(dryOnly, slack('U2'), permissionsFor(parseChatCommand('dry-run trace me'))!)).toBe(false);
   });
 
@@ -75,7 +103,11 @@ describe('chat permissions', () => {
 
   it('fails the cold start on a bad document, naming where', () => {
     expect(() => loadPermissions('not json', {})).toThrow(ConfigError);
-    expect(() => loadPermissions('{"grants":[{"slackUsers":["U1"],"allow":["rm -rf"]}]}', {})).toThrow(/CHATOPS_PERMISSIONS: grants.0.allow.0/);
-    expect(() => loadPermissions(undefined, { grants: [{ slackUsers: ['U1'], allow: [] }] })).toThrow(/config\/chatops-permissions.json/);
+    expect(() => loadPermissions('{"grants":[{"slackUsers":["U1"],"allow":["rm -rf"]}]}', {})).toThrow(
+      /CHATOPS_PERMISSIONS: grants.0.allow.0/,
+    );
+    expect(() => loadPermissions(undefined, { grants: [{ slackUsers: ['U1'], allow: [] }] })).toThrow(
+      /config\/chatops-permissions.json/,
+    );
   });
 });

@@ -26,11 +26,15 @@ describe('verifySlackSignature', () => {
   });
 
   it('rejects a replayed request older than 5 minutes', () => {
-    expectUnauthorized(() => verifySlackSignature(BODY, { signature: SIGNATURE, timestamp: TS }, SECRET, Number(TS) + 301));
+    expectUnauthorized(() =>
+      verifySlackSignature(BODY, { signature: SIGNATURE, timestamp: TS }, SECRET, Number(TS) + 301),
+    );
   });
 
   it('rejects a timestamp more than 5 minutes in the future', () => {
-    expectUnauthorized(() => verifySlackSignature(BODY, { signature: SIGNATURE, timestamp: TS }, SECRET, Number(TS) - 301));
+    expectUnauthorized(() =>
+      verifySlackSignature(BODY, { signature: SIGNATURE, timestamp: TS }, SECRET, Number(TS) - 301),
+    );
   });
 
   it('uses the real clock by default (the 2018 example is long stale)', () => {

@@ -16,7 +16,13 @@ function recorder() {
 }
 
 const reply = { kind: 'slack', responseUrl: 'https://hooks.slack.test/r/1' } as const;
-const invalid = JSON.stringify({ id: 'c1', type: 'bypass.remove', segment: '', requestedBy: { kind: 'slack', id: 'U1' }, reply });
+const invalid = JSON.stringify({
+  id: 'c1',
+  type: 'bypass.remove',
+  segment: '',
+  requestedBy: { kind: 'slack', id: 'U1' },
+  reply,
+});
 
 describe('commandOfMessage', () => {
   it('returns a valid command', async () => {
@@ -28,8 +34,12 @@ describe('commandOfMessage', () => {
 
   it('tells the requester of an invalid command once, on its first delivery, and throws it on for the DLQ', async () => {
     const { reports, deps } = recorder();
-    await expect(commandOfMessage(invalid, { receiveCount: 1, onPoison: 'throw' }, deps)).rejects.toBeInstanceOf(PoisonMessageError);
-    await expect(commandOfMessage(invalid, { receiveCount: 2, onPoison: 'throw' }, deps)).rejects.toBeInstanceOf(PoisonMessageError);
+    await expect(commandOfMessage(invalid, { receiveCount: 1, onPoison: 'throw' }, deps)).rejects.toBeInstanceOf(
+      PoisonMessageError,
+    );
+    await expect(commandOfMessage(invalid, { receiveCount: 2, onPoison: 'throw' }, deps)).rejects.toBeInstanceOf(
+      PoisonMessageError,
+    );
     expect(reports).toHaveLength(1);
     expect(reports[0]!.target).toEqual(reply);
     expect(reports[0]!.outcome).toMatchObject({ kind: 'command.invalid', ok: false });
@@ -51,7 +61,13 @@ describe('commandOfMessage', () => {
 
 describe('serialiseCommand (the producer side)', () => {
   it('refuses a command the consumer would refuse, naming the field and never the value', () => {
-    const bad = { id: 'c2', type: 'trace.start', incident: { source: 'slack', incidentId: 'i' }, userEmails: ['secret-looking@corp.x'], requestedBy: { kind: 'slack', id: 'U1' } } as Command;
+    const bad = {
+      id: 'c2',
+      type: 'trace.start',
+      incident: { source: 'slack', incidentId: 'i' },
+      userEmails: ['secret-looking@corp.x'],
+      requestedBy: { kind: 'slack', id: 'U1' },
+    } as Command;
     expect(() => serialiseCommand(bad)).toThrow(/invalid trace\.start command: userEmails\[0\]: invalid email address/);
     expect(() => serialiseCommand(bad)).not.toThrow(/secret-looking/);
   });

@@ -23,7 +23,14 @@ function setup(extra: { maxEventAgeSeconds?: number } = {}) {
   });
   const call = async (source: string, body: string, headers: Record<string, string>, isBase64Encoded = false) =>
     (await handler(
-      { rawPath: `/webhooks/${source}`, pathParameters: { source }, headers, body, isBase64Encoded, requestContext: {} } as unknown as APIGatewayProxyEventV2,
+      {
+        rawPath: `/webhooks/${source}`,
+        pathParameters: { source },
+        headers,
+        body,
+        isBase64Encoded,
+        requestContext: {},
+      } as unknown as APIGatewayProxyEventV2,
       { getRemainingTimeInMillis: () => 5000 } as Context,
     )) as APIGatewayProxyStructuredResultV2;
   const warnings = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.level === 'warn');
@@ -37,13 +44,22 @@ describe('incident-webhook handler', () => {
     const res = await call('pagerduty', d.body, d.headers);
     expect(res.statusCode).toBe(202);
     expect(sent).toHaveLength(1);
-    expect(sent[0]).toMatchObject({ type: 'trace.start', userEmails: ['alice@corp.example'], incident: { source: 'pagerduty', incidentId: 'Q1', service: 'Payroll Portal' } });
+    expect(sent[0]).toMatchObject({
+      type: 'trace.start',
+      userEmails: ['alice@corp.example'],
+      incident: { source: 'pagerduty', incidentId: 'Q1', service: 'Payroll Portal' },
+    });
     expect(JSON.parse(res.body!).commandId).toBe(sent[0]!.id);
   });
 
   it('gives a redelivery the same command id', async () => {
     const { sent, call } = setup();
-    const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q1', email: 'alice@corp.example', eventId: 'evt-same' });
+    const d = pagerDutyDelivery({
+      kind: 'triggered',
+      incidentId: 'Q1',
+      email: 'alice@corp.example',
+      eventId: 'evt-same',
+    });
     await call('pagerduty', d.body, d.headers);
     await call('pagerduty', d.body, d.headers);
     expect(sent[0]!.id).toBe(sent[1]!.id);
@@ -58,9 +74,27 @@ describe('incident-webhook handler', () => {
   });
 
   it.each([
-    ['a tampered body', (d: { body: string; headers: Record<string, string> }) => ({ ...d, body: d.body.replace('Q3', 'Q4') })],
-    ['a missing signature', (d: { body: string; headers: Record<string, string> }) => ({ ...d, headers: { 'content-type': 'application/json' } })],
-    ['a signature from another secret', () => pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q3', email: 'alice@corp.example', secret: 'some-other-secret-entirely' })],
+    [
+      'a tampered body',
+      (d: { body: string; headers: Record<string, string> }) => ({ ...d, body: d.body.replace('Q3', 'Q4') }),
+    ],
+    [
+      'a missing signature',
+      (d: { body: string; headers: Record<string, string> }) => ({
+        ...d,
+        headers: { 'content-type': 'application/json' },
+      }),
+    ],
+    [
+      'a signature from another secret',
+      () =>
+        pagerDutyDelivery({
+          kind: 'triggered',
+          incidentId: 'Q3',
+          email: 'alice@corp.example',
+          secret: 'some-other-secret-entirely',
+        }),
+    ],
   ])('answers 401 to %s and enqueues nothing', async (_name, mutate) => {
     const { sent, call } = setup();
     const d = mutate(pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q3', email: 'alice@corp.example' }));
@@ -98,8 +132,18 @@ describe('incident-webhook handler', () => {
     it('ignores a captured incident.triggered replayed after the resolve, once it is older than an hour', async () => {
       vi.useFakeTimers({ toFake: ['Date'] });
       const { sent, call, warnings } = setup();
-      const triggered = pagerDutyDelivery({ kind: 'triggered', incidentId: 'QR', email: 'alice@corp.example', eventId: 'evt-t' });
-      const resolved = pagerDutyDelivery({ kind: 'resolved', incidentId: 'QR', email: 'alice@corp.example', eventId: 'evt-r' });
+      const triggered = pagerDutyDelivery({
+        kind: 'triggered',
+        incidentId: 'QR',
+        email: 'alice@corp.example',
+        eventId: 'evt-t',
+      });
+      const resolved = pagerDutyDelivery({
+        kind: 'resolved',
+        incidentId: 'QR',
+        email: 'alice@corp.example',
+        eventId: 'evt-r',
+      });
       expect((await call('pagerduty', triggered.body, triggered.headers)).statusCode).toBe(202);
       vi.setSystemTime(Date.now() + 10 * 60_000);
       expect((await call('pagerduty', resolved.body, resolved.headers)).statusCode).toBe(202);
@@ -107,9 +151,18 @@ describe('incident-webhook handler', () => {
       vi.setSystemTime(Date.now() + 60 * 60_000); // 70 minutes after it was signed
       const res = await call('pagerduty', triggered.body, triggered.headers);
       expect(res.statusCode).toBe(202);
-      expect(JSON.parse(res.body!)).toEqual({ status: 'ignored', reason: expect.stringMatching(/^the event happened 4200 s ago, more than the 3600 s accepted/) });
+      expect(JSON.parse(res.body!)).toEqual({
+        status: 'ignored',
+        reason: expect.stringMatching(/^the event happened 4200 s ago, more than the 3600 s accepted/),
+      });
       expect(sent).toHaveLength(2);
-      expect(warnings()).toEqual([expect.objectContaining({ msg: 'signed incident event outside the accepted time window; ignored', eventId: 'evt-t', incidentId: 'QR' })]);
+      expect(warnings()).toEqual([
+        expect.objectContaining({
+          msg: 'signed incident event outside the accepted time window; ignored',
+          eventId: 'evt-t',
+          incidentId: 'QR',
+        }),
+      ]);
     });
 
     it.each([
@@ -128,14 +181,27 @@ describe('incident-webhook handler', () => {
 
     it('takes the bound from configuration', async () => {
       const { sent, call } = setup({ maxEventAgeSeconds: 60 });
-      const d = pagerDutyDelivery({ kind: 'resolved', incidentId: 'QC', email: 'alice@corp.example', occurredAt: ago(120) });
-      expect(JSON.parse((await call('pagerduty', d.body, d.headers)).body!)).toEqual({ status: 'ignored', reason: expect.stringContaining('more than the 60 s accepted') });
+      const d = pagerDutyDelivery({
+        kind: 'resolved',
+        incidentId: 'QC',
+        email: 'alice@corp.example',
+        occurredAt: ago(120),
+      });
+      expect(JSON.parse((await call('pagerduty', d.body, d.headers)).body!)).toEqual({
+        status: 'ignored',
+        reason: expect.stringContaining('more than the 60 s accepted'),
+      });
       expect(sent).toEqual([]);
     });
 
     it('answers 400 to a signed incident event without an event time, enqueueing nothing', async () => {
       const { sent, call } = setup();
-      const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'QN', email: 'alice@corp.example', occurredAt: null });
+      const d = pagerDutyDelivery({
+        kind: 'triggered',
+        incidentId: 'QN',
+        email: 'alice@corp.example',
+        occurredAt: null,
+      });
       const res = await call('pagerduty', d.body, d.headers);
       expect(res.statusCode).toBe(400);
       expect(JSON.parse(res.body!).message).toMatch(/event\.occurred_at: a date is required/);

@@ -24,22 +24,47 @@ function setup(teams: Record<string, unknown> = { ...LOCAL_WEBHOOK_SECRETS.teams
     maxBodyBytes: 16_384,
   });
   const call = async (d: { body: string; headers: Record<string, string> }) => {
-    const res = (await handler({ headers: d.headers, body: d.body, isBase64Encoded: false, requestContext: {} } as unknown as APIGatewayProxyEventV2, { getRemainingTimeInMillis: () => 5000 } as Context)) as APIGatewayProxyStructuredResultV2;
-    return { status: res.statusCode, body: JSON.parse(res.body!) as { type?: string; text?: string; error?: string; message?: string } };
+    const res = (await handler(
+      {
+        headers: d.headers,
+        body: d.body,
+        isBase64Encoded: false,
+        requestContext: {},
+      } as unknown as APIGatewayProxyEventV2,
+      { getRemainingTimeInMillis: () => 5000 } as Context,
+    )) as APIGatewayProxyStructuredResultV2;
+    return {
+      status: res.statusCode,
+      body: JSON.parse(res.body!) as { type?: string; text?: string; error?: string; message?: string },
+    };
   };
   const audits = () => lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.type === 'audit');
   return { sent, call, audits };
 }
 
-const signed = (body: string) => ({ body, headers: { authorization: `HMAC ${createHmac('sha256', Buffer.from(LOCAL_WEBHOOK_SECRETS.teams.securityToken, 'base64')).update(body).digest('base64')}` } });
+const signed = (body: string) => ({
+  body,
+  headers: {
+    authorization: `HMAC ${createHmac('sha256', Buffer.from(LOCAL_WEBHOOK_SECRETS.teams.securityToken, 'base64')).update(body).digest('base64')}`,
+  },
+});
 
 describe('teams-webhook handler', () => {
   it('strips the mention, resolves "me" from the sender, enqueues, and answers with a message', async () => {
     const { call, sent } = setup();
     const res = await call(teamsDelivery({ text: 'trace me 30m', id: 'act-1' }));
-    expect(res).toEqual({ status: 200, body: { type: 'message', text: 'Starting a 30-minute deep trace for alice@corp.example (the result follows here).' } });
+    expect(res).toEqual({
+      status: 200,
+      body: {
+        type: 'message',
+        text: 'Starting a 30-minute deep trace for alice@corp.example (the result follows here).',
+      },
+    });
     expect(sent[0]).toMatchObject({
-      type: 'trace.start', userEmails: ['alice@corp.example'], sessionMinutes: 30, incident: { source: 'teams' },
+      type: 'trace.start',
+      userEmails: ['alice@corp.example'],
+      sessionMinutes: 30,
+      incident: { source: 'teams' },
       requestedBy: { kind: 'teams', id: LOCAL_CHAT.teams.oncall.aadObjectId, name: 'Alice Example' },
       reply: { kind: 'teams', url: REPLY_URL },
     });
@@ -53,9 +78,11 @@ describe('teams-webhook handler', () => {
     expect(a.sent[0]!.id).toBe(b.sent[0]!.id);
   });
 
-  it('asks for an email when Teams did not send the sender\'s', async () => {
+  it("asks for an email when Teams did not send the sender's", async () => {
     const { call, sent } = setup();
-    const res = await call(teamsDelivery({ text: 'trace me', user: { aadObjectId: LOCAL_CHAT.teams.oncall.aadObjectId, name: 'Alice' } }));
+    const res = await call(
+      teamsDelivery({ text: 'trace me', user: { aadObjectId: LOCAL_CHAT.teams.oncall.aadObjectId, name: 'Alice' } }),
+    );
     expect(res.body.text).toMatch(/Teams did not send your email.*name it instead/);
     expect(sent).toEqual([]);
   });
@@ -72,22 +99,45 @@ describe('teams-webhook handler', () => {
     const res = await call(teamsDelivery({ text: 'unbypass payroll-app', user: LOCAL_CHAT.teams.stranger }));
     expect(res.body.text).toMatch(/^Sorry, you may not run "unbypass"/);
     expect(sent).toEqual([]);
-    expect(audits()).toEqual([expect.objectContaining({ action: 'chatops.unbypass', result: 'refused', trigger: expect.objectContaining({ by: `teams:${LOCAL_CHAT.teams.stranger.aadObjectId}` }) })]);
+    expect(audits()).toEqual([
+      expect.objectContaining({
+        action: 'chatops.unbypass',
+        result: 'refused',
+        trigger: expect.objectContaining({ by: `teams:${LOCAL_CHAT.teams.stranger.aadObjectId}` }),
+      }),
+    ]);
   });
 
   it('answers help with the @mention prefix', async () => {
     const { call } = setup();
-    expect((await call(teamsDelivery({ text: 'help', user: LOCAL_CHAT.teams.stranger }))).body.text).toMatch(/^Usage: @Zscaler <command>/);
+    expect((await call(teamsDelivery({ text: 'help', user: LOCAL_CHAT.teams.stranger }))).body.text).toMatch(
+      /^Usage: @Zscaler <command>/,
+    );
   });
 
   it.each([
-    ['a tampered body', () => { const d = teamsDelivery({ text: 'status' }); return { ...d, body: d.body.replace('status', 'bypass payroll-app 8h x') }; }],
-    ['a wrong token', () => teamsDelivery({ text: 'status', secret: Buffer.from('an-attacker-guess-at-the-token').toString('base64') })],
-    ['a replayed (10-minute-old) activity', () => teamsDelivery({ text: 'status', at: Math.floor(Date.now() / 1000) - 600 })],
+    [
+      'a tampered body',
+      () => {
+        const d = teamsDelivery({ text: 'status' });
+        return { ...d, body: d.body.replace('status', 'bypass payroll-app 8h x') };
+      },
+    ],
+    [
+      'a wrong token',
+      () => teamsDelivery({ text: 'status', secret: Buffer.from('an-attacker-guess-at-the-token').toString('base64') }),
+    ],
+    [
+      'a replayed (10-minute-old) activity',
+      () => teamsDelivery({ text: 'status', at: Math.floor(Date.now() / 1000) - 600 }),
+    ],
     ['no authorization header', () => ({ body: teamsDelivery({ text: 'status' }).body, headers: {} })],
   ])('answers 401 to %s and enqueues nothing', async (_what, delivery) => {
     const { call, sent } = setup();
-    expect(await call(delivery())).toEqual({ status: 401, body: { error: 'unauthorized', message: 'invalid signature' } });
+    expect(await call(delivery())).toEqual({
+      status: 401,
+      body: { error: 'unauthorized', message: 'invalid signature' },
+    });
     expect(sent).toEqual([]);
   });
 

@@ -19,7 +19,10 @@ const body = readFixture('generic-opened.json');
 // Computed independently of the module under test: hex HMAC-SHA256 of "<timestamp>.<body>".
 const sign = (raw: string, secret: string, ts: number | string) =>
   `sha256=${createHmac('sha256', secret).update(`${ts}.${raw}`, 'utf8').digest('hex')}`;
-const headersAt = (ts: number, raw = body, secret = SECRET) => ({ signature: sign(raw, secret, ts), timestamp: String(ts) });
+const headersAt = (ts: number, raw = body, secret = SECRET) => ({
+  signature: sign(raw, secret, ts),
+  timestamp: String(ts),
+});
 
 describe('verifyGenericSignature', () => {
   it('accepts a valid signature with a current timestamp', () => {
@@ -27,7 +30,9 @@ describe('verifyGenericSignature', () => {
   });
 
   it('accepts a signature made with the second configured secret', () => {
-    expect(() => verifyGenericSignature(body, headersAt(NOW, body, NEXT_SECRET), [SECRET, NEXT_SECRET], NOW)).not.toThrow();
+    expect(() =>
+      verifyGenericSignature(body, headersAt(NOW, body, NEXT_SECRET), [SECRET, NEXT_SECRET], NOW),
+    ).not.toThrow();
   });
 
   it('defaults now to the real clock', () => {
@@ -77,12 +82,16 @@ describe('verifyGenericSignature', () => {
     ['two values', (s: string) => `${s},${s}`],
   ])('rejects a malformed signature header: %s', (_label, mangle) => {
     const headers = headersAt(NOW);
-    expectUnauthorized(() => verifyGenericSignature(body, { ...headers, signature: mangle(headers.signature) }, [SECRET], NOW));
+    expectUnauthorized(() =>
+      verifyGenericSignature(body, { ...headers, signature: mangle(headers.signature) }, [SECRET], NOW),
+    );
   });
 
   it('rejects a malformed timestamp', () => {
     const ts = `${NOW}.0`;
-    expectUnauthorized(() => verifyGenericSignature(body, { signature: sign(body, SECRET, ts), timestamp: ts }, [SECRET], NOW));
+    expectUnauthorized(() =>
+      verifyGenericSignature(body, { signature: sign(body, SECRET, ts), timestamp: ts }, [SECRET], NOW),
+    );
   });
 
   it('verifies a base64-encoded API Gateway body after decoding', () => {
@@ -120,7 +129,12 @@ describe('normaliseGeneric', () => {
   });
 
   it('maps resolved, de-duplicates emails and omits absent optional fields', () => {
-    const raw = JSON.stringify({ event_id: 'e2', incident_id: 'i1', action: 'resolved', user_emails: ['A@x.io', 'a@X.io'] });
+    const raw = JSON.stringify({
+      event_id: 'e2',
+      incident_id: 'i1',
+      action: 'resolved',
+      user_emails: ['A@x.io', 'a@X.io'],
+    });
     expect(normaliseGeneric(raw)).toEqual({
       source: 'generic',
       eventId: 'e2',

@@ -86,7 +86,9 @@ describe('verifyPagerDutySignature', () => {
   });
 });
 
-const opts = { emailFields: ['custom_details.affected_user', 'body.details.user_email', 'custom_fields.affected_user'] };
+const opts = {
+  emailFields: ['custom_details.affected_user', 'body.details.user_email', 'custom_fields.affected_user'],
+};
 
 /** The triggered fixture with `event` fields overridden and `event.data` replaced by `data`, as JSON text. */
 function withData(data: Record<string, unknown>, event: Record<string, unknown> = {}): string {
@@ -180,7 +182,9 @@ describe('normalisePagerDuty', () => {
     it('reads a single address, a comma/space-separated list and an array', () => {
       expect(emailsFor({ custom_details: { affected_user: 'Alice@Corp.Example' } })).toEqual(['alice@corp.example']);
       expect(
-        emailsFor({ custom_details: { affected_user: 'a@corp.example, b@corp.example c@corp.example;d@corp.example' } }),
+        emailsFor({
+          custom_details: { affected_user: 'a@corp.example, b@corp.example c@corp.example;d@corp.example' },
+        }),
       ).toEqual(['a@corp.example', 'b@corp.example', 'c@corp.example', 'd@corp.example']);
       expect(
         emailsFor({ custom_details: { affected_user: ['e@corp.example', 'not-an-email', 'E@corp.example', 42] } }),

@@ -20,10 +20,18 @@ const broken = { ...LOCAL_WEBHOOK_SECRETS, teams: { ...LOCAL_WEBHOOK_SECRETS.tea
 
 /** The real Secrets Manager loader (`webhookSecrets`) over a client that returns `doc`. */
 const sourceOf = (doc: unknown) =>
-  webhookSecrets('test/webhooks', 300, { send: async () => ({ SecretString: typeof doc === 'string' ? doc : JSON.stringify(doc) }) } as unknown as SecretsManagerClient);
+  webhookSecrets('test/webhooks', 300, {
+    send: async () => ({ SecretString: typeof doc === 'string' ? doc : JSON.stringify(doc) }),
+  } as unknown as SecretsManagerClient);
 
 const event = (d: { body: string; headers: Record<string, string> }, source?: string) =>
-  ({ headers: d.headers, body: d.body, isBase64Encoded: false, pathParameters: source ? { source } : undefined, requestContext: {} }) as unknown as APIGatewayProxyEventV2;
+  ({
+    headers: d.headers,
+    body: d.body,
+    isBase64Encoded: false,
+    pathParameters: source ? { source } : undefined,
+    requestContext: {},
+  }) as unknown as APIGatewayProxyEventV2;
 const ctx = { getRemainingTimeInMillis: () => 3000 } as Context;
 
 describe('webhooks secret sections', () => {
@@ -31,7 +39,14 @@ describe('webhooks secret sections', () => {
     const s = await sourceOf(broken).get();
     expect(webhookSection(s, 'pagerduty')).toEqual(LOCAL_WEBHOOK_SECRETS.pagerduty);
     expect(webhookSection(s, 'slack')).toEqual(LOCAL_WEBHOOK_SECRETS.slack);
-    const err = (() => { try { webhookSection(s, 'teams'); } catch (e) { return e as Error; } throw new Error('expected a throw'); })();
+    const err = (() => {
+      try {
+        webhookSection(s, 'teams');
+      } catch (e) {
+        return e as Error;
+      }
+      throw new Error('expected a throw');
+    })();
     expect(err).toBeInstanceOf(ConfigError);
     expect(err.message).toBe('webhooks secret: the "teams" section is invalid: teams.replyUrl');
     expect(err.message).not.toContain('very-secret-value');
@@ -43,7 +58,9 @@ describe('webhooks secret sections', () => {
     expect(() => webhookSection(s, 'slack')).toThrow(ConfigError);
     await expect(sourceOf('not json').get()).rejects.toThrow(/is not a JSON object/);
     await expect(sourceOf({ slack: { signingSecret: 'short' } }).get()).resolves.toBeDefined();
-    expect(() => webhookSection({ slack: { signingSecret: 'short' } }, 'slack')).toThrow('webhooks secret: the "slack" section is invalid: slack.signingSecret');
+    expect(() => webhookSection({ slack: { signingSecret: 'short' } }, 'slack')).toThrow(
+      'webhooks secret: the "slack" section is invalid: slack.signingSecret',
+    );
   });
 
   it('keeps PagerDuty and Slack working when the Teams section is broken; Teams answers 500 and logs which section', async () => {
@@ -51,13 +68,33 @@ describe('webhooks secret sections', () => {
     const sent: Command[] = [];
     const queue = { send: async (c: Command) => void sent.push(c) };
 
-    const pd = incidentHandler({ queue, secrets, logger: quietLogger().logger, emailFields: ['custom_details.affected_user'], maxBodyBytes: 8192 });
+    const pd = incidentHandler({
+      queue,
+      secrets,
+      logger: quietLogger().logger,
+      emailFields: ['custom_details.affected_user'],
+      maxBodyBytes: 8192,
+    });
     const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'QS', email: 'alice@corp.example' });
     expect(((await pd(event(d, 'pagerduty'), ctx)) as APIGatewayProxyStructuredResultV2).statusCode).toBe(202);
 
     const permissions = parsePermissions(LOCAL_CHAT_PERMISSIONS, 'test');
-    const slack = slackHandler({ queue, secrets, logger: quietLogger().logger, permissions, slackApiBaseUrl: 'http://127.0.0.1:1', maxBodyBytes: 8192 });
-    expect(((await slack(event(slackDelivery({ text: 'status', responseUrl: 'https://hooks.slack.com/commands/T/1/x' })), ctx)) as APIGatewayProxyStructuredResultV2).statusCode).toBe(200);
+    const slack = slackHandler({
+      queue,
+      secrets,
+      logger: quietLogger().logger,
+      permissions,
+      slackApiBaseUrl: 'http://127.0.0.1:1',
+      maxBodyBytes: 8192,
+    });
+    expect(
+      (
+        (await slack(
+          event(slackDelivery({ text: 'status', responseUrl: 'https://hooks.slack.com/commands/T/1/x' })),
+          ctx,
+        )) as APIGatewayProxyStructuredResultV2
+      ).statusCode,
+    ).toBe(200);
     expect(sent.map((c) => c.type)).toEqual(['trace.start', 'status']);
 
     const { logger, lines } = quietLogger();

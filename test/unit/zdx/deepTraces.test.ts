@@ -8,7 +8,8 @@ describe('isActive', () => {
   });
 
   it('takes the documented running states, and any status it does not know, as still running', () => {
-    for (const status of ['not_started', 'started', 'In Progress', 'IN_PROGRESS', 'queued', 'stopping', '']) expect(isActive(status), status).toBe(true);
+    for (const status of ['not_started', 'started', 'In Progress', 'IN_PROGRESS', 'queued', 'stopping', ''])
+      expect(isActive(status), status).toBe(true);
   });
 });
 
@@ -27,23 +28,35 @@ describe('isActiveTraceRefusal', () => {
   }
 
   it('recognises a 409, whatever its body says', async () => {
-    expect(isActiveTraceRefusal(await refusal(zdxError(409, 'A deep trace session is already in progress for this device')))).toBe(true);
+    expect(
+      isActiveTraceRefusal(await refusal(zdxError(409, 'A deep trace session is already in progress for this device'))),
+    ).toBe(true);
     expect(isActiveTraceRefusal(await refusal({ status: 409, body: {} }))).toBe(true);
   });
 
   it('recognises another client error whose message or code says a trace is already running', async () => {
-    expect(isActiveTraceRefusal(await refusal(zdxError(400, 'A deep trace session is already in progress for this device')))).toBe(true);
+    expect(
+      isActiveTraceRefusal(await refusal(zdxError(400, 'A deep trace session is already in progress for this device'))),
+    ).toBe(true);
     expect(isActiveTraceRefusal(await refusal(zdxError(400, 'Device already has an active deep trace')))).toBe(true);
-    expect(isActiveTraceRefusal(await refusal(zdxError(403, 'Request rejected', 'DEEPTRACE_SESSION_IN_PROGRESS')))).toBe(true);
+    expect(
+      isActiveTraceRefusal(await refusal(zdxError(403, 'Request rejected', 'DEEPTRACE_SESSION_IN_PROGRESS'))),
+    ).toBe(true);
     expect(isActiveTraceRefusal(await refusal(zdxError(422, 'Another session is running on this device')))).toBe(true);
   });
 
   it('does not take other refusals for one', async () => {
-    expect(isActiveTraceRefusal(await refusal(zdxError(400, 'session_length_minutes must be one of 5, 15, 30, 60')))).toBe(false);
+    expect(
+      isActiveTraceRefusal(await refusal(zdxError(400, 'session_length_minutes must be one of 5, 15, 30, 60'))),
+    ).toBe(false);
     expect(isActiveTraceRefusal(await refusal(zdxError(404, 'Device 7 not found')))).toBe(false);
     // Retryable: the HTTP core's business, never turned into a conflict.
-    expect(isActiveTraceRefusal(await refusal(zdxError(429, 'Too many requests while a session is in progress')))).toBe(false);
-    expect(isActiveTraceRefusal(await refusal(zdxError(503, 'A deep trace session is already in progress')))).toBe(false);
+    expect(isActiveTraceRefusal(await refusal(zdxError(429, 'Too many requests while a session is in progress')))).toBe(
+      false,
+    );
+    expect(isActiveTraceRefusal(await refusal(zdxError(503, 'A deep trace session is already in progress')))).toBe(
+      false,
+    );
     expect(isActiveTraceRefusal(new Error('A deep trace session is already in progress'))).toBe(false);
   });
 });

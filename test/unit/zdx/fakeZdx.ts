@@ -36,7 +36,11 @@ export function fakeZdx(answer: (req: FakeRequest) => FakeAnswer) {
       };
       requests.push(req);
       const { status, body } = answer(req);
-      return { statusCode: status, data: body === undefined ? '' : JSON.stringify(body), responseOptions: { headers: { 'content-type': 'application/json' } } };
+      return {
+        statusCode: status,
+        data: body === undefined ? '' : JSON.stringify(body),
+        responseOptions: { headers: { 'content-type': 'application/json' } },
+      };
     })
     .persist();
   const api = new ApiClient({
@@ -49,4 +53,7 @@ export function fakeZdx(answer: (req: FakeRequest) => FakeAnswer) {
 }
 
 /** ZDX's error body (`{code, message}`, the Go SDK's model). */
-export const zdxError = (status: number, message: string, code: unknown = status): FakeAnswer => ({ status, body: { code, message } });
+export const zdxError = (status: number, message: string, code: unknown = status): FakeAnswer => ({
+  status,
+  body: { code, message },
+});

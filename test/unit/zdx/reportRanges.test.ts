@@ -60,13 +60,16 @@ describe('app and probe lookups ask ZDX in ranges of at most 2 hours', () => {
       const from = Number(req.query.get('from'));
       const to = Number(req.query.get('to'));
       const seen = from <= lastSeen && lastSeen <= to;
-      if (req.path === '/devices/7/apps') return { status: 200, body: seen ? [{ id: 3, name: 'Payroll Portal', score: 41 }] : [] };
-      if (req.path === '/devices/7/apps/3/web-probes') return { status: 200, body: seen ? [{ id: 31, name: 'Payroll web' }] : [] };
-      if (req.path === '/devices/7/apps/3/cloudpath-probes') return { status: 200, body: seen ? [{ id: 32, name: 'Payroll path' }] : [] };
+      if (req.path === '/devices/7/apps')
+        return { status: 200, body: seen ? [{ id: 3, name: 'Payroll Portal', score: 41 }] : [] };
+      if (req.path === '/devices/7/apps/3/web-probes')
+        return { status: 200, body: seen ? [{ id: 31, name: 'Payroll web' }] : [] };
+      if (req.path === '/devices/7/apps/3/cloudpath-probes')
+        return { status: 200, body: seen ? [{ id: 32, name: 'Payroll path' }] : [] };
       return { status: 404, body: { code: 404, message: 'not found' } };
     });
 
-  it('steps back range by range until ZDX has the device\'s apps and probes', async () => {
+  it("steps back range by range until ZDX has the device's apps and probes", async () => {
     const { api, requests, close } = zdx();
     expect(await listDeviceApps(api, 7, 24)).toEqual([{ id: 3, name: 'Payroll Portal', score: 41 }]);
     expect(await listWebProbes(api, 7, 3, 24)).toEqual([{ id: 31, name: 'Payroll web' }]);

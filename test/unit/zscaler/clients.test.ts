@@ -21,13 +21,25 @@ function recordingAgent(origins: string[]) {
   agent.disableNetConnect();
   const seen: Array<{ url: string; userAgent?: string; authorization?: string }> = [];
   for (const origin of origins) {
-    agent.get(origin).intercept({ path: () => true, method: () => true }).reply((opts) => {
-      const headers = opts.headers as Record<string, string>;
-      seen.push({ url: `${opts.method} ${origin}${opts.path}`, userAgent: headers['user-agent'], authorization: headers.authorization });
-      const isToken = /signin|oauth|token/.test(opts.path);
-      const data = isToken ? { access_token: 'tok', token: 'tok', expires_in: 3600 } : { ok: true };
-      return { statusCode: 200, data: JSON.stringify(data), responseOptions: { headers: { 'content-type': 'application/json' } } };
-    }).persist();
+    agent
+      .get(origin)
+      .intercept({ path: () => true, method: () => true })
+      .reply((opts) => {
+        const headers = opts.headers as Record<string, string>;
+        seen.push({
+          url: `${opts.method} ${origin}${opts.path}`,
+          userAgent: headers['user-agent'],
+          authorization: headers.authorization,
+        });
+        const isToken = /signin|oauth|token/.test(opts.path);
+        const data = isToken ? { access_token: 'tok', token: 'tok', expires_in: 3600 } : { ok: true };
+        return {
+          statusCode: 200,
+          data: JSON.stringify(data),
+          responseOptions: { headers: { 'content-type': 'application/json' } },
+        };
+      })
+      .persist();
   }
   return { agent, seen };
 }
@@ -49,14 +61,20 @@ describe('createZscalerClients(options)', () => {
       'POST https://config.zpa.test/signin',
       'GET https://config.zpa.test/mgmtconfig/v1/admin/customers/1/application',
     ]);
-    expect(seen.filter((s) => s.url.startsWith('GET')).map((s) => [s.userAgent, s.authorization])).toEqual([['zea-test/1', 'Bearer tok'], ['zea-test/1', 'Bearer tok']]);
+    expect(seen.filter((s) => s.url.startsWith('GET')).map((s) => [s.userAgent, s.authorization])).toEqual([
+      ['zea-test/1', 'Bearer tok'],
+      ['zea-test/1', 'Bearer tok'],
+    ]);
     expect(clients.tokens.zdx).not.toBe(clients.tokens.zpa);
   });
 
   it('oneapi: one ZIdentity token, both products under the gateway', async () => {
     const { agent, seen } = recordingAgent(['https://gw.test', 'https://acme.zslogin.test']);
     const clients = createZscalerClients(
-      { auth: { mode: 'oneapi', gatewayUrl: 'https://gw.test', tokenUrl: 'https://acme.zslogin.test/oauth2/v1/token' }, timeouts: { requestMs: 2_000 } },
+      {
+        auth: { mode: 'oneapi', gatewayUrl: 'https://gw.test', tokenUrl: 'https://acme.zslogin.test/oauth2/v1/token' },
+        timeouts: { requestMs: 2_000 },
+      },
       { secret, dispatcher: agent },
     );
     await clients.zdx.get('/devices');
@@ -72,7 +90,11 @@ describe('createZscalerClients(options)', () => {
   it('paces ZDX to rateLimits.zdxRequestsPerSecond', async () => {
     const { agent } = recordingAgent(['https://api.zdx.test', 'https://config.zpa.test']);
     const clients = createZscalerClients(
-      { auth: { mode: 'legacy', zdxBaseUrl: 'https://api.zdx.test', zpaBaseUrl: 'https://config.zpa.test' }, timeouts: { requestMs: 2_000 }, rateLimits: { zdxRequestsPerSecond: 1 } },
+      {
+        auth: { mode: 'legacy', zdxBaseUrl: 'https://api.zdx.test', zpaBaseUrl: 'https://config.zpa.test' },
+        timeouts: { requestMs: 2_000 },
+        rateLimits: { zdxRequestsPerSecond: 1 },
+      },
       { secret, dispatcher: agent },
     );
     const t0 = Date.now();

@@ -6,7 +6,9 @@ describe('SlidingWindow', () => {
   it('never admits more than `limit` requests in any window, in arrival order', async () => {
     const w = new SlidingWindow(3, 200, 10);
     const admitted: Array<{ i: number; at: number }> = [];
-    await Promise.all(Array.from({ length: 7 }, (_, i) => w.acquire().then(() => admitted.push({ i, at: Date.now() }))));
+    await Promise.all(
+      Array.from({ length: 7 }, (_, i) => w.acquire().then(() => admitted.push({ i, at: Date.now() }))),
+    );
     expect(admitted.map((a) => a.i)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     for (let k = 3; k < admitted.length; k++) {
       // the (k)th admission is at least a full window after the (k-3)th

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY, backoffMs, classifyFailure, isRetryableStatus, mayResend, parseRateLimitReset, parseRetryAfter, type FailureKind } from '../../../shared/zscaler/retry.js';
+import {
+  DEFAULT_RETRY,
+  backoffMs,
+  classifyFailure,
+  isRetryableStatus,
+  mayResend,
+  parseRateLimitReset,
+  parseRetryAfter,
+  type FailureKind,
+} from '../../../shared/zscaler/retry.js';
 
 describe('parseRetryAfter', () => {
   it('reads ZPA\'s "13s" form, which breaks naive integer parsing', () => {
@@ -32,7 +41,7 @@ describe('parseRateLimitReset', () => {
 });
 
 describe('retry policy', () => {
-  it('retries 429, 5xx and ZPA\'s concurrent-write error ids, not other 4xx', () => {
+  it("retries 429, 5xx and ZPA's concurrent-write error ids, not other 4xx", () => {
     expect(isRetryableStatus(DEFAULT_RETRY, 429, undefined)).toBe(true);
     expect(isRetryableStatus(DEFAULT_RETRY, 503, undefined)).toBe(true);
     expect(isRetryableStatus(DEFAULT_RETRY, 409, 'api.concurrent.access.error')).toBe(true);
@@ -53,7 +62,7 @@ describe('retry policy', () => {
 describe('retry safety: what a failure says about the server', () => {
   const kindOf = (f: { status?: number; errorId?: string; code?: string }) => classifyFailure(DEFAULT_RETRY, f);
 
-  it('429 is a refusal by the rate limiter; 503 and ZPA\'s refusal ids are refusals: nothing was done', () => {
+  it("429 is a refusal by the rate limiter; 503 and ZPA's refusal ids are refusals: nothing was done", () => {
     expect(kindOf({ status: 429 })).toBe('rate-limited');
     expect(kindOf({ status: 503 })).toBe('refused');
     expect(kindOf({ status: 503, errorId: 'retryable.server.error' })).toBe('refused');
@@ -62,18 +71,28 @@ describe('retry safety: what a failure says about the server', () => {
   });
 
   it('a connection that never opened is "not sent"', () => {
-    for (const code of ['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT']) expect(kindOf({ code }), code).toBe('not-sent');
+    for (const code of ['ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_CONNECT_TIMEOUT'])
+      expect(kindOf({ code }), code).toBe('not-sent');
   });
 
   it('a reset, a timeout or a closed socket after sending, and 500/502/504, leave the outcome unknown', () => {
-    for (const code of ['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CLOSED']) {
+    for (const code of [
+      'ECONNRESET',
+      'EPIPE',
+      'ETIMEDOUT',
+      'UND_ERR_SOCKET',
+      'UND_ERR_HEADERS_TIMEOUT',
+      'UND_ERR_BODY_TIMEOUT',
+      'UND_ERR_CLOSED',
+    ]) {
       expect(kindOf({ code }), code).toBe('outcome-unknown');
     }
     for (const status of [500, 502, 504]) expect(kindOf({ status }), String(status)).toBe('outcome-unknown');
   });
 
   it('other answers and unknown network codes are not worth another try', () => {
-    for (const status of [200, 201, 204, 400, 401, 403, 404, 409, 422]) expect(kindOf({ status }), String(status)).toBeUndefined();
+    for (const status of [200, 201, 204, 400, 401, 403, 404, 409, 422])
+      expect(kindOf({ status }), String(status)).toBeUndefined();
     expect(kindOf({ status: 400, errorId: 'resource.not.found' })).toBeUndefined();
     expect(kindOf({ code: 'ERR_INVALID_URL' })).toBeUndefined();
     expect(kindOf({})).toBeUndefined();
@@ -84,7 +103,12 @@ describe('retry safety: what may be sent again blind', () => {
   const KINDS: FailureKind[] = ['rate-limited', 'refused', 'not-sent', 'outcome-unknown'];
   /** The table as encoded: method × failure kind → re-sent. */
   const table = (declared?: boolean) =>
-    Object.fromEntries(['GET', 'HEAD', 'PUT', 'DELETE', 'POST'].map((m) => [m, KINDS.map((k) => (mayResend(DEFAULT_RETRY, m, k, declared) ? 'resend' : 'read back'))]));
+    Object.fromEntries(
+      ['GET', 'HEAD', 'PUT', 'DELETE', 'POST'].map((m) => [
+        m,
+        KINDS.map((k) => (mayResend(DEFAULT_RETRY, m, k, declared) ? 'resend' : 'read back')),
+      ]),
+    );
 
   it('GET/HEAD/PUT/DELETE after anything; POST only when the server did nothing', () => {
     expect(table()).toEqual({

@@ -24,11 +24,24 @@ function scripted(steps: Step[]) {
     if ('error' in step) {
       scope.replyWithError(Object.assign(new Error(`socket failure ${step.error}`), { code: step.error }));
     } else {
-      scope.reply(() => ({ statusCode: step.status, data: step.body === undefined ? '' : JSON.stringify(step.body), responseOptions: { headers: { 'content-type': 'application/json', ...step.headers } } }));
+      scope.reply(() => ({
+        statusCode: step.status,
+        data: step.body === undefined ? '' : JSON.stringify(step.body),
+        responseOptions: { headers: { 'content-type': 'application/json', ...step.headers } },
+      }));
     }
   }
-  const transport = new Transport({ dispatcher: agent, timeoutMs: 1_000, retry: { ...DEFAULT_RETRY, baseDelayMs: 1, maxDelayMs: 5 }, sleep: async () => undefined });
-  const api = new ApiClient({ baseUrl: ORIGIN, transport, tokens: { getToken: async () => 'tok', invalidate: () => undefined, tokenRequests: 0 } });
+  const transport = new Transport({
+    dispatcher: agent,
+    timeoutMs: 1_000,
+    retry: { ...DEFAULT_RETRY, baseDelayMs: 1, maxDelayMs: 5 },
+    sleep: async () => undefined,
+  });
+  const api = new ApiClient({
+    baseUrl: ORIGIN,
+    transport,
+    tokens: { getToken: async () => 'tok', invalidate: () => undefined, tokenRequests: 0 },
+  });
   // What reached the "server": each interceptor answers once, so the used ones are the requests sent.
   return { api, sent: () => 8 - agent.pendingInterceptors().length, close: () => agent.close() };
 }
@@ -40,7 +53,14 @@ describe('Transport: blind re-sends only where the table allows', () => {
     const s = scripted([{ error: 'ECONNRESET' }, { status: 201, body: { id: '1' } }]);
     const err = await s.api.post('/rules', BODY).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OutcomeUnknownError);
-    expect(err).toMatchObject({ code: 'zscaler_outcome_unknown', retryable: true, status: undefined, failure: 'ECONNRESET', attempts: 1, request: { method: 'POST', path: '/rules' } });
+    expect(err).toMatchObject({
+      code: 'zscaler_outcome_unknown',
+      retryable: true,
+      status: undefined,
+      failure: 'ECONNRESET',
+      attempts: 1,
+      request: { method: 'POST', path: '/rules' },
+    });
     expect((err as Error).message).not.toContain('secret-ish');
     expect(JSON.stringify(err)).not.toContain('secret-ish');
     expect(s.sent()).toBe(1);
@@ -50,7 +70,10 @@ describe('Transport: blind re-sends only where the table allows', () => {
 
   it('a POST answered 502 or 504 (a gateway that may have passed it on) is not sent again; its status is on the error', async () => {
     for (const status of [500, 502, 504]) {
-      const s = scripted([{ status, body: { id: 'x', reason: 'bad gateway' } }, { status: 201, body: { id: '1' } }]);
+      const s = scripted([
+        { status, body: { id: 'x', reason: 'bad gateway' } },
+        { status: 201, body: { id: '1' } },
+      ]);
       const err = await s.api.post('/rules', BODY).catch((e: unknown) => e);
       expect(err, String(status)).toBeInstanceOf(OutcomeUnknownError);
       expect(err).toMatchObject({ status, failure: `http_${status}`, retryable: true });
@@ -77,7 +100,11 @@ describe('Transport: blind re-sends only where the table allows', () => {
 
   it('a not-sent failure followed by a lost answer still ends in OutcomeUnknownError, with both attempts counted', async () => {
     const s = scripted([{ error: 'ECONNREFUSED' }, { error: 'UND_ERR_SOCKET' }, { status: 201, body: { id: '1' } }]);
-    await expect(s.api.post('/rules', BODY)).rejects.toMatchObject({ name: 'OutcomeUnknownError', attempts: 2, failure: 'UND_ERR_SOCKET' });
+    await expect(s.api.post('/rules', BODY)).rejects.toMatchObject({
+      name: 'OutcomeUnknownError',
+      attempts: 2,
+      failure: 'UND_ERR_SOCKET',
+    });
     expect(s.sent()).toBe(2);
     await s.close();
   });
@@ -87,7 +114,10 @@ describe('Transport: blind re-sends only where the table allows', () => {
     await expect(put.api.put('/application/1', BODY)).resolves.toBeUndefined();
     expect(put.sent()).toBe(3);
     await put.close();
-    const del = scripted([{ error: 'ECONNRESET' }, { status: 400, body: { id: 'resource.not.found', reason: 'No resource' } }]);
+    const del = scripted([
+      { error: 'ECONNRESET' },
+      { status: 400, body: { id: 'resource.not.found', reason: 'No resource' } },
+    ]);
     const err = await del.api.delete('/rule/1').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ZscalerApiError);
     expect(err).toMatchObject({ status: 400, errorId: 'resource.not.found' });
@@ -101,13 +131,22 @@ describe('Transport: blind re-sends only where the table allows', () => {
     expect(post.sent()).toBe(2);
     await post.close();
     const put = scripted([{ status: 502 }, { status: 204 }]);
-    await expect(put.api.put('/application/1', BODY, undefined, { idempotent: false })).rejects.toMatchObject({ name: 'OutcomeUnknownError', status: 502, request: { method: 'PUT', path: '/application/1' } });
+    await expect(put.api.put('/application/1', BODY, undefined, { idempotent: false })).rejects.toMatchObject({
+      name: 'OutcomeUnknownError',
+      status: 502,
+      request: { method: 'PUT', path: '/application/1' },
+    });
     expect(put.sent()).toBe(1);
     await put.close();
   });
 
   it('GET is re-sent after resets and gateway errors until it is answered', async () => {
-    const s = scripted([{ error: 'ECONNRESET' }, { status: 502 }, { error: 'UND_ERR_HEADERS_TIMEOUT' }, { status: 200, body: { list: [] } }]);
+    const s = scripted([
+      { error: 'ECONNRESET' },
+      { status: 502 },
+      { error: 'UND_ERR_HEADERS_TIMEOUT' },
+      { status: 200, body: { list: [] } },
+    ]);
     expect(await s.api.get('/application')).toEqual({ list: [] });
     expect(s.sent()).toBe(4);
     await s.close();
