@@ -67,7 +67,7 @@ export interface IncidentRecord {
   devices: DeviceEntry[];
   /** The requester has been told this incident waits for a slot. */
   queuedNoticeSent?: boolean;
-  /** The requester told it waits has been told that the resolve ended the wait. */
+  /** The devices the resolve dropped before their start have been named (one report per incident). */
   droppedNoticeSent?: boolean;
   /** A failure that ended the whole incident (e.g. no device found), reported once. */
   failure?: string;
@@ -86,13 +86,24 @@ export const ledgerKey = (incident: Pick<IncidentRef, 'source' | 'incidentId'>) 
 /** True while the reconciler still has something to do for the record (it is in the pending index). */
 export function needsWork(r: IncidentRecord): boolean {
   if (r.failure && !r.failureReported) return true;
-  if (r.state === 'resolved' && r.queuedNoticeSent && !r.droppedNoticeSent && r.devices.some((d) => d.note === DROPPED_WAITING)) return true;
+  if (r.state === 'resolved' && !r.droppedNoticeSent && r.devices.some((d) => d.note === DROPPED_WAITING)) return true;
   if (r.state === 'open' && !r.lookedUp && !r.failure) return true;
   // A device reaches a final phase only once its outcome has been reported.
   return r.devices.some((d) => !FINAL_PHASES.has(d.phase));
 }
 
-const eventTime = (c: { occurredAt?: string }, fallback: string) => c.occurredAt ?? fallback;
+/**
+ * The event's time as a UTC instant (`toISOString`). Sources write ISO 8601 with any offset and precision
+ * (`…T18:19:22+05:30`, `…T12:49:22.970Z`, `…T12:49:22Z`), and such strings do not order as text: they are
+ * compared as instants, and stored normalised.
+ */
+function eventTime(c: { occurredAt?: string }, fallback: string): string {
+  const t = Date.parse(c.occurredAt ?? '');
+  return Number.isNaN(t) ? fallback : new Date(t).toISOString();
+}
+
+/** `a` happened before `b` (records written before times were normalised may hold any ISO form). */
+const before = (a: string, b: string) => Date.parse(a) < Date.parse(b);
 
 /** Urgency words and P-levels from incident tools → 1..5 (chat asks are 2: someone is waiting for it). */
 export function priorityOf(value: string | number | undefined, fallback = 3): number {
@@ -123,7 +134,7 @@ export function applyTraceCommand(existing: IncidentRecord | undefined, cmd: Tra
       // A resolve that overtook its open: recorded, so the late open finds the incident already over.
       return { record: remember(newRecord(cmd, 'resolved', at, now)), changed: true, note: 'resolved-before-open' };
     }
-    if (existing.state === 'resolved' || (existing.eventAt && at < existing.eventAt)) return { record: remember(existing), changed: true, note: 'stale-resolve' };
+    if (existing.state === 'resolved' || (existing.eventAt && before(at, existing.eventAt))) return { record: remember(existing), changed: true, note: 'stale-resolve' };
     return { record: remember({ ...existing, state: 'resolved', resolvedAt: now, eventAt: at }), changed: true };
   }
 
@@ -132,7 +143,7 @@ export function applyTraceCommand(existing: IncidentRecord | undefined, cmd: Tra
   if (existing.state === 'open') return { record: remember(merged), changed: true };
   // Resolved: only an open that says when it happened, later than the resolve, reopens it (the source reopened
   // the incident); a redelivered or reordered open is older, and one without a time cannot be told apart.
-  if (!cmd.incident.occurredAt || !existing.eventAt || at <= existing.eventAt) return { record: remember(existing), changed: true, note: 'open-after-resolve-ignored' };
+  if (Number.isNaN(Date.parse(cmd.incident.occurredAt ?? '')) || !existing.eventAt || !before(existing.eventAt, at)) return { record: remember(existing), changed: true, note: 'open-after-resolve-ignored' };
   return {
     record: remember({
       ...merged,

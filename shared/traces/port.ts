@@ -66,3 +66,14 @@ export class TraceConflictError extends AppError {
     super('trace_conflict', message, 409, false, options);
   }
 }
+
+/**
+ * ZDX did not accept our credentials (a 401 that outlived the HTTP core's refresh, or the token endpoint refusing
+ * the key). That says nothing about the incident or the device: it is retryable, so the incident stays pending and
+ * is traced once the credentials work again, instead of being reported as a failure that is never retried.
+ */
+export class TraceAccessError extends AppError {
+  constructor(message: string, options?: AppErrorOptions) {
+    super('trace_access', message, 503, true, options);
+  }
+}

@@ -19,7 +19,7 @@ import { remainingMs } from '../deadline.js';
 import { AppError, DeadlineExceededError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Outcome, Reporter } from '../reporting/reporter.js';
-import { ACTIVE_PHASES, DROPPED_WAITING, applyTraceCommand, ledgerKey, type DeviceEntry, type IncidentRecord } from '../ledger/record.js';
+import { ACTIVE_PHASES, DROPPED_WAITING, applyTraceCommand, ledgerKey, needsWork, type DeviceEntry, type IncidentRecord } from '../ledger/record.js';
 import { LedgerConflictError, type LedgerStore } from '../ledger/store.js';
 import type { SessionMinutes } from '../zdx/sessionLengths.js';
 import { TraceConflictError, type TracePort } from './port.js';
@@ -69,9 +69,10 @@ class OutOfTime extends Error {}
 /** Applies `commands` to the ledger, then runs one reconcile pass. */
 export async function reconcileTraces(commands: readonly (TraceStart | TraceStop)[], deps: TraceReconcilerDeps): Promise<ReconcileTracesResult> {
   const ctx: Ctx = { ...deps, now: deps.now ?? (() => new Date()), result: { applied: 0, stopped: 0, reported: 0, started: 0, waiting: 0, deferred: false, failed: 0 } };
-  for (const cmd of commands) await applyCommand(cmd, ctx);
+  const applied = new Set<string>();
+  for (const cmd of commands) applied.add(await applyCommand(cmd, ctx));
   try {
-    const records = new Map((await ctx.ledger.listPending()).map((r) => [r.key, r]));
+    const records = await pendingRecords(applied, ctx);
     const ordered = [...records.values()];
     for (const r of ordered.filter((x) => x.state === 'resolved')) await guarded(r.key, ctx, () => track(r, ctx, records));
     for (const r of ordered.filter((x) => x.state === 'open')) await guarded(r.key, ctx, () => track(r, ctx, records));
@@ -88,21 +89,43 @@ export async function reconcileTraces(commands: readonly (TraceStart | TraceStop
   return ctx.result;
 }
 
-async function applyCommand(cmd: TraceStart | TraceStop, ctx: Ctx): Promise<void> {
+/** Applies one command to its incident's record; returns the record's key. */
+async function applyCommand(cmd: TraceStart | TraceStop, ctx: Ctx): Promise<string> {
+  const key = ledgerKey(cmd.incident);
   for (let attempt = 0; attempt < 3; attempt++) {
-    const existing = await ctx.ledger.get(ledgerKey(cmd.incident));
+    const existing = await ctx.ledger.get(key);
     const { record, changed, note } = applyTraceCommand(existing, cmd, ctx.now().toISOString());
-    if (!changed) return;
+    if (!changed) return key;
     try {
       await ctx.ledger.put(record);
       ctx.result.applied++;
       if (note) ctx.logger.info('ledger', { key: record.key, commandId: cmd.id, note });
-      return;
+      return key;
     } catch (e) {
       if (!(e instanceof LedgerConflictError)) throw e;
     }
   }
-  throw new LedgerConflictError(ledgerKey(cmd.incident));
+  throw new LedgerConflictError(key);
+}
+
+/** Records read at once: a run with many pending incidents is not a long queue of single reads. */
+const READ_CONCURRENCY = 10;
+
+/**
+ * The records this run works on. The pending index is eventually consistent (a DynamoDB global secondary index
+ * lags the table): it may still hold the version before the last run's writes — a trace already reported, a device
+ * already stopped — and miss a record just written. Acting on such a copy would say things twice (its writes would
+ * then conflict, after the report). So the index only names the keys; each record is read again, consistently,
+ * with the keys of the commands this run applied, and kept if it still needs work.
+ */
+async function pendingRecords(applied: ReadonlySet<string>, ctx: Ctx): Promise<Map<string, IncidentRecord>> {
+  const keys = [...new Set([...applied, ...(await ctx.ledger.listPending()).map((r) => r.key)])];
+  const records = new Map<string, IncidentRecord>();
+  for (let i = 0; i < keys.length; i += READ_CONCURRENCY) {
+    const batch = await Promise.all(keys.slice(i, i + READ_CONCURRENCY).map((k) => ctx.ledger.get(k)));
+    for (const r of batch) if (r && needsWork(r)) records.set(r.key, r);
+  }
+  return records;
 }
 
 /**
@@ -172,7 +195,10 @@ async function track(initial: IncidentRecord, ctx: Ctx, records: Map<string, Inc
         audit(ctx, r, cur, 'zdx.deeptrace.start', 'skipped', { reason: 'resolved while waiting' });
       } else if (cur.phase === 'running') {
         ensureTime(ctx);
-        await stopRunning(r, cur, ctx, records);
+        // As for an open incident: the "started" that never went out (the run that started it died first) comes
+        // before the "stopped", exactly as when the trace is adopted from `starting` just above.
+        if (!cur.startReported) await reportStarted(r, [cur], ctx, records);
+        await stopRunning(records.get(initial.key)!, { ...cur, startReported: true }, ctx, records);
       }
     } else if (cur.phase === 'running') {
       // A "started" message that failed to go out is sent before anything else is said about the trace.
@@ -181,9 +207,16 @@ async function track(initial: IncidentRecord, ctx: Ctx, records: Map<string, Inc
     }
   }
   const after = records.get(initial.key)!;
-  // Whoever was told "queued" is told the wait is over.
-  if (after.state === 'resolved' && after.queuedNoticeSent && !after.droppedNoticeSent && after.devices.some((d) => d.note === DROPPED_WAITING)) {
-    await report(after, { kind: 'trace.dropped', ok: true, text: `The incident ${after.incident.incidentId} was resolved before its deep trace could start; nothing was traced.`, data: { incident: after.incident } }, ctx);
+  // Every device that was looked up ends with one report: those the resolve dropped before their start (waiting
+  // for a slot, or after a failed or cut-short run) are named once, whether or not the incident was told it waits.
+  const dropped = after.devices.filter((d) => d.note === DROPPED_WAITING);
+  if (after.state === 'resolved' && !after.droppedNoticeSent && dropped.length) {
+    const traced = after.devices.some((d) => d.note !== 'earlier round' && d.traceId);
+    const names = dropped.map((d) => d.deviceName).join(', ');
+    const text = traced
+      ? `The incident ${after.incident.incidentId} was resolved before the deep trace on ${names} could start; ${dropped.length > 1 ? 'they were' : 'it was'} not traced.`
+      : `The incident ${after.incident.incidentId} was resolved before its deep trace could start; nothing was traced.`;
+    await report(after, { kind: 'trace.dropped', ok: true, text, data: { incident: after.incident, deviceIds: dropped.map((d) => d.deviceId) } }, ctx);
     await save({ ...records.get(initial.key)!, droppedNoticeSent: true }, ctx, records);
   }
 }
@@ -236,14 +269,14 @@ async function checkRunning(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records
   const trace = await ctx.traces.getTrace(d.deviceId, d.traceId!);
   if (!trace) {
     // Stopped and deleted by someone else (the ZDX UI): said once, then tracking ends.
-    await report(r, { kind: 'trace.gone', ok: false, text: `Deep trace ${d.traceId} on ${d.deviceName} no longer exists in ZDX (stopped outside this tool); no summary.`, data: { incident: r.incident, traceId: d.traceId } }, ctx);
+    await report(r, { kind: 'trace.gone', ok: false, text: `Deep trace ${d.traceId} on ${d.deviceName} no longer exists in ZDX (stopped outside this tool); no summary.`, data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId } }, ctx);
     await save(withDevice(records.get(r.key)!, { ...d, phase: 'failed', note: 'gone' }), ctx, records);
     return;
   }
   const checks = (d.checks ?? 0) + 1;
   if (trace.active) {
     if (checks >= ctx.settings.maxChecks) {
-      await report(r, { kind: 'trace.tracking-stopped', ok: false, text: `Stopped tracking deep trace ${d.traceId} on ${d.deviceName} after ${checks} checks; it is still ${trace.status} in ZDX.`, data: { incident: r.incident, traceId: d.traceId } }, ctx);
+      await report(r, { kind: 'trace.tracking-stopped', ok: false, text: `Stopped tracking deep trace ${d.traceId} on ${d.deviceName} after ${checks} checks; it is still ${trace.status} in ZDX.`, data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId } }, ctx);
       await save(withDevice(records.get(r.key)!, { ...d, checks, phase: 'failed', note: 'gave up' }), ctx, records);
       return;
     }
@@ -404,7 +437,7 @@ async function startOne(key: string, deviceId: number, ctx: Ctx, records: Map<st
     if (isRetryable(e)) throw e; // the intent stays `starting`: the next run looks for the trace first
     const message = e instanceof AppError ? e.message : String(e);
     audit(ctx, cur, entry, 'zdx.deeptrace.start', 'failed', { reason: message });
-    await report(cur, { kind: 'trace.start.failed', ok: false, text: `Could not start a deep trace on ${entry.deviceName} for ${subjectOf(cur)}: ${message}`, data: { incident: cur.incident } }, ctx);
+    await report(cur, { kind: 'trace.start.failed', ok: false, text: `Could not start a deep trace on ${entry.deviceName} for ${subjectOf(cur)}: ${message}`, data: { incident: cur.incident, deviceId: entry.deviceId, deviceName: entry.deviceName } }, ctx);
     await save(withDevice(records.get(key)!, { ...entry, phase: 'failed', note: message }), ctx, records);
     return undefined;
   }

@@ -5,9 +5,9 @@
 import { listCloudPathProbes, listDeviceApps, listWebProbes } from '../zdx/apps.js';
 import { getTrace, getTraceResults, isActive, isActiveTraceRefusal, listTraces, startTrace, stopTrace, type DeepTrace } from '../zdx/deepTraces.js';
 import { findDevicesByEmail } from '../zdx/devices.js';
-import { isNotFound } from '../zscaler/errors.js';
+import { isNotFound, ZscalerApiError, ZscalerAuthError } from '../zscaler/errors.js';
 import type { ApiClient } from '../zscaler/http.js';
-import { TraceConflictError, type Trace, type TracePort } from './port.js';
+import { TraceAccessError, TraceConflictError, type Trace, type TracePort } from './port.js';
 
 const traceOf = (t: DeepTrace): Trace => ({
   id: t.trace_id,
@@ -22,8 +22,25 @@ const traceOf = (t: DeepTrace): Trace => ({
 const unlessNotFound = <T>(p: Promise<T>): Promise<T | undefined> =>
   p.catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
 
+/** Our credentials were refused: the port's TraceAccessError (retryable), never a failure of the incident. */
+const accessRefused = (e: unknown) => (e instanceof ZscalerApiError && e.status === 401) || e instanceof ZscalerAuthError;
+
+function withAccess(port: TracePort): TracePort {
+  const wrapped = {} as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(port) as [string, (...a: unknown[]) => Promise<unknown>][]) {
+    wrapped[name] = async (...args: unknown[]) => {
+      try {
+        return await fn(...args);
+      } catch (e) {
+        throw accessRefused(e) ? new TraceAccessError(`ZDX refused our credentials: ${(e as Error).message}`, { cause: e }) : e;
+      }
+    };
+  }
+  return wrapped as unknown as TracePort;
+}
+
 export function zdxTracePort(api: ApiClient): TracePort {
-  return {
+  return withAccess({
     findDevices: async (emails, lookbackHours) =>
       (await findDevicesByEmail(api, emails, { lookbackHours })).map((d) => ({ id: d.id, name: d.name })),
     listTraces: async (deviceId) => (await listTraces(api, deviceId)).map(traceOf),
@@ -46,5 +63,5 @@ export function zdxTracePort(api: ApiClient): TracePort {
     deviceApps: (deviceId, lookbackHours) => listDeviceApps(api, deviceId, lookbackHours),
     webProbes: (deviceId, appId, lookbackHours) => listWebProbes(api, deviceId, appId, lookbackHours),
     cloudPathProbes: (deviceId, appId, lookbackHours) => listCloudPathProbes(api, deviceId, appId, lookbackHours),
-  };
+  });
 }

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { runWithDeadline } from '../../../shared/deadline.js';
 import { sessionNameFor } from '../../../shared/traces/session.js';
+import { zdxTracePort } from '../../../shared/traces/zdxPort.js';
+import { fakeZdx, zdxError } from '../zdx/fakeZdx.js';
 import { laptop, open, resolve, traceWorld } from './helpers.js';
 
 const ALICE_SESSION = sessionNameFor({ source: 'pagerduty', incidentId: 'Q1' });
@@ -93,6 +95,29 @@ describe('trace reconciler: starts', () => {
     expect(await w.deps.ledger.listPending()).toEqual([]);
   });
 
+  // Drill finding (fault soak): a token revoked twice within one call (the core refreshes once per call, and its
+  // retries keep the refreshed token) left a 401, and the lookup took it for a fact about the incident: "Could not
+  // start a deep trace … 401", never retried. Our credentials say nothing about the incident: it waits and is traced.
+  it('ZDX refusing our credentials is not a failure of the incident: it stays pending and is traced once they work', async () => {
+    const w = traceWorld();
+    let refuse = true;
+    const zdx = fakeZdx((req) => (refuse ? zdxError(401, 'Unauthorized: token revoked') : req.path === '/devices' ? { status: 200, body: { devices: [{ id: 7, name: 'alice-laptop' }], next_offset: null } } : { status: 200, body: [] }));
+    const memory = w.deps.traces;
+    w.deps.traces = { ...memory, findDevices: zdxTracePort(zdx.api).findDevices };
+    try {
+      await w.run(open('Q1'));
+      await w.run();
+      expect(w.reports).toEqual([]);
+      expect((await w.ledger.store.get('pagerduty#Q1'))!).toMatchObject({ state: 'open', lookedUp: false });
+      expect((await w.ledger.store.get('pagerduty#Q1'))!.failure).toBeUndefined();
+      refuse = false;
+      await w.run();
+      expect(w.kinds()).toEqual(['trace.started']);
+    } finally {
+      await zdx.close();
+    }
+  });
+
   it('a dry run reports what would be traced and starts nothing', async () => {
     const w = traceWorld();
     await w.run(open('Q1', undefined, { dryRun: true }));
@@ -114,6 +139,31 @@ describe('trace reconciler: tracking', () => {
     expect(w.kinds()).toEqual(['trace.started', 'trace.completed']);
     expect(w.reports[1]!.text).toContain('Deep trace on alice-laptop finished');
     expect(await w.deps.ledger.listPending()).toEqual([]);
+  });
+
+  // Drill finding (crash drill e): the pending index (a DynamoDB GSI) is eventually consistent; a run that acted on
+  // its copy — the version before the last run's writes — checked and reported a finished trace again, and stopped
+  // and reported a stopped one again, before its write failed on the version.
+  it('acts on each record as it is now, not as the lagging pending index still shows it: nothing is said twice', async () => {
+    const w = traceWorld([laptop(), laptop({ id: 8, name: 'bob-laptop', email: 'bob@corp.example' })]);
+    await w.run(open('Q1'), open('Q2', ['bob@corp.example']));
+    const stale = await w.deps.ledger.listPending();
+    const index = w.deps.ledger.listPending;
+    w.zdx.finish(w.zdx.started[0]!.id);
+    await w.run(resolve('Q2'));
+    const said = ['trace.started', 'trace.started', 'trace.stopped', 'trace.completed'];
+    expect(w.kinds()).toEqual(said);
+    // The index still answers with the copies from before that run (both traces running).
+    w.deps.ledger.listPending = async () => structuredClone(stale);
+    await w.run();
+    await w.run();
+    expect(w.kinds()).toEqual(said);
+    expect(w.zdx.stopped).toHaveLength(1);
+    // …and a record the index does not show yet is still worked on by the run that applied its command.
+    w.deps.ledger.listPending = async () => [];
+    await w.run(open('Q3', ['bob@corp.example']));
+    expect(w.zdx.started.map((t) => t.input?.sessionName)).toContain('zea:pagerduty:Q3');
+    w.deps.ledger.listPending = index;
   });
 
   it('gives up after maxChecks, says so once, and stops checking', async () => {
@@ -154,6 +204,69 @@ describe('trace reconciler: resolves', () => {
     await w.run();
     expect(w.zdx.started).toHaveLength(1);
     expect(w.kinds()).toEqual(['trace.started', 'trace.stopped']);
+  });
+
+  // Drill finding: event times were compared as text, so a resolve written in UTC after an open written in a zone
+  // east of it (the generic source accepts any offset) looked older than the open and was ignored as stale.
+  it('a resolve written in another time zone than its open is ordered by instant, and stops the trace', async () => {
+    const w = traceWorld();
+    const at = (iso: string) => ({ incident: { source: 'pagerduty', incidentId: 'Q1', service: 'Payroll Portal', occurredAt: iso } });
+    await w.run(open('Q1', undefined, at('2026-12-03T18:19:22.970+05:30')));
+    await w.run({ ...resolve('Q1'), ...at('2026-12-03T12:50:00Z') });
+    expect(w.zdx.stopped).toEqual([w.zdx.started[0]!.id]);
+    expect(w.kinds()).toEqual(['trace.started', 'trace.stopped']);
+    // …and an open written in UTC a second before that resolve, delivered late, does not reopen it.
+    await w.run(open('Q1', undefined, { id: 'open-Q1-late', ...at('2026-12-03T12:49:59Z') }));
+    expect((await w.ledger.store.get('pagerduty#Q1'))!).toMatchObject({ state: 'resolved', round: 1 });
+  });
+
+  // Drill finding (crash drill b): the run died after ZDX started the trace and the ledger said `running`, before the
+  // "started" went out; the resolve then stopped it, and the requester heard "stopped" about a trace never announced.
+  it('a trace whose "started" never went out, then resolved: "started" is said before "stopped", as for an adopted one', async () => {
+    const w = traceWorld();
+    const real = w.deps.reporter.report;
+    w.deps.reporter.report = async (outcome, target) => {
+      if (outcome.kind === 'trace.started') throw Object.assign(new Error('the run died here'), { retryable: true });
+      return real(outcome, target);
+    };
+    await w.run(open('Q1'));
+    const [device] = (await w.ledger.store.get('pagerduty#Q1'))!.devices;
+    expect(device).toMatchObject({ phase: 'running' });
+    expect(device!.startReported).toBeFalsy();
+    w.deps.reporter.report = real;
+    await w.run(resolve('Q1'));
+    expect(w.kinds()).toEqual(['trace.started', 'trace.stopped']);
+    expect(w.zdx.stopped).toEqual([w.zdx.started[0]!.id]);
+  });
+
+  // Drill finding (crash drill b): a device found but not started yet when the resolve came (its start failed, or the
+  // run was cut short) was dropped without a word unless the incident had been told it waits for a slot.
+  it('a device the resolve drops before its start is named once, even when the incident was never told it waits', async () => {
+    const devices = [laptop(), laptop({ id: 8, name: 'alice-desktop' })];
+    const w = traceWorld(devices);
+    const apps = w.deps.traces.deviceApps;
+    w.deps.traces.deviceApps = async (deviceId, hours) => {
+      if (deviceId === 8) throw Object.assign(new Error('ZDX answered 503'), { retryable: true });
+      return apps(deviceId, hours);
+    };
+    await w.run(open('Q1'));
+    expect(w.kinds()).toEqual(['trace.started']);
+    await w.run(resolve('Q1'));
+    await w.run();
+    expect(w.kinds()).toEqual(['trace.started', 'trace.stopped', 'trace.dropped']);
+    expect(w.reports[2]!.text).toBe('The incident Q1 was resolved before the deep trace on alice-desktop could start; it was not traced.');
+    expect(w.reports[2]!.data).toMatchObject({ deviceIds: [8] });
+    expect(await w.deps.ledger.listPending()).toEqual([]);
+    // Nothing looked up and started at all: said the same way as to an incident told it waits.
+    const w2 = traceWorld([laptop()]);
+    w2.deps.traces.deviceApps = async () => {
+      throw Object.assign(new Error('ZDX answered 503'), { retryable: true });
+    };
+    await w2.run(open('Q2'));
+    await w2.run(resolve('Q2'));
+    expect(w2.kinds()).toEqual(['trace.dropped']);
+    expect(w2.reports[0]!.text).toBe('The incident Q2 was resolved before its deep trace could start; nothing was traced.');
+    expect(w2.zdx.started).toHaveLength(0);
   });
 
   it('a resolve that arrives before its open means nothing is ever traced', async () => {
