@@ -81,7 +81,8 @@ export const MAX_REMEMBERED_COMMANDS = 20;
 /** The note of a device whose incident resolved while it waited for a slot. */
 export const DROPPED_WAITING = 'resolved before a slot was free';
 
-export const ledgerKey = (incident: Pick<IncidentRef, 'source' | 'incidentId'>) => `${incident.source}#${incident.incidentId}`;
+export const ledgerKey = (incident: Pick<IncidentRef, 'source' | 'incidentId'>) =>
+  `${incident.source}#${incident.incidentId}`;
 
 /** True while the reconciler still has something to do for the record (it is in the pending index). */
 export function needsWork(r: IncidentRecord): boolean {
@@ -108,7 +109,9 @@ const before = (a: string, b: string) => Date.parse(a) < Date.parse(b);
 /** Urgency words and P-levels from incident tools → 1..5 (chat asks are 2: someone is waiting for it). */
 export function priorityOf(value: string | number | undefined, fallback = 3): number {
   if (typeof value === 'number' && Number.isInteger(value)) return Math.min(5, Math.max(1, value));
-  const v = String(value ?? '').trim().toLowerCase();
+  const v = String(value ?? '')
+    .trim()
+    .toLowerCase();
   const p = /^(?:p|sev|sev-|priority\s*)?([1-5])\b/.exec(v);
   if (p) return Number(p[1]);
   if (['critical', 'high', 'urgent'].includes(v)) return 1;
@@ -124,17 +127,25 @@ export type ApplyResult = { record: IncidentRecord; changed: boolean; note?: str
  * A command seen before changes nothing; an event older than the last one applied changes nothing; a
  * resolve is final until a *later* open (the source reopened the incident), which starts a new round.
  */
-export function applyTraceCommand(existing: IncidentRecord | undefined, cmd: TraceStart | TraceStop, now: string): ApplyResult {
+export function applyTraceCommand(
+  existing: IncidentRecord | undefined,
+  cmd: TraceStart | TraceStop,
+  now: string,
+): ApplyResult {
   if (existing?.commandIds.includes(cmd.id)) return { record: existing, changed: false, note: 'duplicate' };
   const at = eventTime(cmd.incident, now);
-  const remember = (r: IncidentRecord): IncidentRecord => ({ ...r, commandIds: [...r.commandIds, cmd.id].slice(-MAX_REMEMBERED_COMMANDS) });
+  const remember = (r: IncidentRecord): IncidentRecord => ({
+    ...r,
+    commandIds: [...r.commandIds, cmd.id].slice(-MAX_REMEMBERED_COMMANDS),
+  });
 
   if (cmd.type === 'trace.stop') {
     if (!existing) {
       // A resolve that overtook its open: recorded, so the late open finds the incident already over.
       return { record: remember(newRecord(cmd, 'resolved', at, now)), changed: true, note: 'resolved-before-open' };
     }
-    if (existing.state === 'resolved' || (existing.eventAt && before(at, existing.eventAt))) return { record: remember(existing), changed: true, note: 'stale-resolve' };
+    if (existing.state === 'resolved' || (existing.eventAt && before(at, existing.eventAt)))
+      return { record: remember(existing), changed: true, note: 'stale-resolve' };
     return { record: remember({ ...existing, state: 'resolved', resolvedAt: now, eventAt: at }), changed: true };
   }
 
@@ -143,7 +154,8 @@ export function applyTraceCommand(existing: IncidentRecord | undefined, cmd: Tra
   if (existing.state === 'open') return { record: remember(merged), changed: true };
   // Resolved: only an open that says when it happened, later than the resolve, reopens it (the source reopened
   // the incident); a redelivered or reordered open is older, and one without a time cannot be told apart.
-  if (Number.isNaN(Date.parse(cmd.incident.occurredAt ?? '')) || !existing.eventAt || !before(existing.eventAt, at)) return { record: remember(existing), changed: true, note: 'open-after-resolve-ignored' };
+  if (Number.isNaN(Date.parse(cmd.incident.occurredAt ?? '')) || !existing.eventAt || !before(existing.eventAt, at))
+    return { record: remember(existing), changed: true, note: 'open-after-resolve-ignored' };
   return {
     record: remember({
       ...merged,

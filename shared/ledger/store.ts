@@ -79,7 +79,11 @@ export function dynamoLedger(opts: DynamoLedgerOptions): LedgerStore {
             Item: item,
             ...(record.version === 0
               ? { ConditionExpression: 'attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': 'key' } }
-              : { ConditionExpression: '#v = :v', ExpressionAttributeNames: { '#v': 'version' }, ExpressionAttributeValues: { ':v': { N: String(record.version) } } }),
+              : {
+                  ConditionExpression: '#v = :v',
+                  ExpressionAttributeNames: { '#v': 'version' },
+                  ExpressionAttributeValues: { ':v': { N: String(record.version) } },
+                }),
           }),
         );
       } catch (e) {

@@ -19,7 +19,15 @@ import { remainingMs } from '../deadline.js';
 import { AppError, DeadlineExceededError, isRetryable } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Outcome, Reporter } from '../reporting/reporter.js';
-import { ACTIVE_PHASES, DROPPED_WAITING, applyTraceCommand, ledgerKey, needsWork, type DeviceEntry, type IncidentRecord } from '../ledger/record.js';
+import {
+  ACTIVE_PHASES,
+  DROPPED_WAITING,
+  applyTraceCommand,
+  ledgerKey,
+  needsWork,
+  type DeviceEntry,
+  type IncidentRecord,
+} from '../ledger/record.js';
 import { LedgerConflictError, type LedgerStore } from '../ledger/store.js';
 import type { SessionMinutes } from '../zdx/sessionLengths.js';
 import { TraceConflictError, type TracePort } from './port.js';
@@ -67,18 +75,29 @@ type Ctx = TraceReconcilerDeps & { now: () => Date; result: ReconcileTracesResul
 class OutOfTime extends Error {}
 
 /** Applies `commands` to the ledger, then runs one reconcile pass. */
-export async function reconcileTraces(commands: readonly (TraceStart | TraceStop)[], deps: TraceReconcilerDeps): Promise<ReconcileTracesResult> {
-  const ctx: Ctx = { ...deps, now: deps.now ?? (() => new Date()), result: { applied: 0, stopped: 0, reported: 0, started: 0, waiting: 0, deferred: false, failed: 0 } };
+export async function reconcileTraces(
+  commands: readonly (TraceStart | TraceStop)[],
+  deps: TraceReconcilerDeps,
+): Promise<ReconcileTracesResult> {
+  const ctx: Ctx = {
+    ...deps,
+    now: deps.now ?? (() => new Date()),
+    result: { applied: 0, stopped: 0, reported: 0, started: 0, waiting: 0, deferred: false, failed: 0 },
+  };
   const applied = new Set<string>();
   for (const cmd of commands) applied.add(await applyCommand(cmd, ctx));
   try {
     const records = await pendingRecords(applied, ctx);
     const ordered = [...records.values()];
-    for (const r of ordered.filter((x) => x.state === 'resolved')) await guarded(r.key, ctx, () => track(r, ctx, records));
+    for (const r of ordered.filter((x) => x.state === 'resolved'))
+      await guarded(r.key, ctx, () => track(r, ctx, records));
     for (const r of ordered.filter((x) => x.state === 'open')) await guarded(r.key, ctx, () => track(r, ctx, records));
-    for (const r of ordered.filter((x) => x.state === 'open' && !x.lookedUp && !x.failure)) await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
+    for (const r of ordered.filter((x) => x.state === 'open' && !x.lookedUp && !x.failure))
+      await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
     await startInOrder(ctx, records);
-    const live = [...records.values()].flatMap((r) => r.devices).filter((d) => d.phase === 'found' || ACTIVE_PHASES.has(d.phase));
+    const live = [...records.values()]
+      .flatMap((r) => r.devices)
+      .filter((d) => d.phase === 'found' || ACTIVE_PHASES.has(d.phase));
     if (live.length) ctx.result.wakeAfterSeconds = ctx.settings.checkDelaySeconds;
   } catch (e) {
     if (!(e instanceof OutOfTime)) throw e;
@@ -162,14 +181,22 @@ const withDevice = (r: IncidentRecord, d: DeviceEntry): IncidentRecord => ({
   devices: r.devices.map((x) => (x.deviceId === d.deviceId ? d : x)),
 });
 
-const subjectOf = (r: IncidentRecord) => (r.requestedBy.kind === 'slack' || r.requestedBy.kind === 'teams' ? r.users.join(', ') : r.incident.incidentId);
+const subjectOf = (r: IncidentRecord) =>
+  r.requestedBy.kind === 'slack' || r.requestedBy.kind === 'teams' ? r.users.join(', ') : r.incident.incidentId;
 
 async function report(r: IncidentRecord, outcome: Outcome, ctx: Ctx): Promise<void> {
   await ctx.reporter.report(outcome, r.reply);
   ctx.result.reported++;
 }
 
-function audit(ctx: Ctx, r: IncidentRecord, d: DeviceEntry, action: string, result: 'success' | 'skipped' | 'failed' | 'dry-run', extra: { reason?: string; before?: unknown; after?: unknown } = {}) {
+function audit(
+  ctx: Ctx,
+  r: IncidentRecord,
+  d: DeviceEntry,
+  action: string,
+  result: 'success' | 'skipped' | 'failed' | 'dry-run',
+  extra: { reason?: string; before?: unknown; after?: unknown } = {},
+) {
   ctx.logger.audit({
     action,
     trigger: { kind: r.requestedBy.kind, id: r.incident.incidentId, by: r.requestedBy.id },
@@ -216,16 +243,34 @@ async function track(initial: IncidentRecord, ctx: Ctx, records: Map<string, Inc
     const text = traced
       ? `The incident ${after.incident.incidentId} was resolved before the deep trace on ${names} could start; ${dropped.length > 1 ? 'they were' : 'it was'} not traced.`
       : `The incident ${after.incident.incidentId} was resolved before its deep trace could start; nothing was traced.`;
-    await report(after, { kind: 'trace.dropped', ok: true, text, data: { incident: after.incident, deviceIds: dropped.map((d) => d.deviceId) } }, ctx);
+    await report(
+      after,
+      {
+        kind: 'trace.dropped',
+        ok: true,
+        text,
+        data: { incident: after.incident, deviceIds: dropped.map((d) => d.deviceId) },
+      },
+      ctx,
+    );
     await save({ ...records.get(initial.key)!, droppedNoticeSent: true }, ctx, records);
   }
 }
 
 /** A start was sent, but its answer never made it to the ledger: find the trace by its session name. */
-async function recoverStart(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<IncidentRecord> {
+async function recoverStart(
+  r: IncidentRecord,
+  d: DeviceEntry,
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<IncidentRecord> {
   const ours = await findOurTrace(r, d, ctx);
   if (ours) {
-    ctx.logger.info('adopted a trace whose start answer was lost', { key: r.key, deviceId: d.deviceId, traceId: ours.id });
+    ctx.logger.info('adopted a trace whose start answer was lost', {
+      key: r.key,
+      deviceId: d.deviceId,
+      traceId: ours.id,
+    });
     return adoptRunning(r, d, ours.id, ctx, records);
   }
   // ZDX never created it: the device waits for a slot again.
@@ -238,45 +283,120 @@ async function findOurTrace(r: IncidentRecord, d: DeviceEntry, ctx: Ctx) {
   return (await ctx.traces.listTraces(d.deviceId)).find((t) => t.sessionName === name && !past.has(t.id));
 }
 
-async function adoptRunning(r: IncidentRecord, d: DeviceEntry, traceId: string, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<IncidentRecord> {
-  const running: DeviceEntry = { ...d, phase: 'running', traceId, startedAt: d.startedAt ?? ctx.now().toISOString(), lastCheckAt: ctx.now().toISOString(), checks: d.checks ?? 0 };
+async function adoptRunning(
+  r: IncidentRecord,
+  d: DeviceEntry,
+  traceId: string,
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<IncidentRecord> {
+  const running: DeviceEntry = {
+    ...d,
+    phase: 'running',
+    traceId,
+    startedAt: d.startedAt ?? ctx.now().toISOString(),
+    lastCheckAt: ctx.now().toISOString(),
+    checks: d.checks ?? 0,
+  };
   const saved = await save(withDevice(r, running), ctx, records);
   if (!d.startReported) await reportStarted(saved, [running], ctx, records);
   return records.get(r.key)!;
 }
 
-async function reportStarted(r: IncidentRecord, started: DeviceEntry[], ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+async function reportStarted(
+  r: IncidentRecord,
+  started: DeviceEntry[],
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<void> {
   const text = started.map((d) => `${d.deviceName}: started (trace ${d.traceId})`).join('; ');
-  const results = started.map((d) => ({ deviceId: d.deviceId, deviceName: d.deviceName, result: 'started', traceId: d.traceId, appName: d.appName }));
-  await report(r, { kind: 'trace.started', ok: true, text: `Deep trace for ${subjectOf(r)} — ${text}`, data: { incident: r.incident, results } }, ctx);
+  const results = started.map((d) => ({
+    deviceId: d.deviceId,
+    deviceName: d.deviceName,
+    result: 'started',
+    traceId: d.traceId,
+    appName: d.appName,
+  }));
+  await report(
+    r,
+    {
+      kind: 'trace.started',
+      ok: true,
+      text: `Deep trace for ${subjectOf(r)} — ${text}`,
+      data: { incident: r.incident, results },
+    },
+    ctx,
+  );
   let cur = records.get(r.key)!;
-  for (const d of started) cur = withDevice(cur, { ...cur.devices.find((x) => x.deviceId === d.deviceId)!, startReported: true });
+  for (const d of started)
+    cur = withDevice(cur, { ...cur.devices.find((x) => x.deviceId === d.deviceId)!, startReported: true });
   await save(cur, ctx, records);
 }
 
-async function stopRunning(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+async function stopRunning(
+  r: IncidentRecord,
+  d: DeviceEntry,
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<void> {
   await ctx.traces.stopTrace(d.deviceId, d.traceId!); // a trace already gone counts as stopped
-  audit(ctx, r, d, 'zdx.deeptrace.stop', 'success', { before: { traceId: d.traceId }, after: { traceId: d.traceId, status: 'stopped' } });
+  audit(ctx, r, d, 'zdx.deeptrace.stop', 'success', {
+    before: { traceId: d.traceId },
+    after: { traceId: d.traceId, status: 'stopped' },
+  });
   ctx.result.stopped++;
-  await report(r, { kind: 'trace.stopped', ok: true, text: `Deep trace on ${d.deviceName} stopped: the incident ${r.incident.incidentId} was resolved.`, data: { incident: r.incident, deviceId: d.deviceId, traceId: d.traceId } }, ctx);
+  await report(
+    r,
+    {
+      kind: 'trace.stopped',
+      ok: true,
+      text: `Deep trace on ${d.deviceName} stopped: the incident ${r.incident.incidentId} was resolved.`,
+      data: { incident: r.incident, deviceId: d.deviceId, traceId: d.traceId },
+    },
+    ctx,
+  );
   await save(withDevice(records.get(r.key)!, { ...d, phase: 'stopped' }), ctx, records);
 }
 
-async function checkRunning(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
-  const due = !d.lastCheckAt || ctx.now().getTime() - Date.parse(d.lastCheckAt) >= ctx.settings.checkDelaySeconds * 1000;
+async function checkRunning(
+  r: IncidentRecord,
+  d: DeviceEntry,
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<void> {
+  const due =
+    !d.lastCheckAt || ctx.now().getTime() - Date.parse(d.lastCheckAt) >= ctx.settings.checkDelaySeconds * 1000;
   if (!due) return;
   ensureTime(ctx);
   const trace = await ctx.traces.getTrace(d.deviceId, d.traceId!);
   if (!trace) {
     // Stopped and deleted by someone else (the ZDX UI): said once, then tracking ends.
-    await report(r, { kind: 'trace.gone', ok: false, text: `Deep trace ${d.traceId} on ${d.deviceName} no longer exists in ZDX (stopped outside this tool); no summary.`, data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId } }, ctx);
+    await report(
+      r,
+      {
+        kind: 'trace.gone',
+        ok: false,
+        text: `Deep trace ${d.traceId} on ${d.deviceName} no longer exists in ZDX (stopped outside this tool); no summary.`,
+        data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId },
+      },
+      ctx,
+    );
     await save(withDevice(records.get(r.key)!, { ...d, phase: 'failed', note: 'gone' }), ctx, records);
     return;
   }
   const checks = (d.checks ?? 0) + 1;
   if (trace.active) {
     if (checks >= ctx.settings.maxChecks) {
-      await report(r, { kind: 'trace.tracking-stopped', ok: false, text: `Stopped tracking deep trace ${d.traceId} on ${d.deviceName} after ${checks} checks; it is still ${trace.status} in ZDX.`, data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId } }, ctx);
+      await report(
+        r,
+        {
+          kind: 'trace.tracking-stopped',
+          ok: false,
+          text: `Stopped tracking deep trace ${d.traceId} on ${d.deviceName} after ${checks} checks; it is still ${trace.status} in ZDX.`,
+          data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId },
+        },
+        ctx,
+      );
       await save(withDevice(records.get(r.key)!, { ...d, checks, phase: 'failed', note: 'gave up' }), ctx, records);
       return;
     }
@@ -291,7 +411,16 @@ async function checkRunning(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records
       kind: 'trace.completed',
       ok: true,
       text: summaryText(d.deviceName, series),
-      data: { incident: r.incident, deviceId: d.deviceId, deviceName: d.deviceName, traceId: d.traceId, status: trace.status, startedAt: trace.startedAt, endedAt: trace.endedAt, series },
+      data: {
+        incident: r.incident,
+        deviceId: d.deviceId,
+        deviceName: d.deviceName,
+        traceId: d.traceId,
+        status: trace.status,
+        startedAt: trace.startedAt,
+        endedAt: trace.endedAt,
+        series,
+      },
     },
     ctx,
   );
@@ -302,7 +431,7 @@ async function checkRunning(r: IncidentRecord, d: DeviceEntry, ctx: Ctx, records
 async function lookUp(r: IncidentRecord, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
   ensureTime(ctx);
   const known = new Set(r.devices.filter((d) => d.note !== 'earlier round').map((d) => d.deviceId));
-  let devices;
+  let devices: Awaited<ReturnType<TracePort['findDevices']>>;
   try {
     devices = await ctx.traces.findDevices(r.users, ctx.settings.lookbackHours);
   } catch (e) {
@@ -310,13 +439,23 @@ async function lookUp(r: IncidentRecord, ctx: Ctx, records: Map<string, Incident
     return failIncident(r, e instanceof AppError ? e.message : String(e), ctx, records);
   }
   if (devices.length === 0 && r.devices.every((d) => d.note === 'earlier round')) {
-    return failIncident(r, `no ZDX device active in the last ${ctx.settings.lookbackHours} h for ${r.users.join(', ')}`, ctx, records);
+    return failIncident(
+      r,
+      `no ZDX device active in the last ${ctx.settings.lookbackHours} h for ${r.users.join(', ')}`,
+      ctx,
+      records,
+    );
   }
   const entries = [...r.devices];
   for (const dev of devices) {
     if (known.has(dev.id)) continue;
     const past = entries.find((x) => x.deviceId === dev.id);
-    const fresh: DeviceEntry = { deviceId: dev.id, deviceName: dev.name, phase: 'found', pastTraceIds: past?.pastTraceIds };
+    const fresh: DeviceEntry = {
+      deviceId: dev.id,
+      deviceName: dev.name,
+      phase: 'found',
+      pastTraceIds: past?.pastTraceIds,
+    };
     if (past) entries[entries.indexOf(past)] = fresh;
     else entries.push(fresh);
   }
@@ -325,10 +464,24 @@ async function lookUp(r: IncidentRecord, ctx: Ctx, records: Map<string, Incident
   await save(next, ctx, records);
 }
 
-async function failIncident(r: IncidentRecord, message: string, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+async function failIncident(
+  r: IncidentRecord,
+  message: string,
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<void> {
   ctx.logger.warn('incident cannot be traced', { key: r.key, reason: message });
   const what = r.dryRun ? 'check a deep trace' : 'start a deep trace';
-  await report(r, { kind: 'trace.start.failed', ok: false, text: `Could not ${what} for ${r.users.join(', ')}: ${message}`, data: { incident: r.incident } }, ctx);
+  await report(
+    r,
+    {
+      kind: 'trace.start.failed',
+      ok: false,
+      text: `Could not ${what} for ${r.users.join(', ')}: ${message}`,
+      data: { incident: r.incident },
+    },
+    ctx,
+  );
   await save({ ...r, lookedUp: true, failure: message, failureReported: true }, ctx, records);
 }
 
@@ -349,17 +502,33 @@ async function dryRun(r: IncidentRecord, ctx: Ctx): Promise<IncidentRecord> {
     audit(ctx, r, d, 'zdx.deeptrace.start', 'dry-run');
     devices.push({ ...d, phase: 'dropped', note: 'dry run', appName: app?.name });
   }
-  await report(r, { kind: 'trace.dry-run', ok: true, text: `Dry run: would start a deep trace for ${subjectOf(r)} — ${lines.join('; ')}`, data: { incident: r.incident, results } }, ctx);
+  await report(
+    r,
+    {
+      kind: 'trace.dry-run',
+      ok: true,
+      text: `Dry run: would start a deep trace for ${subjectOf(r)} — ${lines.join('; ')}`,
+      data: { incident: r.incident, results },
+    },
+    ctx,
+  );
   return { ...r, devices };
 }
 
 // 4: starts within the budget, most urgent first.
 async function startInOrder(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
   const all = () => [...records.values()];
-  const activeCount = () => all().flatMap((r) => r.devices).filter((d) => ACTIVE_PHASES.has(d.phase)).length;
+  const activeCount = () =>
+    all()
+      .flatMap((r) => r.devices)
+      .filter((d) => ACTIVE_PHASES.has(d.phase)).length;
   const queue = all()
     .filter((r) => r.state === 'open' && !r.dryRun)
-    .flatMap((r) => r.devices.filter((d) => d.phase === 'found').map((d) => ({ key: r.key, deviceId: d.deviceId, priority: r.priority, openedAt: r.openedAt })))
+    .flatMap((r) =>
+      r.devices
+        .filter((d) => d.phase === 'found')
+        .map((d) => ({ key: r.key, deviceId: d.deviceId, priority: r.priority, openedAt: r.openedAt })),
+    )
     .sort((a, b) => a.priority - b.priority || a.openedAt.localeCompare(b.openedAt) || a.deviceId - b.deviceId);
   let tenantFull = false;
   const startedNow = new Map<string, DeviceEntry[]>();
@@ -367,8 +536,10 @@ async function startInOrder(ctx: Ctx, records: Map<string, IncidentRecord>): Pro
   for (const item of queue) {
     if (!tenantFull && activeCount() < ctx.settings.maxActiveTraces) {
       ensureTime(ctx);
-      let outcome: Awaited<ReturnType<typeof startOne>> = undefined;
-      await guarded(item.key, ctx, async () => void (outcome = await startOne(item.key, item.deviceId, ctx, records)));
+      let outcome: Awaited<ReturnType<typeof startOne>>;
+      await guarded(item.key, ctx, async () => {
+        outcome = await startOne(item.key, item.deviceId, ctx, records);
+      });
       if (outcome === 'tenant-full') tenantFull = true;
       else if (outcome) startedNow.set(item.key, [...(startedNow.get(item.key) ?? []), outcome]);
       if (outcome !== 'tenant-full') continue;
@@ -378,16 +549,31 @@ async function startInOrder(ctx: Ctx, records: Map<string, IncidentRecord>): Pro
     const r = records.get(item.key)!;
     if (!r.queuedNoticeSent) {
       await guarded(item.key, ctx, async () => {
-        await report(r, { kind: 'trace.queued', ok: true, text: `Deep trace for ${subjectOf(r)} queued: ${position - 1} ahead; the tenant's ${ctx.settings.maxActiveTraces} deep-trace slots are in use. It starts when one frees.`, data: { incident: r.incident, ahead: position - 1 } }, ctx);
+        await report(
+          r,
+          {
+            kind: 'trace.queued',
+            ok: true,
+            text: `Deep trace for ${subjectOf(r)} queued: ${position - 1} ahead; the tenant's ${ctx.settings.maxActiveTraces} deep-trace slots are in use. It starts when one frees.`,
+            data: { incident: r.incident, ahead: position - 1 },
+          },
+          ctx,
+        );
         await save({ ...records.get(item.key)!, queuedNoticeSent: true }, ctx, records);
       });
     }
   }
-  for (const [key, devices] of startedNow) await guarded(key, ctx, () => reportStarted(records.get(key)!, devices, ctx, records));
+  for (const [key, devices] of startedNow)
+    await guarded(key, ctx, () => reportStarted(records.get(key)!, devices, ctx, records));
 }
 
 /** One device: adopt our trace, report a busy device, or start. Returns the running entry, or why not. */
-async function startOne(key: string, deviceId: number, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<DeviceEntry | 'tenant-full' | undefined> {
+async function startOne(
+  key: string,
+  deviceId: number,
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<DeviceEntry | 'tenant-full' | undefined> {
   let r = records.get(key)!;
   const d = r.devices.find((x) => x.deviceId === deviceId)!;
   const existing = await ctx.traces.listTraces(deviceId);
@@ -403,10 +589,16 @@ async function startOne(key: string, deviceId: number, ctx: Ctx, records: Map<st
 
   const app = pickApp(await ctx.traces.deviceApps(deviceId, ctx.settings.lookbackHours), r.incident.service);
   const webProbe = app ? (await ctx.traces.webProbes(deviceId, app.id, ctx.settings.lookbackHours))[0] : undefined;
-  const cloudPath = app ? (await ctx.traces.cloudPathProbes(deviceId, app.id, ctx.settings.lookbackHours))[0] : undefined;
+  const cloudPath = app
+    ? (await ctx.traces.cloudPathProbes(deviceId, app.id, ctx.settings.lookbackHours))[0]
+    : undefined;
   ensureTime(ctx);
   // The intent first: if the answer is lost or this run dies now, the next run finds the trace by its name.
-  r = await save(withDevice(r, { ...d, phase: 'starting', startSentAt: ctx.now().toISOString(), appName: app?.name }), ctx, records);
+  r = await save(
+    withDevice(r, { ...d, phase: 'starting', startSentAt: ctx.now().toISOString(), appName: app?.name }),
+    ctx,
+    records,
+  );
   let traceId: string;
   try {
     traceId = await ctx.traces.startTrace(deviceId, {
@@ -437,20 +629,51 @@ async function startOne(key: string, deviceId: number, ctx: Ctx, records: Map<st
     if (isRetryable(e)) throw e; // the intent stays `starting`: the next run looks for the trace first
     const message = e instanceof AppError ? e.message : String(e);
     audit(ctx, cur, entry, 'zdx.deeptrace.start', 'failed', { reason: message });
-    await report(cur, { kind: 'trace.start.failed', ok: false, text: `Could not start a deep trace on ${entry.deviceName} for ${subjectOf(cur)}: ${message}`, data: { incident: cur.incident, deviceId: entry.deviceId, deviceName: entry.deviceName } }, ctx);
+    await report(
+      cur,
+      {
+        kind: 'trace.start.failed',
+        ok: false,
+        text: `Could not start a deep trace on ${entry.deviceName} for ${subjectOf(cur)}: ${message}`,
+        data: { incident: cur.incident, deviceId: entry.deviceId, deviceName: entry.deviceName },
+      },
+      ctx,
+    );
     await save(withDevice(records.get(key)!, { ...entry, phase: 'failed', note: message }), ctx, records);
     return undefined;
   }
-  const running: DeviceEntry = { ...records.get(key)!.devices.find((x) => x.deviceId === deviceId)!, phase: 'running', traceId, startedAt: ctx.now().toISOString(), lastCheckAt: ctx.now().toISOString(), checks: 0 };
+  const running: DeviceEntry = {
+    ...records.get(key)!.devices.find((x) => x.deviceId === deviceId)!,
+    phase: 'running',
+    traceId,
+    startedAt: ctx.now().toISOString(),
+    lastCheckAt: ctx.now().toISOString(),
+    checks: 0,
+  };
   await save(withDevice(records.get(key)!, running), ctx, records);
   ctx.result.started++;
   audit(ctx, r, running, 'zdx.deeptrace.start', 'success', { after: { traceId: running.traceId } });
   return running;
 }
 
-async function markBusy(r: IncidentRecord, d: DeviceEntry, otherTraceId: string | undefined, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<undefined> {
+async function markBusy(
+  r: IncidentRecord,
+  d: DeviceEntry,
+  otherTraceId: string | undefined,
+  ctx: Ctx,
+  records: Map<string, IncidentRecord>,
+): Promise<undefined> {
   audit(ctx, r, d, 'zdx.deeptrace.start', 'skipped', { reason: 'busy', after: { traceId: otherTraceId } });
-  await report(r, { kind: 'trace.busy', ok: false, text: `Deep trace for ${subjectOf(r)} — ${d.deviceName}: busy (another deep trace${otherTraceId ? ` ${otherTraceId}` : ''} is running on it; ZDX allows one per device)`, data: { incident: r.incident, deviceId: d.deviceId, traceId: otherTraceId } }, ctx);
+  await report(
+    r,
+    {
+      kind: 'trace.busy',
+      ok: false,
+      text: `Deep trace for ${subjectOf(r)} — ${d.deviceName}: busy (another deep trace${otherTraceId ? ` ${otherTraceId}` : ''} is running on it; ZDX allows one per device)`,
+      data: { incident: r.incident, deviceId: d.deviceId, traceId: otherTraceId },
+    },
+    ctx,
+  );
   await save(withDevice(records.get(r.key)!, { ...d, phase: 'busy', note: otherTraceId }), ctx, records);
   return undefined;
 }

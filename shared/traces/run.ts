@@ -19,7 +19,10 @@ export interface TraceQueueMessage {
   receiveCount: number;
 }
 
-export async function runTraceQueue(messages: readonly TraceQueueMessage[], deps: TraceQueueDeps): Promise<ReconcileTracesResult> {
+export async function runTraceQueue(
+  messages: readonly TraceQueueMessage[],
+  deps: TraceQueueDeps,
+): Promise<ReconcileTracesResult> {
   const commands: (TraceStart | TraceStop)[] = [];
   for (const m of messages) {
     const command = await commandOfMessage(m.body, { receiveCount: m.receiveCount, onPoison: 'drop' }, deps);
@@ -29,7 +32,8 @@ export async function runTraceQueue(messages: readonly TraceQueueMessage[], deps
   }
   const result = await reconcileTraces(commands, deps);
   deps.logger.info('trace reconcile', { ...result });
-  if (result.wakeAfterSeconds !== undefined) await deps.wakeQueue.send(wakeUp(result.wakeAfterSeconds), { delaySeconds: result.wakeAfterSeconds });
+  if (result.wakeAfterSeconds !== undefined)
+    await deps.wakeQueue.send(wakeUp(result.wakeAfterSeconds), { delaySeconds: result.wakeAfterSeconds });
   return result;
 }
 

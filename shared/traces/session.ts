@@ -35,7 +35,9 @@ export const belongsTo = (trace: Trace, incident: Pick<IncidentRef, 'source' | '
 export function pickApp(apps: readonly TraceApp[], service?: string): TraceApp | undefined {
   const wanted = service?.trim().toLowerCase();
   if (wanted) {
-    const named = apps.find((a) => a.name.toLowerCase() === wanted) ?? apps.find((a) => wanted.includes(a.name.toLowerCase()) || a.name.toLowerCase().includes(wanted));
+    const named =
+      apps.find((a) => a.name.toLowerCase() === wanted) ??
+      apps.find((a) => wanted.includes(a.name.toLowerCase()) || a.name.toLowerCase().includes(wanted));
     if (named) return named;
   }
   const scored = apps.filter((a) => typeof a.score === 'number' && a.score >= 0);

@@ -29,11 +29,20 @@ export function summariseSeries(results: TraceResults): SeriesSummary[] {
         .filter((v): v is number => typeof v === 'number' && v >= 0);
       if (values.length) {
         const avg = values.reduce((a, b) => a + b, 0) / values.length;
-        out.push({ group, metric: o.metric, unit: typeof o.unit === 'string' ? o.unit : undefined, avg: round(avg), max: round(Math.max(...values)), samples: values.length });
+        out.push({
+          group,
+          metric: o.metric,
+          unit: typeof o.unit === 'string' ? o.unit : undefined,
+          avg: round(avg),
+          max: round(Math.max(...values)),
+          samples: values.length,
+        });
       }
       return;
     }
-    const label = [o.category, o.leg_src && o.leg_dst ? `${o.leg_src}→${o.leg_dst}` : undefined].filter(Boolean).join(' ');
+    const label = [o.category, o.leg_src && o.leg_dst ? `${o.leg_src}→${o.leg_dst}` : undefined]
+      .filter(Boolean)
+      .join(' ');
     for (const v of Object.values(o)) visit(v, label ? `${group} ${label}`.trim() : group);
   };
   visit(results.healthMetrics, 'health');
@@ -46,6 +55,8 @@ const round = (n: number) => Math.round(n * 100) / 100;
 
 export function summaryText(deviceName: string, series: SeriesSummary[], limit = 8): string {
   if (!series.length) return `Deep trace on ${deviceName} finished with no metric data.`;
-  const lines = series.slice(0, limit).map((s) => `• ${s.group}: ${s.metric} avg ${s.avg}${s.unit ? ` ${s.unit}` : ''}, max ${s.max}`);
+  const lines = series
+    .slice(0, limit)
+    .map((s) => `• ${s.group}: ${s.metric} avg ${s.avg}${s.unit ? ` ${s.unit}` : ''}, max ${s.max}`);
   return [`Deep trace on ${deviceName} finished:`, ...lines].join('\n');
 }

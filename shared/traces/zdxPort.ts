@@ -3,7 +3,16 @@
  * become the port's words here, and nowhere else.
  */
 import { listCloudPathProbes, listDeviceApps, listWebProbes } from '../zdx/apps.js';
-import { getTrace, getTraceResults, isActive, isActiveTraceRefusal, listTraces, startTrace, stopTrace, type DeepTrace } from '../zdx/deepTraces.js';
+import {
+  getTrace,
+  getTraceResults,
+  isActive,
+  isActiveTraceRefusal,
+  listTraces,
+  startTrace,
+  stopTrace,
+  type DeepTrace,
+} from '../zdx/deepTraces.js';
 import { findDevicesByEmail } from '../zdx/devices.js';
 import { isNotFound, ZscalerApiError, ZscalerAuthError } from '../zscaler/errors.js';
 import type { ApiClient } from '../zscaler/http.js';
@@ -23,7 +32,8 @@ const unlessNotFound = <T>(p: Promise<T>): Promise<T | undefined> =>
   p.catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
 
 /** Our credentials were refused: the port's TraceAccessError (retryable), never a failure of the incident. */
-const accessRefused = (e: unknown) => (e instanceof ZscalerApiError && e.status === 401) || e instanceof ZscalerAuthError;
+const accessRefused = (e: unknown) =>
+  (e instanceof ZscalerApiError && e.status === 401) || e instanceof ZscalerAuthError;
 
 function withAccess(port: TracePort): TracePort {
   const wrapped = {} as Record<string, unknown>;
@@ -32,7 +42,9 @@ function withAccess(port: TracePort): TracePort {
       try {
         return await fn(...args);
       } catch (e) {
-        throw accessRefused(e) ? new TraceAccessError(`ZDX refused our credentials: ${(e as Error).message}`, { cause: e }) : e;
+        throw accessRefused(e)
+          ? new TraceAccessError(`ZDX refused our credentials: ${(e as Error).message}`, { cause: e })
+          : e;
       }
     };
   }
@@ -53,7 +65,10 @@ export function zdxTracePort(api: ApiClient): TracePort {
         return (await startTrace(api, deviceId, input)).trace_id;
       } catch (e) {
         if (!isActiveTraceRefusal(e)) throw e;
-        throw new TraceConflictError(`ZDX refused to start a deep trace on device ${deviceId}: ${(e as Error).message}`, { cause: e });
+        throw new TraceConflictError(
+          `ZDX refused to start a deep trace on device ${deviceId}: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     },
     stopTrace: async (deviceId, traceId) => {

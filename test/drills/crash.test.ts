@@ -20,14 +20,24 @@ afterAll(async () => {
 });
 
 async function stack(name: string, over: Partial<Parameters<typeof startDrillStack>[0]> = {}) {
-  const s = await startDrillStack({ timeScale: 30, httpTimeoutMs: 1_000, zdxPerSecond: 20, checkDelaySeconds: 1, tickSeconds: 3, retryDelaySeconds: 2, ...over });
+  const s = await startDrillStack({
+    timeScale: 30,
+    httpTimeoutMs: 1_000,
+    zdxPerSecond: 20,
+    checkDelaySeconds: 1,
+    tickSeconds: 3,
+    retryDelaySeconds: 2,
+    ...over,
+  });
   stacks.push({ name, stack: s });
   return s;
 }
 
-const settle = (h: DrillStack, timeoutMs = 90_000) => eventually(async () => ((await h.settled()) ? true : undefined), timeoutMs, 'every incident to settle', 300);
+const settle = (h: DrillStack, timeoutMs = 90_000) =>
+  eventually(async () => ((await h.settled()) ? true : undefined), timeoutMs, 'every incident to settle', 300);
 const isStart = (c: OutsideCall) => c.target === 'zdx' && c.method === 'startTrace';
-const putOf = (c: OutsideCall) => (c.target === 'ledger' && c.method === 'put' ? (c.args[0] as IncidentRecord) : undefined);
+const putOf = (c: OutsideCall) =>
+  c.target === 'ledger' && c.method === 'put' ? (c.args[0] as IncidentRecord) : undefined;
 
 async function expectClean(name: string, h: DrillStack, sent: Parameters<typeof verdict>[1] = {}) {
   const v = await verdict(h, sent);
@@ -73,7 +83,7 @@ describe.concurrent('crash drills', () => {
       expect(v.figures.phases).toEqual({ reported: 5 });
     }, 120_000);
 
-    it('the process is killed after writing the start\'s intent, before sending it: the next run finds no trace and starts it once', async () => {
+    it("the process is killed after writing the start's intent, before sending it: the next run finds no trace and starts it once", async () => {
       const h = await stack('a3-killed-after-intent');
       h.crash({ at: (c) => c.when === 'after' && !!putOf(c)?.devices.some((d) => d.phase === 'starting') });
       await h.pagerDuty('triggered', 'QI1', ['alice@corp.example']);
@@ -92,13 +102,20 @@ describe.concurrent('crash drills', () => {
       // Dies right after ZDX accepted the 4th of 7 starts; when the batch comes back with the resolves behind it,
       // the new container dies once more, before it has applied anything.
       h.crash({ at: (c) => isStart(c) && c.when === 'after' && ++starts === 4 });
-      const incidents = [['QB1', 'alice@corp.example'], ['QB2', 'carol@corp.example'], ['QB3', 'erin@corp.example'], ['QB4', 'frank@corp.example']] as const;
+      const incidents = [
+        ['QB1', 'alice@corp.example'],
+        ['QB2', 'carol@corp.example'],
+        ['QB3', 'erin@corp.example'],
+        ['QB4', 'frank@corp.example'],
+      ] as const;
       for (const [id, email] of incidents) await h.pagerDuty('triggered', id, [email]);
       await eventually(() => (h.stats.kills === 1 ? true : undefined), 60_000, 'the crash');
       h.crash({ at: (c) => c.target === 'ledger' && c.method === 'get' });
       for (const [id, email] of incidents) await h.pagerDuty('resolved', id, [email]);
       await settle(h);
-      const v = await expectClean('b-resolves-while-down', h, { resolved: new Set(incidents.map(([id]) => `pagerduty#${id}`)) });
+      const v = await expectClean('b-resolves-while-down', h, {
+        resolved: new Set(incidents.map(([id]) => `pagerduty#${id}`)),
+      });
       expect(h.stats.kills).toBe(2);
       expect(v.figures.tracesCreated).toBe(4);
       expect(v.figures.tracesDeleted).toBe(4);
@@ -114,32 +131,52 @@ describe.concurrent('crash drills', () => {
       h.setLoseWakeUps(true);
       // The run that applies QL3's open dies right after writing it (before looking its devices up), and its messages
       // are deleted: nothing but a tick ever runs for QL3 again.
-      h.crash({ at: (c) => c.when === 'after' && putOf(c)?.key === 'pagerduty#QL3' && putOf(c)?.version === 0, then: 'lose' });
+      h.crash({
+        at: (c) => c.when === 'after' && putOf(c)?.key === 'pagerduty#QL3' && putOf(c)?.version === 0,
+        afterwards: 'lose',
+      });
       await h.pagerDuty('triggered', 'QL1', ['alice@corp.example']);
       await h.pagerDuty('triggered', 'QL2', ['carol@corp.example']);
       await h.pagerDuty('triggered', 'QL3', ['erin@corp.example']);
       await eventually(() => (h.journal.created.length === 5 ? true : undefined), 60_000, 'five traces');
       // The run that applies QL2's resolve dies right after writing it, and its messages are deleted (never redelivered).
-      h.crash({ at: (c) => c.when === 'after' && putOf(c)?.key === 'pagerduty#QL2' && putOf(c)?.state === 'resolved', then: 'lose' });
+      h.crash({
+        at: (c) => c.when === 'after' && putOf(c)?.key === 'pagerduty#QL2' && putOf(c)?.state === 'resolved',
+        afterwards: 'lose',
+      });
       await h.pagerDuty('resolved', 'QL2', ['carol@corp.example']);
       await settle(h, 120_000);
-      const v = await expectClean('c-lost-messages', h, { spoken: new Set(['pagerduty#QL1', 'pagerduty#QL2', 'pagerduty#QL3']), resolved: new Set(['pagerduty#QL2']) });
+      const v = await expectClean('c-lost-messages', h, {
+        spoken: new Set(['pagerduty#QL1', 'pagerduty#QL2', 'pagerduty#QL3']),
+        resolved: new Set(['pagerduty#QL2']),
+      });
       expect(h.stats.lostDeliveries).toBe(2);
       expect(h.stats.lostWakeUps).toBeGreaterThan(0);
       expect(v.figures.phases).toEqual({ reported: 3, stopped: 2 });
     }, 150_000);
   });
 
-  describe('crash drills (e): the ledger\'s pending index lags behind the table', () => {
+  describe("crash drills (e): the ledger's pending index lags behind the table", () => {
     it('runs read the eventually consistent index 2.5 s behind: nothing is said twice, nothing started twice, resolves still stop', async () => {
       const h = await stack('e-index-lag', { timeScale: 20, indexLagMs: 2_500, tickSeconds: 2 });
       const ids = ['QX1', 'QX2', 'QX3', 'QX4'];
       const emails = ['alice@corp.example', 'carol@corp.example', 'erin@corp.example', 'frank@corp.example'];
       for (const [i, id] of ids.entries()) await h.pagerDuty('triggered', id, [emails[i]!]);
-      await eventually(() => (h.reports().some((r) => r.kind === 'trace.started' && r.data?.incident?.incidentId === 'QX2') ? true : undefined), 60_000, 'QX2 started');
+      await eventually(
+        () =>
+          h.reports().some((r) => r.kind === 'trace.started' && r.data?.incident?.incidentId === 'QX2')
+            ? true
+            : undefined,
+        60_000,
+        'QX2 started',
+      );
       await h.pagerDuty('resolved', 'QX2', [emails[1]!]);
       await settle(h);
-      const v = await expectClean('e-index-lag', h, { spoken: new Set(ids.map((id) => `pagerduty#${id}`)), resolved: new Set(['pagerduty#QX2']), untraceable: new Set() });
+      const v = await expectClean('e-index-lag', h, {
+        spoken: new Set(ids.map((id) => `pagerduty#${id}`)),
+        resolved: new Set(['pagerduty#QX2']),
+        untraceable: new Set(),
+      });
       expect(v.figures.phases).toEqual({ reported: 5, stopped: 2 });
     }, 120_000);
   });

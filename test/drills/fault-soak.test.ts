@@ -11,7 +11,15 @@
  * trace is left running, and every "stopped" trace was deleted in ZDX; nothing was dead-lettered.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { eventually, seeded, startDrillStack, TRACEABLE_USERS, UNTRACEABLE_USERS, verdict, type DrillStack } from './harness.js';
+import {
+  eventually,
+  seeded,
+  startDrillStack,
+  TRACEABLE_USERS,
+  UNTRACEABLE_USERS,
+  verdict,
+  type DrillStack,
+} from './harness.js';
 
 const SEED = 20_261_203;
 const INCIDENTS = Number(process.env.DRILL_INCIDENTS ?? 200);
@@ -34,7 +42,15 @@ function isoWithOffset(at: number, offsetMin: number): string {
 describe('fault soak', () => {
   it(`${INCIDENTS} incidents through 20 % ZDX faults and token revocations: one final report per device, no duplicate trace, no trace after a resolve`, async () => {
     const started = Date.now();
-    h = await startDrillStack({ timeScale: 20, httpTimeoutMs: HTTP_TIMEOUT_MS, zdxPerSecond: 40, checkDelaySeconds: 1, tickSeconds: 3, retryDelaySeconds: 2, faultSeed: SEED });
+    h = await startDrillStack({
+      timeScale: 20,
+      httpTimeoutMs: HTTP_TIMEOUT_MS,
+      zdxPerSecond: 40,
+      checkDelaySeconds: 1,
+      tickSeconds: 3,
+      retryDelaySeconds: 2,
+      faultSeed: SEED,
+    });
     const stack = h;
     // Six kinds, each with its own seeded draw: 1 − 0.99 · 0.98² · 0.965² · 0.975 ≈ 14 % of the calls, plus the 401s
     // of the token revocations (one each, about 7 % of the calls): a fifth of the calls go wrong.
@@ -65,13 +81,21 @@ describe('fault soak', () => {
       const id = `SOAK${String(i).padStart(3, '0')}`;
       const key = `${source}#${id}`;
       const u = rnd();
-      const emails = u < 0.02 ? [pick(UNTRACEABLE_USERS)] : u < 0.1 ? [pick(TRACEABLE_USERS).email, pick(TRACEABLE_USERS).email] : [pick(TRACEABLE_USERS).email];
+      const emails =
+        u < 0.02
+          ? [pick(UNTRACEABLE_USERS)]
+          : u < 0.1
+            ? [pick(TRACEABLE_USERS).email, pick(TRACEABLE_USERS).email]
+            : [pick(TRACEABLE_USERS).email];
       if (emails.every((e) => UNTRACEABLE_USERS.includes(e))) untraceable.add(key);
       const openAt = Date.now();
       // The generic source says when in its own zone (+02:00, −05:00, …); PagerDuty in UTC.
       const openZone = generic ? pick([120, -300, 330, 0]) : 0;
       const eventId = `${id}-open`;
-      const open = () => (generic ? stack.generic('opened', id, emails, { eventId, occurredAt: isoWithOffset(openAt, openZone) }) : stack.pagerDuty('triggered', id, emails, { eventId, occurredAt: new Date(openAt).toISOString() }));
+      const open = () =>
+        generic
+          ? stack.generic('opened', id, emails, { eventId, occurredAt: isoWithOffset(openAt, openZone) })
+          : stack.pagerDuty('triggered', id, emails, { eventId, occurredAt: new Date(openAt).toISOString() });
       await open();
       spoken.add(key);
       if (rnd() < 0.1) {
@@ -85,25 +109,45 @@ describe('fault soak', () => {
         resolving.push(
           (async () => {
             // After its first report: while its trace starts, runs or waits for a slot, or just after it ended.
-            await eventually(() => (stack.reports().some((r) => r.data?.incident?.incidentId === id) ? true : undefined), 240_000, `a first report for ${id}`, 100);
+            await eventually(
+              () => (stack.reports().some((r) => r.data?.incident?.incidentId === id) ? true : undefined),
+              240_000,
+              `a first report for ${id}`,
+              100,
+            );
             await new Promise((r) => setTimeout(r, lag));
             const at = Date.now();
-            if (generic) await stack.generic('resolved', id, emails, { eventId: `${id}-resolve`, occurredAt: isoWithOffset(at, resolveZone) });
-            else await stack.pagerDuty('resolved', id, emails, { eventId: `${id}-resolve`, occurredAt: new Date(at).toISOString() });
+            if (generic)
+              await stack.generic('resolved', id, emails, {
+                eventId: `${id}-resolve`,
+                occurredAt: isoWithOffset(at, resolveZone),
+              });
+            else
+              await stack.pagerDuty('resolved', id, emails, {
+                eventId: `${id}-resolve`,
+                occurredAt: new Date(at).toISOString(),
+              });
           })(),
         );
       }
       await new Promise((r) => setTimeout(r, 300 + Math.floor(rnd() * 200)));
     }
     await Promise.all(resolving);
-    await eventually(async () => ((await stack.settled()) ? true : undefined), 240_000, 'every incident to settle', 500);
+    await eventually(
+      async () => ((await stack.settled()) ? true : undefined),
+      240_000,
+      'every incident to settle',
+      500,
+    );
     clearInterval(revoker);
 
     const v = await verdict(stack, { spoken, resolved, untraceable });
     const calls = stack.sim.calls.filter((c) => c.product === 'zdx');
     const faulted = calls.filter((c) => c.fault);
     const byFault: Record<string, number> = {};
-    for (const c of faulted) byFault[c.status === 429 ? '429' : c.status >= 500 ? '5xx' : String(c.fault)] = (byFault[c.status === 429 ? '429' : c.status >= 500 ? '5xx' : String(c.fault)] ?? 0) + 1;
+    for (const c of faulted)
+      byFault[c.status === 429 ? '429' : c.status >= 500 ? '5xx' : String(c.fault)] =
+        (byFault[c.status === 429 ? '429' : c.status >= 500 ? '5xx' : String(c.fault)] ?? 0) + 1;
     const unauthorized = calls.filter((c) => c.status === 401).length;
     const figures = {
       ...v.figures,

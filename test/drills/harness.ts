@@ -53,7 +53,13 @@ import { sessionNameFor } from '../../shared/traces/session.js';
 import { zdxTracePort } from '../../shared/traces/zdxPort.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zdxPacer } from '../../shared/zscaler/pacer.js';
-import { createZdxSimulator, startSimulator, type FaultSpec, type RunningSimulator, type SimProduct } from '../../simulator/index.js';
+import {
+  createZdxSimulator,
+  startSimulator,
+  type FaultSpec,
+  type RunningSimulator,
+  type SimProduct,
+} from '../../simulator/index.js';
 
 // ---------------------------------------------------------------------------------------------------------
 // The journal of what ZDX did
@@ -89,7 +95,13 @@ function journaled(zdx: SimProduct, journal: Journal): SimProduct {
         journal.created.push({ deviceId: Number(start[1]), traceId, sessionName, at: Date.now() });
       }
       const stop = req.method === 'DELETE' ? /^\/devices\/(\d+)\/deeptraces\/(\d+)\/?$/.exec(req.path) : null;
-      if (stop) journal.deleted.push({ deviceId: Number(stop[1]), traceId: stop[2]!, sessionName: sessionOf.get(stop[2]!) ?? '', at: Date.now() });
+      if (stop)
+        journal.deleted.push({
+          deviceId: Number(stop[1]),
+          traceId: stop[2]!,
+          sessionName: sessionOf.get(stop[2]!) ?? '',
+          at: Date.now(),
+        });
       return reply;
     },
   };
@@ -112,7 +124,7 @@ export interface CrashPlan {
   /** Where the process dies. */
   at: (call: OutsideCall) => boolean;
   /** `redeliver` (default): the batch fails as a crashed invocation does; `lose`: its messages are deleted. */
-  then?: 'redeliver' | 'lose';
+  afterwards?: 'redeliver' | 'lose';
   /** How many containers die this way (default 1). */
   times?: number;
 }
@@ -155,7 +167,13 @@ export interface Report {
   kind: string;
   ok: boolean;
   text: string;
-  data: { incident?: { source: string; incidentId: string }; deviceId?: number; deviceIds?: number[]; traceId?: string; results?: Array<{ deviceId: number; result: string; traceId?: string }> };
+  data: {
+    incident?: { source: string; incidentId: string };
+    deviceId?: number;
+    deviceIds?: number[];
+    traceId?: string;
+    results?: Array<{ deviceId: number; result: string; traceId?: string }>;
+  };
 }
 
 export async function startDrillStack(opts: DrillStackOptions) {
@@ -169,12 +187,18 @@ export async function startDrillStack(opts: DrillStackOptions) {
     // Tokens expire on the simulated clock; revocations are injected explicitly instead (see revokeTokens).
     tokenLifetimeSec: 10 * 365 * 86_400,
     faultSeed: opts.faultSeed,
-    products: (clock) => [journaled(createZdxSimulator(clock, { rateLimit: { perSecond: zdxPerSecond, perMinute: 1_000_000 } }), journal)],
+    products: (clock) => [
+      journaled(createZdxSimulator(clock, { rateLimit: { perSecond: zdxPerSecond, perMinute: 1_000_000 } }), journal),
+    ],
   });
   const receiver = await startReceiver(0);
   const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-  const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sqs = new SQSClient({
+    endpoint: sqsUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'drill', { redrive: true });
   const dynamo: LocalDynamo = await startLocalDynamo(yml.tables, { service: yml.service, stage: 'drill' });
   const tableName = dynamo.tableNames.IncidentLedger!;
@@ -264,10 +288,15 @@ export async function startDrillStack(opts: DrillStackOptions) {
       return out as T;
     };
     const clients = createZscalerClients(
-      { auth: { mode: 'legacy', zdxBaseUrl: sim.url, zpaBaseUrl: sim.url }, timeouts: { requestMs: opts.httpTimeoutMs ?? 10_000 } },
+      {
+        auth: { mode: 'legacy', zdxBaseUrl: sim.url, zpaBaseUrl: sim.url },
+        timeouts: { requestMs: opts.httpTimeoutMs ?? 10_000 },
+      },
       { secret, logger, dispatcher: agent, pacers: { zdx: zdxPacer(zdxPerSecond) } },
     );
-    const wake: CommandQueue = gate('wake', { send: (command, o) => workQueue.send(command, o) } satisfies CommandQueue);
+    const wake: CommandQueue = gate('wake', {
+      send: (command, o) => workQueue.send(command, o),
+    } satisfies CommandQueue);
     c.handler = makeTraceReconciler({
       traces: gate<TracePort>('zdx', zdxTracePort(clients.zdx)),
       ledger: gate<LedgerStore>('ledger', withIndexLag(ledger())),
@@ -281,7 +310,8 @@ export async function startDrillStack(opts: DrillStackOptions) {
 
   const invokeTraceReconciler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
     stats.deliveries++;
-    const c = (current ??= newContainer());
+    current ??= newContainer();
+    const c = current;
     const context = makeContext(fnDef('trace-reconciler'), yml.service);
     const outcome = await Promise.race([
       c.handler(event, context).then((res) => ({ res })),
@@ -291,7 +321,7 @@ export async function startDrillStack(opts: DrillStackOptions) {
     // The process died: the next delivery starts a new container.
     if (current === c) current = undefined;
     stats.kills++;
-    if (outcome.plan.then === 'lose') {
+    if (outcome.plan.afterwards === 'lose') {
       stats.lostDeliveries++;
       return { batchItemFailures: [] };
     }
@@ -299,26 +329,46 @@ export async function startDrillStack(opts: DrillStackOptions) {
   };
 
   // --- the worker: relays due wake-ups onto the trace queue ---------------------------------------------
-  const worker = makeWorker({ ledger: ledger(), traceQueue, reporter: reporter(), logger: logger.child({ function: 'worker' }) });
+  const worker = makeWorker({
+    ledger: ledger(),
+    traceQueue,
+    reporter: reporter(),
+    logger: logger.child({ function: 'worker' }),
+  });
   const invokeWorker = async (event: SQSEvent): Promise<unknown> => {
     if (!loseWakeUps) return worker(event, makeContext(fnDef('worker'), yml.service));
     const keep = event.Records.filter((r) => !r.body.includes('"traces.wake"'));
     stats.lostWakeUps += event.Records.length - keep.length;
-    return keep.length ? worker({ Records: keep }, makeContext(fnDef('worker'), yml.service)) : { batchItemFailures: [] };
+    return keep.length
+      ? worker({ Records: keep }, makeContext(fnDef('worker'), yml.service))
+      : { batchItemFailures: [] };
   };
 
   const pollerOf = (fn: string, invoke: (e: SQSEvent) => Promise<unknown>) => {
     const s = fnDef(fn).sqs[0]!;
     return startPoller({
-      sqs, queueUrl: queueUrls[s.queue]!, queueArn: queueArns[s.queue]!, batchSize: s.batchSize, invoke,
+      sqs,
+      queueUrl: queueUrls[s.queue]!,
+      queueArn: queueArns[s.queue]!,
+      batchSize: s.batchSize,
+      invoke,
       retryDelaySeconds: opts.retryDelaySeconds ?? 2,
       onError: (e) => {
-        if (!String((e as Error)?.message).includes('process died')) logLines.push(JSON.stringify({ level: 'error', msg: `poller ${fn}`, error: String(e) }));
+        if (!String((e as Error)?.message).includes('process died'))
+          logLines.push(JSON.stringify({ level: 'error', msg: `poller ${fn}`, error: String(e) }));
       },
     });
   };
   const pollers = [pollerOf('trace-reconciler', invokeTraceReconciler), pollerOf('worker', invokeWorker)];
-  const tick = opts.tickSeconds === 0 ? undefined : startQueueSchedules(yml.queueSchedules.filter((q) => q.queue === 'TraceQueue'), sqs, queueUrls, opts.tickSeconds ?? 2);
+  const tick =
+    opts.tickSeconds === 0
+      ? undefined
+      : startQueueSchedules(
+          yml.queueSchedules.filter((q) => q.queue === 'TraceQueue'),
+          sqs,
+          queueUrls,
+          opts.tickSeconds ?? 2,
+        );
 
   // --- the ingress: signed webhooks through the real incident-webhook handler behind the local HTTP API --
   const ingress = makeIngress({
@@ -328,30 +378,61 @@ export async function startDrillStack(opts: DrillStackOptions) {
     emailFields: ['custom_details.affected_user'],
     maxBodyBytes: 262_144,
   });
-  const gateway = await startGateway([{ method: 'POST', path: '/webhooks/{source}', invoke: (e: APIGatewayProxyEventV2) => ingress(e, makeContext(fnDef('incident-webhook'), yml.service) as Context) }], 0);
+  const gateway = await startGateway(
+    [
+      {
+        method: 'POST',
+        path: '/webhooks/{source}',
+        invoke: (e: APIGatewayProxyEventV2) =>
+          ingress(e, makeContext(fnDef('incident-webhook'), yml.service) as Context),
+      },
+    ],
+    0,
+  );
 
   // --- evidence ---------------------------------------------------------------------------------------
   const reports = (): Report[] =>
-    receiver.received.filter((r: Received) => r.path === '/callback').map((r) => ({ at: Date.parse(r.at), ...(r.body as Omit<Report, 'at'>) }));
+    receiver.received
+      .filter((r: Received) => r.path === '/callback')
+      .map((r) => ({ at: Date.parse(r.at), ...(r.body as Omit<Report, 'at'>) }));
   async function records(): Promise<IncidentRecord[]> {
     const out: IncidentRecord[] = [];
     let start: Record<string, import('@aws-sdk/client-dynamodb').AttributeValue> | undefined;
     do {
-      const r = await dynamo.client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }));
-      for (const item of r.Items ?? []) out.push({ ...(JSON.parse(item.doc!.S!) as IncidentRecord), version: Number(item.version?.N ?? 0) });
+      const r = await dynamo.client.send(
+        new ScanCommand({ TableName: tableName, ConsistentRead: true, ExclusiveStartKey: start }),
+      );
+      for (const item of r.Items ?? [])
+        out.push({ ...(JSON.parse(item.doc!.S!) as IncidentRecord), version: Number(item.version?.N ?? 0) });
       start = r.LastEvaluatedKey;
     } while (start);
     return out;
   }
   const queueDepth = async (logicalId: string) => {
-    const names = ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed'] as const;
-    const a = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrls[logicalId]!, AttributeNames: [...names] }));
+    const names = [
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesNotVisible',
+      'ApproximateNumberOfMessagesDelayed',
+    ] as const;
+    const a = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrls[logicalId]!, AttributeNames: [...names] }),
+    );
     return names.reduce((n, k) => n + Number(a.Attributes?.[k] ?? 0), 0);
   };
 
   return {
-    sim, receiver, journal, stats, logLines, sqs, queueUrls, gatewayUrl: gateway.url, settings,
-    reports, records, queueDepth,
+    sim,
+    receiver,
+    journal,
+    stats,
+    logLines,
+    sqs,
+    queueUrls,
+    gatewayUrl: gateway.url,
+    settings,
+    reports,
+    records,
+    queueDepth,
     /** Arms a crash: the next container call it matches kills the process. */
     crash(plan: CrashPlan) {
       crashes.push(plan);
@@ -364,11 +445,21 @@ export async function startDrillStack(opts: DrillStackOptions) {
     /** Rate faults on the ZDX API; returns them as queued (with their seeds). */
     faults: (specs: FaultSpec[]) => specs.map((s) => sim.injectFault(s)),
     /** A signed PagerDuty incident event through the HTTP API. */
-    async pagerDuty(kind: 'triggered' | 'resolved', incidentId: string, emails: string[], over: { eventId?: string; occurredAt?: string } = {}) {
+    async pagerDuty(
+      kind: 'triggered' | 'resolved',
+      incidentId: string,
+      emails: string[],
+      over: { eventId?: string; occurredAt?: string } = {},
+    ) {
       return post(`${gateway.url}/webhooks/pagerduty`, pagerDutyBody(kind, incidentId, emails, over));
     },
     /** A signed generic-source incident event through the HTTP API. */
-    async generic(action: 'opened' | 'resolved', incidentId: string, emails: string[], over: { eventId?: string; occurredAt?: string } = {}) {
+    async generic(
+      action: 'opened' | 'resolved',
+      incidentId: string,
+      emails: string[],
+      over: { eventId?: string; occurredAt?: string } = {},
+    ) {
       return post(`${gateway.url}/webhooks/generic`, genericBody(action, incidentId, emails, over));
     },
     /** Nothing left to do: no record needs work, and no message is queued or in flight on either queue. */
@@ -382,7 +473,14 @@ export async function startDrillStack(opts: DrillStackOptions) {
       if (!dir) return;
       const { mkdirSync, writeFileSync } = await import('node:fs');
       mkdirSync(dir, { recursive: true });
-      const body = { stats, records: await records(), reports: reports(), journal, calls: sim.calls, logs: logLines.map((l) => JSON.parse(l) as unknown) };
+      const body = {
+        stats,
+        records: await records(),
+        reports: reports(),
+        journal,
+        calls: sim.calls,
+        logs: logLines.map((l) => JSON.parse(l) as unknown),
+      };
       writeFileSync(`${dir}/${name}.json`, JSON.stringify(body, null, 1));
     },
     async dlqDepths() {
@@ -404,7 +502,12 @@ export type DrillStack = Awaited<ReturnType<typeof startDrillStack>>;
 // ---------------------------------------------------------------------------------------------------------
 // Signed deliveries
 
-function pagerDutyBody(kind: 'triggered' | 'resolved', incidentId: string, emails: string[], over: { eventId?: string; occurredAt?: string }) {
+function pagerDutyBody(
+  kind: 'triggered' | 'resolved',
+  incidentId: string,
+  emails: string[],
+  over: { eventId?: string; occurredAt?: string },
+) {
   const body = JSON.stringify({
     event: {
       id: over.eventId ?? randomUUID(),
@@ -412,7 +515,11 @@ function pagerDutyBody(kind: 'triggered' | 'resolved', incidentId: string, email
       resource_type: 'incident',
       occurred_at: over.occurredAt ?? new Date().toISOString(),
       data: {
-        id: incidentId, type: 'incident', status: kind, title: 'Payroll is slow', urgency: 'high',
+        id: incidentId,
+        type: 'incident',
+        status: kind,
+        title: 'Payroll is slow',
+        urgency: 'high',
         html_url: `https://example.pagerduty.com/incidents/${incidentId}`,
         service: { id: 'PSVC001', summary: 'Payroll Portal', type: 'service_reference' },
         custom_details: { affected_user: emails.join(', ') },
@@ -423,11 +530,26 @@ function pagerDutyBody(kind: 'triggered' | 'resolved', incidentId: string, email
   return { body, headers: { 'content-type': 'application/json', 'x-pagerduty-signature': `v1=${sig}` } };
 }
 
-function genericBody(action: 'opened' | 'resolved', incidentId: string, emails: string[], over: { eventId?: string; occurredAt?: string }) {
-  const body = JSON.stringify({ event_id: over.eventId ?? randomUUID(), incident_id: incidentId, action, user_emails: emails, service: 'Payroll Portal', ...(over.occurredAt ? { occurred_at: over.occurredAt } : {}) });
+function genericBody(
+  action: 'opened' | 'resolved',
+  incidentId: string,
+  emails: string[],
+  over: { eventId?: string; occurredAt?: string },
+) {
+  const body = JSON.stringify({
+    event_id: over.eventId ?? randomUUID(),
+    incident_id: incidentId,
+    action,
+    user_emails: emails,
+    service: 'Payroll Portal',
+    ...(over.occurredAt ? { occurred_at: over.occurredAt } : {}),
+  });
   const ts = String(Math.floor(Date.now() / 1000));
   const sig = createHmac('sha256', LOCAL_WEBHOOK_SECRETS.generic[0]!).update(`${ts}.${body}`).digest('hex');
-  return { body, headers: { 'content-type': 'application/json', 'x-signature': `sha256=${sig}`, 'x-signature-timestamp': ts } };
+  return {
+    body,
+    headers: { 'content-type': 'application/json', 'x-signature': `sha256=${sig}`, 'x-signature-timestamp': ts },
+  };
 }
 
 async function post(url: string, d: { body: string; headers: Record<string, string> }) {
@@ -458,8 +580,17 @@ export interface Verdict {
   };
 }
 
-const FINAL_KINDS = new Set(['trace.completed', 'trace.stopped', 'trace.busy', 'trace.start.failed', 'trace.gone', 'trace.tracking-stopped', 'trace.dropped']);
-const keyOfIncident = (i: { source: string; incidentId: string } | undefined) => (i ? `${i.source}#${i.incidentId}` : '?');
+const FINAL_KINDS = new Set([
+  'trace.completed',
+  'trace.stopped',
+  'trace.busy',
+  'trace.start.failed',
+  'trace.gone',
+  'trace.tracking-stopped',
+  'trace.dropped',
+]);
+const keyOfIncident = (i: { source: string; incidentId: string } | undefined) =>
+  i ? `${i.source}#${i.incidentId}` : '?';
 
 /**
  * Checks the guarantees over the whole run, from the evidence only (ledger, the simulator's journal and state,
@@ -474,13 +605,17 @@ const keyOfIncident = (i: { source: string; incidentId: string } | undefined) =>
  * `sent.resolved`: incidents their source resolved (the ledger must say so);
  * `sent.untraceable`: the only incidents that may fail (no device); given, no device may fail either.
  */
-export async function verdict(h: DrillStack, sent: { spoken?: ReadonlySet<string>; resolved?: ReadonlySet<string>; untraceable?: ReadonlySet<string> } = {}): Promise<Verdict> {
+export async function verdict(
+  h: DrillStack,
+  sent: { spoken?: ReadonlySet<string>; resolved?: ReadonlySet<string>; untraceable?: ReadonlySet<string> } = {},
+): Promise<Verdict> {
   const problems: string[] = [];
   const expectSpoken = sent.spoken ?? new Set<string>();
   const recs = await h.records();
   for (const k of sent.resolved ?? []) {
     const rec = recs.find((r) => r.key === k);
-    if (rec?.state !== 'resolved') problems.push(`${k}: resolved by its source, but the ledger says ${rec?.state ?? 'nothing'}`);
+    if (rec?.state !== 'resolved')
+      problems.push(`${k}: resolved by its source, but the ledger says ${rec?.state ?? 'nothing'}`);
   }
   const reports = h.reports();
   const byIncident = new Map<string, Report[]>();
@@ -488,9 +623,12 @@ export async function verdict(h: DrillStack, sent: { spoken?: ReadonlySet<string
     const k = keyOfIncident(r.data?.incident);
     byIncident.set(k, [...(byIncident.get(k) ?? []), r]);
   }
-  const state = h.sim.state().products.zdx as { traces: Array<{ trace_id: number; status: string; trace_details: { session_name: string; device_id: number } }> };
+  const state = h.sim.state().products.zdx as {
+    traces: Array<{ trace_id: number; status: string; trace_details: { session_name: string; device_id: number } }>;
+  };
   const traceDevice = new Map(h.journal.created.map((c) => [c.traceId, c.deviceId]));
-  const deviceOf = (r: Report): number | undefined => r.data?.deviceId ?? (r.data?.traceId ? traceDevice.get(r.data.traceId) : undefined);
+  const deviceOf = (r: Report): number | undefined =>
+    r.data?.deviceId ?? (r.data?.traceId ? traceDevice.get(r.data.traceId) : undefined);
 
   const phases: Record<string, number> = {};
   let devices = 0;
@@ -504,12 +642,20 @@ export async function verdict(h: DrillStack, sent: { spoken?: ReadonlySet<string
     if (needsWork(rec)) problems.push(`${rec.key}: still has work: ${JSON.stringify(rec.devices.map((d) => d.phase))}`);
     if (mine.length === 0) {
       silentIncidents++;
-      if (expectSpoken.has(rec.key)) problems.push(`${rec.key}: no report at all (${rec.state}, devices ${JSON.stringify(rec.devices.map((d) => d.phase))})`);
+      if (expectSpoken.has(rec.key))
+        problems.push(
+          `${rec.key}: no report at all (${rec.state}, devices ${JSON.stringify(rec.devices.map((d) => d.phase))})`,
+        );
     }
     const finals = mine.filter((r) => FINAL_KINDS.has(r.kind));
     // Faults are transient: only an incident with no traceable user may fail, and no device may.
-    if (sent.untraceable && Boolean(rec.failure) !== sent.untraceable.has(rec.key)) problems.push(`${rec.key}: failure ${JSON.stringify(rec.failure ?? null)} (expected ${sent.untraceable.has(rec.key) ? 'one' : 'none'})`);
-    if (sent.untraceable) for (const d of rec.devices.filter((x) => x.phase === 'failed')) problems.push(`${rec.key} device ${d.deviceId}: failed (${d.note ?? ''})`);
+    if (sent.untraceable && Boolean(rec.failure) !== sent.untraceable.has(rec.key))
+      problems.push(
+        `${rec.key}: failure ${JSON.stringify(rec.failure ?? null)} (expected ${sent.untraceable.has(rec.key) ? 'one' : 'none'})`,
+      );
+    if (sent.untraceable)
+      for (const d of rec.devices.filter((x) => x.phase === 'failed'))
+        problems.push(`${rec.key} device ${d.deviceId}: failed (${d.note ?? ''})`);
     if (rec.failure) {
       const f = finals.filter((r) => r.kind === 'trace.start.failed' && deviceOf(r) === undefined);
       if (f.length !== 1) problems.push(`${rec.key}: ${f.length} failure reports for "${rec.failure}"`);
@@ -520,39 +666,68 @@ export async function verdict(h: DrillStack, sent: { spoken?: ReadonlySet<string
       devices++;
       phases[d.phase] = (phases[d.phase] ?? 0) + 1;
       if (!FINAL_PHASES.has(d.phase)) problems.push(`${rec.key} device ${d.deviceId}: ended in phase ${d.phase}`);
-      const dropped = d.phase === 'dropped' ? finals.filter((r) => r.kind === 'trace.dropped' && r.data?.deviceIds?.includes(d.deviceId)) : [];
+      const dropped =
+        d.phase === 'dropped'
+          ? finals.filter((r) => r.kind === 'trace.dropped' && r.data?.deviceIds?.includes(d.deviceId))
+          : [];
       const said = [...finals.filter((r) => r.kind !== 'trace.dropped' && deviceOf(r) === d.deviceId), ...dropped];
-      if (said.length !== 1) problems.push(`${rec.key} device ${d.deviceId} (${d.phase}${d.note ? `: ${d.note}` : ''}): ${said.length} final reports [${said.map((r) => r.kind).join(', ')}]`);
+      if (said.length !== 1)
+        problems.push(
+          `${rec.key} device ${d.deviceId} (${d.phase}${d.note ? `: ${d.note}` : ''}): ${said.length} final reports [${said.map((r) => r.kind).join(', ')}]`,
+        );
       else finalReports++;
-      const expected: Record<string, string[]> = { reported: ['trace.completed'], stopped: ['trace.stopped'], busy: ['trace.busy'], failed: ['trace.start.failed', 'trace.gone', 'trace.tracking-stopped'], dropped: ['trace.dropped'] };
-      if (said.length === 1 && !expected[d.phase]?.includes(said[0]!.kind)) problems.push(`${rec.key} device ${d.deviceId}: phase ${d.phase} but reported ${said[0]!.kind}`);
-      const started = mine.filter((r) => r.kind === 'trace.started' && r.data?.results?.some((x) => x.deviceId === d.deviceId));
+      const expected: Record<string, string[]> = {
+        reported: ['trace.completed'],
+        stopped: ['trace.stopped'],
+        busy: ['trace.busy'],
+        failed: ['trace.start.failed', 'trace.gone', 'trace.tracking-stopped'],
+        dropped: ['trace.dropped'],
+      };
+      if (said.length === 1 && !expected[d.phase]?.includes(said[0]!.kind))
+        problems.push(`${rec.key} device ${d.deviceId}: phase ${d.phase} but reported ${said[0]!.kind}`);
+      const started = mine.filter(
+        (r) => r.kind === 'trace.started' && r.data?.results?.some((x) => x.deviceId === d.deviceId),
+      );
       const created = h.journal.created.filter((c) => c.deviceId === d.deviceId && c.sessionName === session);
       if (started.length > 1) problems.push(`${rec.key} device ${d.deviceId}: ${started.length} "started" reports`);
-      if (created.length === 1 && started.length !== 1) problems.push(`${rec.key} device ${d.deviceId}: a trace was created but ${started.length} "started" reports`);
-      if (d.phase === 'stopped' && !h.journal.deleted.some((x) => x.traceId === d.traceId)) problems.push(`${rec.key} device ${d.deviceId}: "stopped" but ZDX never deleted trace ${d.traceId}`);
-      if (d.phase === 'reported' && !created.some((c) => c.traceId === d.traceId)) problems.push(`${rec.key} device ${d.deviceId}: summary of trace ${d.traceId}, which ZDX never created for it`);
+      if (created.length === 1 && started.length !== 1)
+        problems.push(`${rec.key} device ${d.deviceId}: a trace was created but ${started.length} "started" reports`);
+      if (d.phase === 'stopped' && !h.journal.deleted.some((x) => x.traceId === d.traceId))
+        problems.push(`${rec.key} device ${d.deviceId}: "stopped" but ZDX never deleted trace ${d.traceId}`);
+      if (d.phase === 'reported' && !created.some((c) => c.traceId === d.traceId))
+        problems.push(`${rec.key} device ${d.deviceId}: summary of trace ${d.traceId}, which ZDX never created for it`);
     }
     if (rec.state === 'resolved') {
       const resolvedAt = Date.parse(rec.resolvedAt ?? '');
       for (const c of h.journal.created.filter((x) => x.sessionName === session)) {
         if (!(c.at < resolvedAt)) {
           createdAfterResolve++;
-          problems.push(`${rec.key}: trace ${c.traceId} on ${c.deviceId} created ${c.at - resolvedAt} ms after the resolve was applied`);
+          problems.push(
+            `${rec.key}: trace ${c.traceId} on ${c.deviceId} created ${c.at - resolvedAt} ms after the resolve was applied`,
+          );
         }
       }
-      for (const t of state.traces.filter((x) => x.trace_details.session_name === session && x.status !== 'completed')) {
+      for (const t of state.traces.filter(
+        (x) => x.trace_details.session_name === session && x.status !== 'completed',
+      )) {
         resolvedLeftRunning++;
-        problems.push(`${rec.key}: resolved, but trace ${t.trace_id} on ${t.trace_details.device_id} is still ${t.status} in ZDX`);
+        problems.push(
+          `${rec.key}: resolved, but trace ${t.trace_id} on ${t.trace_details.device_id} is still ${t.status} in ZDX`,
+        );
       }
     }
   }
   const perDeviceSession = new Map<string, number>();
-  for (const c of h.journal.created) perDeviceSession.set(`${c.deviceId} ${c.sessionName}`, (perDeviceSession.get(`${c.deviceId} ${c.sessionName}`) ?? 0) + 1);
+  for (const c of h.journal.created)
+    perDeviceSession.set(
+      `${c.deviceId} ${c.sessionName}`,
+      (perDeviceSession.get(`${c.deviceId} ${c.sessionName}`) ?? 0) + 1,
+    );
   const duplicates = [...perDeviceSession].filter(([, n]) => n > 1);
   for (const [k, n] of duplicates) problems.push(`ZDX created ${n} traces for ${k}`);
   const known = new Set(recs.map((r) => r.key));
-  for (const k of byIncident.keys()) if (!known.has(k)) problems.push(`a report for ${k}, which the ledger does not know`);
+  for (const k of byIncident.keys())
+    if (!known.has(k)) problems.push(`a report for ${k}, which the ledger does not know`);
   const dlq = await h.dlqDepths();
   if (dlq.trace || dlq.work) problems.push(`dead-lettered: ${JSON.stringify(dlq)}`);
 
@@ -578,7 +753,12 @@ export async function verdict(h: DrillStack, sent: { spoken?: ReadonlySet<string
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs` (generous: CI machines are slow and noisy). */
-export async function eventually<T>(check: () => T | undefined | Promise<T | undefined>, timeoutMs: number, what: string, everyMs = 250): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 250,
+): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -606,7 +786,22 @@ export const TRACEABLE_USERS: ReadonlyArray<{ email: string; devices: number }> 
   { email: 'bob@corp.example', devices: 1 },
   { email: 'carol@corp.example', devices: 2 },
   ...['erin', 'frank', 'grace', 'heidi'].map((n) => ({ email: `${n}@corp.example`, devices: 2 })),
-  ...['ivan', 'judy', 'mallory', 'niaj', 'olivia', 'peggy', 'quinn', 'rupert', 'sybil', 'trent', 'uma', 'victor', 'wendy', 'zara'].map((n) => ({ email: `${n}@corp.example`, devices: 1 })),
+  ...[
+    'ivan',
+    'judy',
+    'mallory',
+    'niaj',
+    'olivia',
+    'peggy',
+    'quinn',
+    'rupert',
+    'sybil',
+    'trent',
+    'uma',
+    'victor',
+    'wendy',
+    'zara',
+  ].map((n) => ({ email: `${n}@corp.example`, devices: 1 })),
 ];
 /** No device at all, and one whose only device was last seen 3 days ago. */
 export const UNTRACEABLE_USERS = ['dave@corp.example', 'xavier@corp.example'];

@@ -8,8 +8,16 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const ADAPTER = 'shared/traces/zdxPort.ts';
-const files = ['shared/traces', 'shared/status'].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => join(dir, f)));
-const imports = (source: string) => [...source.matchAll(/^\s*import\s+(type\s+)?[^'"]*?from\s*['"]([^'"]+)['"]/gm)].map((m) => ({ typeOnly: !!m[1], spec: m[2]! }));
+const files = ['shared/traces', 'shared/status'].flatMap((dir) =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => join(dir, f)),
+);
+const imports = (source: string) =>
+  [...source.matchAll(/^\s*import\s+(type\s+)?[^'"]*?from\s*['"]([^'"]+)['"]/gm)].map((m) => ({
+    typeOnly: !!m[1],
+    spec: m[2]!,
+  }));
 
 describe('shared/traces and shared/status', () => {
   it(`use ZDX only through the TracePort; only ${ADAPTER} pairs it with the ZDX client`, () => {
@@ -21,7 +29,8 @@ describe('shared/traces and shared/status', () => {
           .filter((i) => i.spec.startsWith('.'))
           .map((i) => ({ ...i, target: relative(process.cwd(), resolve(dirname(file), i.spec)).replaceAll('\\', '/') }))
           .filter((i) => i.target.startsWith('shared/zscaler/') || (i.target.startsWith('shared/zdx/') && !i.typeOnly))
-          .map((i) => `${file} → ${i.target}`));
+          .map((i) => `${file} → ${i.target}`),
+      );
     expect(offending).toEqual([]);
   });
 });

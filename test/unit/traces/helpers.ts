@@ -6,19 +6,33 @@ import { reconcileTraces, type TraceReconcilerDeps, type TraceSettings } from '.
 import { memoryLedger } from '../../helpers/memoryLedger.js';
 import { memoryTracePort, type MemoryDevice } from './memoryTracePort.js';
 
-export const SETTINGS: TraceSettings = { lookbackHours: 24, sessionMinutes: 5, checkDelaySeconds: 0, maxChecks: 3, maxActiveTraces: 15, reserveMs: 0 };
+export const SETTINGS: TraceSettings = {
+  lookbackHours: 24,
+  sessionMinutes: 5,
+  checkDelaySeconds: 0,
+  maxChecks: 3,
+  maxActiveTraces: 15,
+  reserveMs: 0,
+};
 
 export const laptop = (over: Partial<MemoryDevice> = {}): MemoryDevice => ({
   id: 7,
   name: 'alice-laptop',
   email: 'alice@corp.example',
-  apps: [{ id: 3, name: 'Payroll Portal', score: 41 }, { id: 4, name: 'Mail', score: 88 }],
+  apps: [
+    { id: 3, name: 'Payroll Portal', score: 41 },
+    { id: 4, name: 'Mail', score: 88 },
+  ],
   webProbes: { 3: [{ id: 31, name: 'Payroll web' }] },
   cloudPathProbes: { 3: [{ id: 32, name: 'Payroll path' }] },
   ...over,
 });
 
-export const open = (incidentId: string, emails: string[] = ['alice@corp.example'], over: Partial<TraceStart> = {}): TraceStart => ({
+export const open = (
+  incidentId: string,
+  emails: string[] = ['alice@corp.example'],
+  over: Partial<TraceStart> = {},
+): TraceStart => ({
   id: `open-${incidentId}`,
   type: 'trace.start',
   incident: { source: 'pagerduty', incidentId, service: 'Payroll Portal' },

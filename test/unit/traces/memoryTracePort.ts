@@ -4,7 +4,14 @@
  * TraceConflictError; a trace runs until `finish`; a stopped trace is deleted and then no longer found.
  */
 import type { StartTraceInput, TraceResults } from '../../../shared/zdx/deepTraces.js';
-import { TraceConflictError, type Probe, type Trace, type TraceApp, type TraceDevice, type TracePort } from '../../../shared/traces/port.js';
+import {
+  TraceConflictError,
+  type Probe,
+  type Trace,
+  type TraceApp,
+  type TraceDevice,
+  type TracePort,
+} from '../../../shared/traces/port.js';
 
 export const MAX_ACTIVE_PER_TENANT = 15;
 
@@ -42,7 +49,9 @@ export function memoryTracePort(devices: MemoryDevice[]) {
 
   const port: TracePort = {
     findDevices: async (emails, lookbackHours) =>
-      devices.filter((d) => emails.includes(d.email) && (d.idleHours ?? 0) <= lookbackHours).map((d) => ({ id: d.id, name: d.name })),
+      devices
+        .filter((d) => emails.includes(d.email) && (d.idleHours ?? 0) <= lookbackHours)
+        .map((d) => ({ id: d.id, name: d.name })),
     listTraces: async (deviceId) => traces.filter((t) => t.deviceId === deviceId).map(view),
     getTrace: async (deviceId, traceId) => {
       const t = find(deviceId, traceId);
@@ -54,10 +63,21 @@ export function memoryTracePort(devices: MemoryDevice[]) {
         racing.delete(deviceId);
         add(deviceId, competitor, 'not_started');
       }
-      if (traces.some((t) => t.deviceId === deviceId && t.active)) throw new TraceConflictError(`device ${deviceId} already has an active deep trace`);
-      if (traces.filter((t) => t.active).length >= MAX_ACTIVE_PER_TENANT) throw new TraceConflictError(`the tenant already has ${MAX_ACTIVE_PER_TENANT} active deep traces`);
+      if (traces.some((t) => t.deviceId === deviceId && t.active))
+        throw new TraceConflictError(`device ${deviceId} already has an active deep trace`);
+      if (traces.filter((t) => t.active).length >= MAX_ACTIVE_PER_TENANT)
+        throw new TraceConflictError(`the tenant already has ${MAX_ACTIVE_PER_TENANT} active deep traces`);
       const id = String(nextId++);
-      const t: StoredTrace = { id, deviceId, input, sessionName: input.sessionName, status: 'not_started', active: true, startedAt: null, endedAt: null };
+      const t: StoredTrace = {
+        id,
+        deviceId,
+        input,
+        sessionName: input.sessionName,
+        status: 'not_started',
+        active: true,
+        startedAt: null,
+        endedAt: null,
+      };
       traces.push(t);
       started.push(t);
       return id;
@@ -69,8 +89,31 @@ export function memoryTracePort(devices: MemoryDevice[]) {
       stopped.push(traceId);
     },
     traceResults: async (): Promise<TraceResults> => ({
-      healthMetrics: [{ category: 'cpu', instances: [{ metric: 'cpu_total', unit: '%', datapoints: [{ timestamp: 1, value: 40 }, { timestamp: 2, value: 60 }] }] }],
-      webProbeMetrics: [{ metric: 'pft', unit: 'ms', datapoints: [{ timestamp: 1, value: 900 }, { timestamp: 2, value: -1 }] }],
+      healthMetrics: [
+        {
+          category: 'cpu',
+          instances: [
+            {
+              metric: 'cpu_total',
+              unit: '%',
+              datapoints: [
+                { timestamp: 1, value: 40 },
+                { timestamp: 2, value: 60 },
+              ],
+            },
+          ],
+        },
+      ],
+      webProbeMetrics: [
+        {
+          metric: 'pft',
+          unit: 'ms',
+          datapoints: [
+            { timestamp: 1, value: 900 },
+            { timestamp: 2, value: -1 },
+          ],
+        },
+      ],
       cloudPathMetrics: [],
     }),
     deviceApps: async (deviceId) => device(deviceId)?.apps ?? [],

@@ -11,12 +11,18 @@ import { laptop, open, resolve, traceWorld } from './helpers.js';
 const ALICE_SESSION = sessionNameFor({ source: 'pagerduty', incidentId: 'Q1' });
 
 describe('trace reconciler: starts', () => {
-  it('starts one trace on the incident\'s app and probes, and says so once', async () => {
+  it("starts one trace on the incident's app and probes, and says so once", async () => {
     const w = traceWorld();
     const result = await w.run(open('Q1'));
     expect(result).toMatchObject({ applied: 1, started: 1 });
     expect(w.zdx.started).toHaveLength(1);
-    expect(w.zdx.started[0]!.input).toMatchObject({ sessionName: ALICE_SESSION, appId: 3, webProbeId: 31, cloudPathProbeId: 32, sessionLengthMinutes: 5 });
+    expect(w.zdx.started[0]!.input).toMatchObject({
+      sessionName: ALICE_SESSION,
+      appId: 3,
+      webProbeId: 31,
+      cloudPathProbeId: 32,
+      sessionLengthMinutes: 5,
+    });
     expect(w.kinds()).toEqual(['trace.started']);
     expect(w.reports[0]!.text).toBe(`Deep trace for Q1 — alice-laptop: started (trace ${w.zdx.started[0]!.id})`);
     await w.run(open('Q1'));
@@ -45,7 +51,7 @@ describe('trace reconciler: starts', () => {
     expect(w.reports[0]!.text).toContain(`trace ${ours.id}`);
   });
 
-  it('a refused start where someone else\'s trace won the race reports the device busy', async () => {
+  it("a refused start where someone else's trace won the race reports the device busy", async () => {
     const w = traceWorld();
     w.zdx.raceNextStart(7, 'someone else');
     await w.run(open('Q1'));
@@ -54,7 +60,9 @@ describe('trace reconciler: starts', () => {
   });
 
   it('a refused start where neither won (the tenant budget is used up elsewhere) waits, told once, and starts when a slot frees', async () => {
-    const devices = Array.from({ length: 16 }, (_, i) => laptop({ id: 100 + i, name: `dev-${i}`, email: `u${i}@corp.example` }));
+    const devices = Array.from({ length: 16 }, (_, i) =>
+      laptop({ id: 100 + i, name: `dev-${i}`, email: `u${i}@corp.example` }),
+    );
     const w = traceWorld(devices, { maxActiveTraces: 100 });
     // 15 traces started by someone else, on other devices: our budget thinks there is room, ZDX does not.
     const foreign = devices.slice(1).map((d) => w.zdx.addTrace(d.id, 'foreign'));
@@ -83,7 +91,10 @@ describe('trace reconciler: starts', () => {
     await w.run();
     expect(w.zdx.started).toHaveLength(1);
     expect(w.kinds()).toEqual(['trace.started']);
-    expect((await w.ledger.store.get('pagerduty#Q1'))!.devices[0]).toMatchObject({ phase: 'running', traceId: w.zdx.started[0]!.id });
+    expect((await w.ledger.store.get('pagerduty#Q1'))!.devices[0]).toMatchObject({
+      phase: 'running',
+      traceId: w.zdx.started[0]!.id,
+    });
   });
 
   it('no device for the user is reported once as a failure and never retried', async () => {
@@ -101,7 +112,13 @@ describe('trace reconciler: starts', () => {
   it('ZDX refusing our credentials is not a failure of the incident: it stays pending and is traced once they work', async () => {
     const w = traceWorld();
     let refuse = true;
-    const zdx = fakeZdx((req) => (refuse ? zdxError(401, 'Unauthorized: token revoked') : req.path === '/devices' ? { status: 200, body: { devices: [{ id: 7, name: 'alice-laptop' }], next_offset: null } } : { status: 200, body: [] }));
+    const zdx = fakeZdx((req) =>
+      refuse
+        ? zdxError(401, 'Unauthorized: token revoked')
+        : req.path === '/devices'
+          ? { status: 200, body: { devices: [{ id: 7, name: 'alice-laptop' }], next_offset: null } }
+          : { status: 200, body: [] },
+    );
     const memory = w.deps.traces;
     w.deps.traces = { ...memory, findDevices: zdxTracePort(zdx.api).findDevices };
     try {
@@ -128,7 +145,7 @@ describe('trace reconciler: starts', () => {
 });
 
 describe('trace reconciler: tracking', () => {
-  it('reports a finished trace\'s summary exactly once', async () => {
+  it("reports a finished trace's summary exactly once", async () => {
     const w = traceWorld();
     await w.run(open('Q1'));
     await w.run();
@@ -210,7 +227,9 @@ describe('trace reconciler: resolves', () => {
   // east of it (the generic source accepts any offset) looked older than the open and was ignored as stale.
   it('a resolve written in another time zone than its open is ordered by instant, and stops the trace', async () => {
     const w = traceWorld();
-    const at = (iso: string) => ({ incident: { source: 'pagerduty', incidentId: 'Q1', service: 'Payroll Portal', occurredAt: iso } });
+    const at = (iso: string) => ({
+      incident: { source: 'pagerduty', incidentId: 'Q1', service: 'Payroll Portal', occurredAt: iso },
+    });
     await w.run(open('Q1', undefined, at('2026-12-03T18:19:22.970+05:30')));
     await w.run({ ...resolve('Q1'), ...at('2026-12-03T12:50:00Z') });
     expect(w.zdx.stopped).toEqual([w.zdx.started[0]!.id]);
@@ -254,7 +273,9 @@ describe('trace reconciler: resolves', () => {
     await w.run(resolve('Q1'));
     await w.run();
     expect(w.kinds()).toEqual(['trace.started', 'trace.stopped', 'trace.dropped']);
-    expect(w.reports[2]!.text).toBe('The incident Q1 was resolved before the deep trace on alice-desktop could start; it was not traced.');
+    expect(w.reports[2]!.text).toBe(
+      'The incident Q1 was resolved before the deep trace on alice-desktop could start; it was not traced.',
+    );
     expect(w.reports[2]!.data).toMatchObject({ deviceIds: [8] });
     expect(await w.deps.ledger.listPending()).toEqual([]);
     // Nothing looked up and started at all: said the same way as to an incident told it waits.
@@ -265,7 +286,9 @@ describe('trace reconciler: resolves', () => {
     await w2.run(open('Q2'));
     await w2.run(resolve('Q2'));
     expect(w2.kinds()).toEqual(['trace.dropped']);
-    expect(w2.reports[0]!.text).toBe('The incident Q2 was resolved before its deep trace could start; nothing was traced.');
+    expect(w2.reports[0]!.text).toBe(
+      'The incident Q2 was resolved before its deep trace could start; nothing was traced.',
+    );
     expect(w2.zdx.started).toHaveLength(0);
   });
 
@@ -278,7 +301,11 @@ describe('trace reconciler: resolves', () => {
   });
 
   it('stops before it starts, and a waiting incident that resolves is dropped (and told, as it was told it waits)', async () => {
-    const devices = [laptop(), laptop({ id: 8, name: 'bob-laptop', email: 'bob@corp.example' }), laptop({ id: 9, name: 'carol-laptop', email: 'carol@corp.example' })];
+    const devices = [
+      laptop(),
+      laptop({ id: 8, name: 'bob-laptop', email: 'bob@corp.example' }),
+      laptop({ id: 9, name: 'carol-laptop', email: 'carol@corp.example' }),
+    ];
     const w = traceWorld(devices, { maxActiveTraces: 1 });
     await w.run(open('Q1'));
     await w.run(open('Q2', ['bob@corp.example']));
@@ -293,27 +320,41 @@ describe('trace reconciler: resolves', () => {
 
 describe('trace reconciler: budget and order', () => {
   it('never holds more traces than the budget, serves the most urgent first, tells each waiting incident once', async () => {
-    const devices = Array.from({ length: 6 }, (_, i) => laptop({ id: 200 + i, name: `dev-${i}`, email: `u${i}@corp.example` }));
+    const devices = Array.from({ length: 6 }, (_, i) =>
+      laptop({ id: 200 + i, name: `dev-${i}`, email: `u${i}@corp.example` }),
+    );
     const w = traceWorld(devices, { maxActiveTraces: 2 });
     const priorities = ['low', 'P1', 'low', 'high', 'P3', 'P2'];
-    await w.run(...priorities.map((p, i) => open(`I${i}`, [`u${i}@corp.example`], { incident: { source: 'pagerduty', incidentId: `I${i}`, priority: p } })));
+    await w.run(
+      ...priorities.map((p, i) =>
+        open(`I${i}`, [`u${i}@corp.example`], { incident: { source: 'pagerduty', incidentId: `I${i}`, priority: p } }),
+      ),
+    );
     expect(w.zdx.started.map((t) => t.input?.sessionName)).toEqual(['zea:pagerduty:I1', 'zea:pagerduty:I3']);
     expect(w.reports.filter((r) => r.kind === 'trace.queued').map((r) => r.data?.ahead)).toEqual([0, 1, 2, 3]);
     for (let round = 0; round < 4; round++) {
       for (const t of w.zdx.started) w.zdx.finish(t.id);
       await w.run();
-      const active = (await Promise.all(devices.map((d) => w.deps.traces.listTraces(d.id)))).flat().filter((t) => t.active);
+      const active = (await Promise.all(devices.map((d) => w.deps.traces.listTraces(d.id))))
+        .flat()
+        .filter((t) => t.active);
       expect(active.length).toBeLessThanOrEqual(2);
     }
-    expect(w.zdx.started.map((t) => t.input?.sessionName)).toEqual(['I1', 'I3', 'I5', 'I4', 'I0', 'I2'].map((i) => `zea:pagerduty:${i}`));
+    expect(w.zdx.started.map((t) => t.input?.sessionName)).toEqual(
+      ['I1', 'I3', 'I5', 'I4', 'I0', 'I2'].map((i) => `zea:pagerduty:${i}`),
+    );
     expect(w.kinds().filter((k) => k === 'trace.queued')).toHaveLength(4);
   });
 
   it('leaves what does not fit in the time left to the next run, and nothing done is lost', async () => {
-    const devices = Array.from({ length: 3 }, (_, i) => laptop({ id: 300 + i, name: `dev-${i}`, email: `u${i}@corp.example` }));
+    const devices = Array.from({ length: 3 }, (_, i) =>
+      laptop({ id: 300 + i, name: `dev-${i}`, email: `u${i}@corp.example` }),
+    );
     const w = traceWorld(devices, { reserveMs: 5_000 });
     // 1 s left in the invocation, 5 s kept in reserve: no ZDX step fits, but the open is in the ledger.
-    const r = await runWithDeadline(Date.now() + 1_000, () => w.run(open('T1', ['u0@corp.example', 'u1@corp.example', 'u2@corp.example'])));
+    const r = await runWithDeadline(Date.now() + 1_000, () =>
+      w.run(open('T1', ['u0@corp.example', 'u1@corp.example', 'u2@corp.example'])),
+    );
     expect(r).toMatchObject({ applied: 1, deferred: true, wakeAfterSeconds: 0 });
     expect(w.zdx.started).toHaveLength(0);
     w.deps.settings.reserveMs = 0;

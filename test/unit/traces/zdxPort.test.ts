@@ -5,10 +5,18 @@ import { ZscalerApiError } from '../../../shared/zscaler/errors.js';
 import { fakeZdx, zdxError, type FakeAnswer, type FakeRequest } from '../zdx/fakeZdx.js';
 
 const zdxTrace = (id: number, status: string, sessionName = 'zea:pagerduty:Q1') => ({
-  trace_id: id, status, trace_details: { session_name: sessionName, device_id: 7 }, created_at: 1_800_000_000, started_at: 1_800_000_030, ended_at: null,
+  trace_id: id,
+  status,
+  trace_details: { session_name: sessionName, device_id: 7 },
+  created_at: 1_800_000_000,
+  started_at: 1_800_000_030,
+  ended_at: null,
 });
 
-async function withPort<T>(answer: (req: FakeRequest) => FakeAnswer, use: (port: ReturnType<typeof zdxTracePort>) => Promise<T>): Promise<T> {
+async function withPort<T>(
+  answer: (req: FakeRequest) => FakeAnswer,
+  use: (port: ReturnType<typeof zdxTracePort>) => Promise<T>,
+): Promise<T> {
   const { api, close } = fakeZdx(answer);
   try {
     return await use(zdxTracePort(api));
@@ -17,15 +25,47 @@ async function withPort<T>(answer: (req: FakeRequest) => FakeAnswer, use: (port:
   }
 }
 
-const start = (port: ReturnType<typeof zdxTracePort>) => port.startTrace(7, { sessionName: 'zea:pagerduty:Q1', sessionLengthMinutes: 5 });
+const start = (port: ReturnType<typeof zdxTracePort>) =>
+  port.startTrace(7, { sessionName: 'zea:pagerduty:Q1', sessionLengthMinutes: 5 });
 
 describe('zdxTracePort', () => {
   it("reads ZDX's traces in the port's words; a status it does not know counts as running", async () => {
-    const traces = await withPort(() => ({ status: 200, body: [zdxTrace(342941739947001, 'completed'), zdxTrace(342941739947002, 'IN_PROGRESS'), zdxTrace(342941739947003, 'started')] }), (p) => p.listTraces(7));
+    const traces = await withPort(
+      () => ({
+        status: 200,
+        body: [
+          zdxTrace(342941739947001, 'completed'),
+          zdxTrace(342941739947002, 'IN_PROGRESS'),
+          zdxTrace(342941739947003, 'started'),
+        ],
+      }),
+      (p) => p.listTraces(7),
+    );
     expect(traces).toEqual([
-      { id: '342941739947001', status: 'completed', active: false, sessionName: 'zea:pagerduty:Q1', startedAt: 1_800_000_030, endedAt: null },
-      { id: '342941739947002', status: 'IN_PROGRESS', active: true, sessionName: 'zea:pagerduty:Q1', startedAt: 1_800_000_030, endedAt: null },
-      { id: '342941739947003', status: 'started', active: true, sessionName: 'zea:pagerduty:Q1', startedAt: 1_800_000_030, endedAt: null },
+      {
+        id: '342941739947001',
+        status: 'completed',
+        active: false,
+        sessionName: 'zea:pagerduty:Q1',
+        startedAt: 1_800_000_030,
+        endedAt: null,
+      },
+      {
+        id: '342941739947002',
+        status: 'IN_PROGRESS',
+        active: true,
+        sessionName: 'zea:pagerduty:Q1',
+        startedAt: 1_800_000_030,
+        endedAt: null,
+      },
+      {
+        id: '342941739947003',
+        status: 'started',
+        active: true,
+        sessionName: 'zea:pagerduty:Q1',
+        startedAt: 1_800_000_030,
+        endedAt: null,
+      },
     ]);
   });
 
@@ -41,13 +81,37 @@ describe('zdxTracePort', () => {
       requests.push(req);
       return { status: 200, body: { trace_id: 342941739947009, status: 'not_started', expected_time: 5 } };
     };
-    const id = await withPort(zdx, (p) => p.startTrace(7, { sessionName: 'zea:pagerduty:Q1', appId: 3, webProbeId: 31, cloudPathProbeId: 32, sessionLengthMinutes: 15 }));
+    const id = await withPort(zdx, (p) =>
+      p.startTrace(7, {
+        sessionName: 'zea:pagerduty:Q1',
+        appId: 3,
+        webProbeId: 31,
+        cloudPathProbeId: 32,
+        sessionLengthMinutes: 15,
+      }),
+    );
     expect(id).toBe('342941739947009');
-    expect(requests).toEqual([expect.objectContaining({ method: 'POST', path: '/devices/7/deeptraces', body: { session_name: 'zea:pagerduty:Q1', app_id: 3, web_probe_id: 31, cloudpath_probe_id: 32, session_length_minutes: 15, probe_device: true } })]);
+    expect(requests).toEqual([
+      expect.objectContaining({
+        method: 'POST',
+        path: '/devices/7/deeptraces',
+        body: {
+          session_name: 'zea:pagerduty:Q1',
+          app_id: 3,
+          web_probe_id: 31,
+          cloudpath_probe_id: 32,
+          session_length_minutes: 15,
+          probe_device: true,
+        },
+      }),
+    ]);
   });
 
   it('turns a start refused for an active trace into TraceConflictError, by status 409 or by what ZDX says', async () => {
-    for (const refusal of [zdxError(409, 'Conflict'), zdxError(400, 'A deep trace session is already in progress for this device')]) {
+    for (const refusal of [
+      zdxError(409, 'Conflict'),
+      zdxError(400, 'A deep trace session is already in progress for this device'),
+    ]) {
       const e = await withPort(() => refusal, start).catch((err: unknown) => err);
       expect(e).toBeInstanceOf(TraceConflictError);
       expect((e as Error).cause).toBeInstanceOf(ZscalerApiError);
@@ -56,7 +120,9 @@ describe('zdxTracePort', () => {
   });
 
   it('passes any other refusal on as it came', async () => {
-    const e = await withPort(() => zdxError(400, 'session_length_minutes must be one of 5, 15, 30, 60'), start).catch((err: unknown) => err);
+    const e = await withPort(() => zdxError(400, 'session_length_minutes must be one of 5, 15, 30, 60'), start).catch(
+      (err: unknown) => err,
+    );
     expect(e).toBeInstanceOf(ZscalerApiError);
     expect(e).toMatchObject({ status: 400 });
   });
