@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 
 export function bundleBreakdown(fn: string, top = 6): Array<{ what: string; bytes: number }> {
-  const meta = JSON.parse(readFileSync(`dist/${fn}/meta.json`, 'utf8')) as { outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }> };
+  const meta = JSON.parse(readFileSync(`dist/${fn}/meta.json`, 'utf8')) as {
+    outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+  };
   const out = Object.values(meta.outputs)[0]!;
   const by = new Map<string, number>();
   for (const [path, i] of Object.entries(out.inputs)) {
@@ -16,8 +18,15 @@ export function bundleBreakdown(fn: string, top = 6): Array<{ what: string; byte
   }
   const sorted = [...by.entries()].sort((a, b) => b[1] - a[1]).map(([what, bytes]) => ({ what, bytes }));
   // The AWS SDK as one line (client + smithy + core + credential providers), then the rest.
-  const isSdk = (w: string) => /^@(aws-sdk|smithy|aws-crypto|aws)\//.test(w) || w === 'bowser' || w === 'fast-xml-parser' || w === 'strnum' || w === 'tslib';
+  const isSdk = (w: string) =>
+    /^@(aws-sdk|smithy|aws-crypto|aws)\//.test(w) ||
+    w === 'bowser' ||
+    w === 'fast-xml-parser' ||
+    w === 'strnum' ||
+    w === 'tslib';
   const sdk = sorted.filter((e) => isSdk(e.what)).reduce((s, e) => s + e.bytes, 0);
   const rest = sorted.filter((e) => !isSdk(e.what));
-  return [...(sdk ? [{ what: 'AWS SDK v3 (clients, @smithy, credential chain)', bytes: sdk }] : []), ...rest].sort((a, b) => b.bytes - a.bytes).slice(0, top);
+  return [...(sdk ? [{ what: 'AWS SDK v3 (clients, @smithy, credential chain)', bytes: sdk }] : []), ...rest]
+    .sort((a, b) => b.bytes - a.bytes)
+    .slice(0, top);
 }

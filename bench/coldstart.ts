@@ -15,9 +15,17 @@ export const COLD_RUNS = Math.max(15, Number(process.env.BENCH_COLD_RUNS ?? 21))
 
 export function loadMs(file: string, env: Record<string, string>): number {
   const url = pathToFileURL(resolve(file)).href;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write('\\n@@' + (performance.now() - t));`], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-  });
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const t = performance.now(); await import(${JSON.stringify(url)}); process.stdout.write('\\n@@' + (performance.now() - t));`,
+    ],
+    {
+      env: { PATH: process.env.PATH ?? '', ...env },
+    },
+  );
   return Number(/@@([\d.]+)/.exec(out.toString())![1]);
 }
 
@@ -50,7 +58,15 @@ export async function measureColdStarts(functions: string[], env: Record<string,
     }
     const l = median(fnTimes);
     const f = median(floorTimes);
-    rows.push({ fn, bytes: statSync(file).size, loadMs: round(l), floor, floorMs: round(f), ratio: round(l / f, 2), runs: COLD_RUNS });
+    rows.push({
+      fn,
+      bytes: statSync(file).size,
+      loadMs: round(l),
+      floor,
+      floorMs: round(f),
+      ratio: round(l / f, 2),
+      runs: COLD_RUNS,
+    });
   }
   return rows;
 }

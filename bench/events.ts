@@ -12,20 +12,35 @@ import type { FunctionDef } from '../local/serverlessYml.js';
 import { pagerDutyDelivery } from '../test/helpers/webhooks.js';
 
 /** The bench's windows file: one one-off window, active now, over `count` seeded segments. */
-export function writeBenchWindows(path: string, count: number, mode: 'rule' | 'bypassType', id = 'bench-window'): string {
-  const guardrails = (JSON.parse(readFileSync('config/maintenance-windows.json', 'utf8')) as { guardrails: unknown }).guardrails;
+export function writeBenchWindows(
+  path: string,
+  count: number,
+  mode: 'rule' | 'bypassType',
+  id = 'bench-window',
+): string {
+  const guardrails = (JSON.parse(readFileSync('config/maintenance-windows.json', 'utf8')) as { guardrails: unknown })
+    .guardrails;
   const start = new Date(Date.now() - 60_000);
   const end = new Date(start.getTime() + 60 * 60_000);
   const file = {
     guardrails,
-    windows: [{ id, segments: benchSegments(count), schedule: { start: start.toISOString(), end: end.toISOString() }, mode, reason: 'benchmark window' }],
+    windows: [
+      {
+        id,
+        segments: benchSegments(count),
+        schedule: { start: start.toISOString(), end: end.toISOString() },
+        mode,
+        reason: 'benchmark window',
+      },
+    ],
   };
   mkdirSync(resolve(path, '..'), { recursive: true });
   writeFileSync(path, JSON.stringify(file, null, 2));
   return path;
 }
 
-export const benchSegments = (count: number) => Array.from({ length: count }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
+export const benchSegments = (count: number) =>
+  Array.from({ length: count }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
 
 /** Default routes of functions that are not (yet) in serverless.yml. */
 const DEFAULT_ROUTES: Record<string, { method: string; path: string }> = {
@@ -34,26 +49,70 @@ const DEFAULT_ROUTES: Record<string, { method: string; path: string }> = {
   'teams-webhook': { method: 'POST', path: '/chat/teams' },
 };
 
-function httpEvent(name: string, fn: FunctionDef | undefined, pathParameters: Record<string, string>, body: string, headers: Record<string, string>) {
+function httpEvent(
+  name: string,
+  fn: FunctionDef | undefined,
+  pathParameters: Record<string, string>,
+  body: string,
+  headers: Record<string, string>,
+) {
   const route = fn?.httpApi[0] ?? DEFAULT_ROUTES[name] ?? { method: 'POST', path: '/' };
   const rawPath = route.path.replace(/\{(\w+)\+?\}/g, (_m, k: string) => pathParameters[k] ?? k);
   return {
-    version: '2.0', routeKey: `${route.method} ${route.path}`, rawPath, rawQueryString: '', headers, body, isBase64Encoded: false,
+    version: '2.0',
+    routeKey: `${route.method} ${route.path}`,
+    rawPath,
+    rawQueryString: '',
+    headers,
+    body,
+    isBase64Encoded: false,
     ...(Object.keys(pathParameters).length ? { pathParameters } : {}),
-    requestContext: { accountId: '123456789012', apiId: 'bench', domainName: 'bench.local', http: { method: route.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' }, requestId: randomUUID(), routeKey: `${route.method} ${route.path}`, stage: '$default', time: new Date().toISOString(), timeEpoch: Date.now() },
+    requestContext: {
+      accountId: '123456789012',
+      apiId: 'bench',
+      domainName: 'bench.local',
+      http: { method: route.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'bench' },
+      requestId: randomUUID(),
+      routeKey: `${route.method} ${route.path}`,
+      stage: '$default',
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
   };
 }
 
 /** The command a webhook enqueues for Alice (the bare-send reference carries the same body and attributes). */
 export const sampleTraceStart = () => ({
-  id: 'cmd_bench', type: 'trace.start', incident: { source: 'pagerduty', incidentId: 'QBENCH', eventId: randomUUID(), service: 'Payroll Portal', title: 'Payroll is slow', link: 'https://example.pagerduty.com/incidents/QBENCH' },
-  userEmails: ['alice@corp.example'], requestedBy: { kind: 'incident', id: 'pagerduty:QBENCH' },
+  id: 'cmd_bench',
+  type: 'trace.start',
+  incident: {
+    source: 'pagerduty',
+    incidentId: 'QBENCH',
+    eventId: randomUUID(),
+    service: 'Payroll Portal',
+    title: 'Payroll is slow',
+    link: 'https://example.pagerduty.com/incidents/QBENCH',
+  },
+  userEmails: ['alice@corp.example'],
+  requestedBy: { kind: 'incident', id: 'pagerduty:QBENCH' },
 });
 
 /** The chat callers the bench grants `trace` (CHATOPS_PERMISSIONS in the children's environment). */
-export const BENCH_CHAT = { slackUser: 'U0BENCH', slackChannel: 'C0BENCH', teamsUser: '00000000-0000-4000-8000-00000000b0b0', teamsChannel: '19:bench@thread.tacv2' };
+export const BENCH_CHAT = {
+  slackUser: 'U0BENCH',
+  slackChannel: 'C0BENCH',
+  teamsUser: '00000000-0000-4000-8000-00000000b0b0',
+  teamsChannel: '19:bench@thread.tacv2',
+};
 export const BENCH_CHAT_PERMISSIONS = JSON.stringify({
-  grants: [{ description: 'bench on-call', slackUsers: [BENCH_CHAT.slackUser], teamsUsers: [BENCH_CHAT.teamsUser], allow: ['trace', 'status'] }],
+  grants: [
+    {
+      description: 'bench on-call',
+      slackUsers: [BENCH_CHAT.slackUser],
+      teamsUsers: [BENCH_CHAT.teamsUser],
+      allow: ['trace', 'status'],
+    },
+  ],
 });
 
 /**
@@ -61,7 +120,11 @@ export const BENCH_CHAT_PERMISSIONS = JSON.stringify({
  * requests carry their own signature and id). Chat commands ask for a deep trace of Alice, so like the
  * incident webhook they verify, parse, check permissions and enqueue a trace.start.
  */
-export function representativeEvents(name: string, fn: FunctionDef | undefined, count = 1): { events: unknown[]; what: string } {
+export function representativeEvents(
+  name: string,
+  fn: FunctionDef | undefined,
+  count = 1,
+): { events: unknown[]; what: string } {
   const many = (make: (i: number) => unknown) => Array.from({ length: count }, (_, i) => make(i));
   switch (name) {
     case 'incident-webhook':
@@ -74,18 +137,65 @@ export function representativeEvents(name: string, fn: FunctionDef | undefined, 
       };
     case 'worker':
       return {
-        events: many(() => ({ Records: [{ messageId: randomUUID(), receiptHandle: 'bench', body: JSON.stringify(sampleTraceStart()), attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'bench', ApproximateFirstReceiveTimestamp: String(Date.now()) }, messageAttributes: { commandType: { dataType: 'String', stringValue: 'trace.start' } }, md5OfBody: '', eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:work', awsRegion: 'us-east-1' }] })),
+        events: many(() => ({
+          Records: [
+            {
+              messageId: randomUUID(),
+              receiptHandle: 'bench',
+              body: JSON.stringify(sampleTraceStart()),
+              attributes: {
+                ApproximateReceiveCount: '1',
+                SentTimestamp: String(Date.now()),
+                SenderId: 'bench',
+                ApproximateFirstReceiveTimestamp: String(Date.now()),
+              },
+              messageAttributes: { commandType: { dataType: 'String', stringValue: 'trace.start' } },
+              md5OfBody: '',
+              eventSource: 'aws:sqs',
+              eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:work',
+              awsRegion: 'us-east-1',
+            },
+          ],
+        })),
         what: 'SQS trace.start (1 user, 1 device): trace started, check enqueued',
       };
     case 'reconciler':
-      return { events: many(() => ({ id: randomUUID(), 'detail-type': 'Scheduled Event', source: 'aws.events', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: {} })), what: 'schedule, 1 window over 10 segments (bypassType): 10 segments bypassed' };
+      return {
+        events: many(() => ({
+          id: randomUUID(),
+          'detail-type': 'Scheduled Event',
+          source: 'aws.events',
+          time: new Date().toISOString(),
+          region: 'us-east-1',
+          resources: [],
+          detail: {},
+        })),
+        what: 'schedule, 1 window over 10 segments (bypassType): 10 segments bypassed',
+      };
     case 'slack-command':
       return {
         events: many((i) => {
-          const body = new URLSearchParams({ token: 'deprecated', team_id: 'T0BENCH', team_domain: 'bench', channel_id: BENCH_CHAT.slackChannel, channel_name: 'ops', user_id: BENCH_CHAT.slackUser, user_name: 'oncall', command: '/zscaler', text: 'trace alice@corp.example', api_app_id: 'A0BENCH', response_url: 'https://hooks.slack.com/commands/T0BENCH/1/bench', trigger_id: `${Date.now()}.${i}.${randomUUID().replace(/-/g, '')}` }).toString();
+          const body = new URLSearchParams({
+            token: 'deprecated',
+            team_id: 'T0BENCH',
+            team_domain: 'bench',
+            channel_id: BENCH_CHAT.slackChannel,
+            channel_name: 'ops',
+            user_id: BENCH_CHAT.slackUser,
+            user_name: 'oncall',
+            command: '/zscaler',
+            text: 'trace alice@corp.example',
+            api_app_id: 'A0BENCH',
+            response_url: 'https://hooks.slack.com/commands/T0BENCH/1/bench',
+            trigger_id: `${Date.now()}.${i}.${randomUUID().replace(/-/g, '')}`,
+          }).toString();
           const ts = String(Math.floor(Date.now() / 1000));
           const sig = `v0=${createHmac('sha256', LOCAL_WEBHOOK_SECRETS.slack.signingSecret).update(`v0:${ts}:${body}`).digest('hex')}`;
-          return httpEvent(name, fn, {}, body, { 'content-type': 'application/x-www-form-urlencoded', 'x-slack-request-timestamp': ts, 'x-slack-signature': sig });
+          return httpEvent(name, fn, {}, body, {
+            'content-type': 'application/x-www-form-urlencoded',
+            'x-slack-request-timestamp': ts,
+            'x-slack-signature': sig,
+          });
         }),
         what: 'signed Slack "/zscaler trace alice@corp.example" → trace.start enqueued',
       };
@@ -93,14 +203,28 @@ export function representativeEvents(name: string, fn: FunctionDef | undefined, 
       return {
         events: many(() => {
           const body = JSON.stringify({
-            type: 'message', id: randomUUID(), timestamp: new Date().toISOString(), serviceUrl: 'https://smba.trafficmanager.net/emea/', channelId: 'msteams',
+            type: 'message',
+            id: randomUUID(),
+            timestamp: new Date().toISOString(),
+            serviceUrl: 'https://smba.trafficmanager.net/emea/',
+            channelId: 'msteams',
             from: { id: `29:${BENCH_CHAT.teamsUser}`, name: 'On-call', aadObjectId: BENCH_CHAT.teamsUser },
-            conversation: { isGroup: true, id: `${BENCH_CHAT.teamsChannel};messageid=1`, name: 'ops' }, recipient: { id: '28:bench-bot', name: 'Zscaler' },
-            textFormat: 'plain', text: '<at>Zscaler</at> trace alice@corp.example',
-            entities: [{ type: 'mention', mentioned: { id: '28:bench-bot', name: 'Zscaler' }, text: '<at>Zscaler</at>' }],
-            channelData: { teamsChannelId: BENCH_CHAT.teamsChannel, channel: { id: BENCH_CHAT.teamsChannel }, tenant: { id: '00000000-0000-4000-8000-00000000cafe' } },
+            conversation: { isGroup: true, id: `${BENCH_CHAT.teamsChannel};messageid=1`, name: 'ops' },
+            recipient: { id: '28:bench-bot', name: 'Zscaler' },
+            textFormat: 'plain',
+            text: '<at>Zscaler</at> trace alice@corp.example',
+            entities: [
+              { type: 'mention', mentioned: { id: '28:bench-bot', name: 'Zscaler' }, text: '<at>Zscaler</at>' },
+            ],
+            channelData: {
+              teamsChannelId: BENCH_CHAT.teamsChannel,
+              channel: { id: BENCH_CHAT.teamsChannel },
+              tenant: { id: '00000000-0000-4000-8000-00000000cafe' },
+            },
           });
-          const sig = createHmac('sha256', Buffer.from(LOCAL_WEBHOOK_SECRETS.teams.securityToken, 'base64')).update(body, 'utf8').digest('base64');
+          const sig = createHmac('sha256', Buffer.from(LOCAL_WEBHOOK_SECRETS.teams.securityToken, 'base64'))
+            .update(body, 'utf8')
+            .digest('base64');
           return httpEvent(name, fn, {}, body, { 'content-type': 'application/json', authorization: `HMAC ${sig}` });
         }),
         what: 'signed Teams "@Zscaler trace alice@corp.example" → trace.start enqueued',

@@ -26,7 +26,12 @@ export function sdkClientsOf(fn: string): string[] {
   return [...found].sort();
 }
 
-export interface Floor { key: string; clients: string[]; file: string; bytes: number }
+export interface Floor {
+  key: string;
+  clients: string[];
+  file: string;
+  bytes: number;
+}
 
 export async function buildFloor(clients: string[]): Promise<Floor> {
   const key = clients.length ? clients.map((c) => c.replace('@aws-sdk/client-', '')).join('+') : 'none';
@@ -43,8 +48,15 @@ export async function buildFloor(clients: string[]): Promise<Floor> {
   // Same options as scripts/build.mjs.
   await build({
     stdin: { contents, resolveDir: process.cwd(), loader: 'js', sourcefile: `floor-${key}.js` },
-    outfile: file, bundle: true, minify: true, platform: 'node', target: 'node20', format: 'esm', legalComments: 'none',
-    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" }, logLevel: 'warning',
+    outfile: file,
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    legalComments: 'none',
+    banner: { js: "import { createRequire as __cr } from 'module'; const require = __cr(import.meta.url);" },
+    logLevel: 'warning',
   });
   return { key, clients, file, bytes: statSync(file).size };
 }

@@ -21,10 +21,17 @@ export async function startBenchInfra(overrides: Record<string, string> = {}) {
   const yml = readServerlessYml();
   const sim = await startSimulator({ port: 0 });
   const receiver = await startReceiver(0);
-  const secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: LOCAL_WEBHOOK_SECRETS });
+  const secrets = await startLocalSecretsManager({
+    [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET,
+    [LOCAL_SECRET_IDS.webhooks]: LOCAL_WEBHOOK_SECRETS,
+  });
   const sqsServer = await createSqsServer({ port: 0, hostname: '127.0.0.1', emulateQueueCreationLifecycle: false });
   const sqsUrl = `http://127.0.0.1:${(sqsServer.address() as AddressInfo).port}`;
-  const sqs = new SQSClient({ endpoint: sqsUrl, region: 'us-east-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  const sqs = new SQSClient({
+    endpoint: sqsUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
   // No redrive policies: the benchmarks never fail a record on purpose.
   const { urls: queueUrls } = await createQueues(sqs, yml, 'bench', { redrive: false });
   const dynamo = await startLocalDynamo(yml.tables, { service: yml.service, stage: 'bench' });
@@ -37,10 +44,23 @@ export async function startBenchInfra(overrides: Record<string, string> = {}) {
     AWS_SECRET_ACCESS_KEY: 'bench-fake-secret-key',
     AWS_REGION: 'us-east-1',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    ...resolveEnvironment(yml.functions, { params, stage: 'bench', refs: { ...queueUrls, ...dynamo.tableNames }, overrides: { CHATOPS_PERMISSIONS: BENCH_CHAT_PERMISSIONS, ...overrides } }),
+    ...resolveEnvironment(yml.functions, {
+      params,
+      stage: 'bench',
+      refs: { ...queueUrls, ...dynamo.tableNames },
+      overrides: { CHATOPS_PERMISSIONS: BENCH_CHAT_PERMISSIONS, ...overrides },
+    }),
   };
   return {
-    yml, sim, receiver, secrets, sqs, sqsUrl, queueUrls, dynamo, env,
+    yml,
+    sim,
+    receiver,
+    secrets,
+    sqs,
+    sqsUrl,
+    queueUrls,
+    dynamo,
+    env,
     fn: (name: string): FunctionDef | undefined => yml.functions.find((f) => f.name === name),
     async close() {
       sqs.destroy();

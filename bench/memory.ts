@@ -8,14 +8,29 @@ import { runChild } from './child.js';
 import { representativeEvents } from './events.js';
 import type { Floor } from './floors.js';
 
-export interface MemoryRow { fn: string; what: string; status: string; ms: number; maxRssMB: number; floorRssMB?: number; response: string }
+export interface MemoryRow {
+  fn: string;
+  what: string;
+  status: string;
+  ms: number;
+  maxRssMB: number;
+  floorRssMB?: number;
+  response: string;
+}
 
-export async function measureMemory(functions: string[], infra: BenchInfra, floors: Map<string, Floor>): Promise<MemoryRow[]> {
+export async function measureMemory(
+  functions: string[],
+  infra: BenchInfra,
+  floors: Map<string, Floor>,
+): Promise<MemoryRow[]> {
   const rows: MemoryRow[] = [];
   const floorRss = new Map<string, number>();
   for (const floor of floors.values()) {
     if (floorRss.has(floor.file)) continue;
-    const r = await runChild<{ maxRssKB: number }>({ name: `floor-${floor.key}`, mode: 'floor', bundle: floor.file }, infra.env);
+    const r = await runChild<{ maxRssKB: number }>(
+      { name: `floor-${floor.key}`, mode: 'floor', bundle: floor.file },
+      infra.env,
+    );
     floorRss.set(floor.file, r.maxRssKB);
   }
   for (const name of functions) {
@@ -26,7 +41,15 @@ export async function measureMemory(functions: string[], infra: BenchInfra, floo
       infra.env,
     );
     const floor = floors.get(name);
-    rows.push({ fn: name, what, status: String(r.status), ms: Math.round(r.ms), maxRssMB: Math.round(r.maxRssKB / 102.4) / 10, floorRssMB: floor ? Math.round(floorRss.get(floor.file)! / 102.4) / 10 : undefined, response: r.response });
+    rows.push({
+      fn: name,
+      what,
+      status: String(r.status),
+      ms: Math.round(r.ms),
+      maxRssMB: Math.round(r.maxRssKB / 102.4) / 10,
+      floorRssMB: floor ? Math.round(floorRss.get(floor.file)! / 102.4) / 10 : undefined,
+      response: r.response,
+    });
   }
   return rows;
 }

@@ -39,7 +39,11 @@ export interface PhaseRow {
   breakdown: string;
 }
 
-export interface ThroughputResult { windowMs: number; segments: number; rows: PhaseRow[] }
+export interface ThroughputResult {
+  windowMs: number;
+  segments: number;
+  rows: PhaseRow[];
+}
 
 export const minimumMs = (reads: number, writes: number, windowMs: number) =>
   Math.max(Math.ceil(writes / LIMITS.writePer10s) - 1, Math.ceil(reads / LIMITS.getPer10s) - 1, 0) * windowMs;
@@ -58,12 +62,26 @@ export async function measureThroughput(windowMs = ZPA_WINDOW_MS, segments = SEG
     const end = new Date(start.getTime() + 60 * 60_000);
     const windows = parseWindowsFile({
       guardrails: { allowedSegments: ['app-*'], maxWindowMinutes: 480 },
-      windows: [{ id: `bench-${mode.toLowerCase()}`, segments: benchSegments(segments), schedule: { start: start.toISOString(), end: end.toISOString() }, mode, reason: 'throughput benchmark' }],
+      windows: [
+        {
+          id: `bench-${mode.toLowerCase()}`,
+          segments: benchSegments(segments),
+          schedule: { start: start.toISOString(), end: end.toISOString() },
+          mode,
+          reason: 'throughput benchmark',
+        },
+      ],
     });
     const phase = async (name: 'bypass' | 'restore', now: Date) => {
       const from = env.sim.calls.length;
       const t = performance.now();
-      const result: ReconcileResult = await reconcile({ port, windows, logger, now, trigger: { kind: 'schedule', id: 'bench' } });
+      const result: ReconcileResult = await reconcile({
+        port,
+        windows,
+        logger,
+        now,
+        trigger: { kind: 'schedule', id: 'bench' },
+      });
       const ms = performance.now() - t;
       const calls = env.sim.calls.slice(from);
       const api = calls.filter((c) => c.product === 'zpa');
@@ -71,11 +89,23 @@ export async function measureThroughput(windowMs = ZPA_WINDOW_MS, segments = SEG
       const writes = api.length - reads;
       const min = minimumMs(reads, writes, windowMs);
       rows.push({
-        mode, phase: name, seconds: round(ms / 1000, 2), minSeconds: round(min / 1000, 2), ratio: min > 0 ? round(ms / min, 3) : undefined,
-        reads, writes, tokens: calls.filter((c) => c.product === 'auth').length, http429: calls.filter((c) => c.status === 429).length,
-        ops: result.done.length, failed: result.failed.length + result.refused.length, breakdown: breakdown(api),
+        mode,
+        phase: name,
+        seconds: round(ms / 1000, 2),
+        minSeconds: round(min / 1000, 2),
+        ratio: min > 0 ? round(ms / min, 3) : undefined,
+        reads,
+        writes,
+        tokens: calls.filter((c) => c.product === 'auth').length,
+        http429: calls.filter((c) => c.status === 429).length,
+        ops: result.done.length,
+        failed: result.failed.length + result.refused.length,
+        breakdown: breakdown(api),
       });
-      if (result.failed.length || result.refused.length) throw new Error(`bench: ${mode} ${name} failed: ${JSON.stringify({ failed: result.failed, refused: result.refused }).slice(0, 500)}`);
+      if (result.failed.length || result.refused.length)
+        throw new Error(
+          `bench: ${mode} ${name} failed: ${JSON.stringify({ failed: result.failed, refused: result.refused }).slice(0, 500)}`,
+        );
       // Let both quotas refill (simulator and pacer) before the next, untimed.
       await new Promise((r) => setTimeout(r, windowMs + 200));
     };

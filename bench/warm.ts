@@ -13,7 +13,16 @@ import { percentile, round } from './stats.js';
 
 export const WARM_N = Number(process.env.BENCH_WARM_N ?? 5000);
 
-export interface WarmRow { fn: string; what: string; n: number; p50: number; p99: number; bareP50: number; bareP99: number; statuses: Record<string, number> }
+export interface WarmRow {
+  fn: string;
+  what: string;
+  n: number;
+  p50: number;
+  p99: number;
+  bareP50: number;
+  bareP99: number;
+  statuses: Record<string, number>;
+}
 
 export async function measureWarm(functions: string[], infra: BenchInfra, n = WARM_N): Promise<WarmRow[]> {
   const rows: WarmRow[] = [];
@@ -21,17 +30,37 @@ export async function measureWarm(functions: string[], infra: BenchInfra, n = WA
     const def = infra.fn(name);
     const warmup = Math.min(300, Math.ceil(n / 10));
     const { events, what } = representativeEvents(name, def, warmup + n);
-    const { QueueUrl } = await infra.sqs.send(new CreateQueueCommand({ QueueName: `bench-warm-${name}`, Attributes: { VisibilityTimeout: '360' } }));
-    const bare = { QueueUrl, MessageBody: JSON.stringify({ ...sampleTraceStart(), id: 'cmd_0123456789abcdef' }), DelaySeconds: 0, MessageAttributes: { commandType: { DataType: 'String', StringValue: 'trace.start' } } };
+    const { QueueUrl } = await infra.sqs.send(
+      new CreateQueueCommand({ QueueName: `bench-warm-${name}`, Attributes: { VisibilityTimeout: '360' } }),
+    );
+    const bare = {
+      QueueUrl,
+      MessageBody: JSON.stringify({ ...sampleTraceStart(), id: 'cmd_0123456789abcdef' }),
+      DelaySeconds: 0,
+      MessageAttributes: { commandType: { DataType: 'String', StringValue: 'trace.start' } },
+    };
     const r = await runChild<{ full: number[]; bare: number[]; statuses: Record<string, number> }>(
-      { name, mode: 'warm', bundle: `dist/${name}/index.mjs`, events, n, warmup, bare, timeoutSec: def?.timeoutSec ?? 10 },
+      {
+        name,
+        mode: 'warm',
+        bundle: `dist/${name}/index.mjs`,
+        events,
+        n,
+        warmup,
+        bare,
+        timeoutSec: def?.timeoutSec ?? 10,
+      },
       { ...infra.env, WORK_QUEUE_URL: QueueUrl! },
     );
     await infra.sqs.send(new DeleteQueueCommand({ QueueUrl }));
     rows.push({
-      fn: name, what, n,
-      p50: round(percentile(r.full, 50), 3), p99: round(percentile(r.full, 99), 3),
-      bareP50: round(percentile(r.bare, 50), 3), bareP99: round(percentile(r.bare, 99), 3),
+      fn: name,
+      what,
+      n,
+      p50: round(percentile(r.full, 50), 3),
+      p99: round(percentile(r.full, 99), 3),
+      bareP50: round(percentile(r.bare, 50), 3),
+      bareP99: round(percentile(r.bare, 99), 3),
       statuses: r.statuses,
     });
   }

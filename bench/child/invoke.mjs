@@ -13,15 +13,25 @@ const spec = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const context = () => {
   const deadline = Date.now() + (spec.timeoutSec ?? 10) * 1000;
   return {
-    callbackWaitsForEmptyEventLoop: false, functionName: `bench-${spec.name}`, functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:bench-${spec.name}`, memoryLimitInMB: '256',
-    awsRequestId: randomUUID(), logGroupName: `/aws/lambda/bench-${spec.name}`, logStreamName: 'bench',
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `bench-${spec.name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:123456789012:function:bench-${spec.name}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/bench-${spec.name}`,
+    logStreamName: 'bench',
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done() {}, fail() {}, succeed() {},
+    done() {},
+    fail() {},
+    succeed() {},
   };
 };
 
-const statusOf = (r) => (r && typeof r === 'object' ? (r.statusCode ?? (r.batchItemFailures ? `batchItemFailures=${r.batchItemFailures.length}` : 'ok')) : String(r));
+const statusOf = (r) =>
+  r && typeof r === 'object'
+    ? (r.statusCode ?? (r.batchItemFailures ? `batchItemFailures=${r.batchItemFailures.length}` : 'ok'))
+    : String(r);
 const mod = await import(pathToFileURL(spec.bundle).href);
 const result = { name: spec.name };
 
