@@ -13,13 +13,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   eventually,
-  seeded,
   startDrillStack,
   TRACEABLE_USERS,
   UNTRACEABLE_USERS,
   verdict,
   type DrillStack,
 } from './harness.js';
+import { seededRandom } from '../../simulator/index.js';
 
 const SEED = 20_261_203;
 const INCIDENTS = Number(process.env.DRILL_INCIDENTS ?? 200);
@@ -68,7 +68,7 @@ describe('fault soak', () => {
       revocations++;
     }, 1_000);
 
-    const rnd = seeded(SEED);
+    const rnd = seededRandom(SEED);
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
     const resolved = new Set<string>();
     const spoken = new Set<string>();

@@ -768,18 +768,6 @@ export async function eventually<T>(
   }
 }
 
-/** mulberry32, as the simulator's faults use: the drills' own choices are seeded too. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The users of the simulator's seed that have devices active within 24 h (and how many). */
 export const TRACEABLE_USERS: ReadonlyArray<{ email: string; devices: number }> = [
   { email: 'alice@corp.example', devices: 1 },
