@@ -519,18 +519,23 @@ export function renderStorm(storm: StormResult): string {
           'when sent: running / waiting / ended',
           'stopped',
           'resolve → stop p50 / p90 / max',
+          'of which in the queue p50 / max',
+          'then in the run p50 / max',
           '"dropped" notices',
           'started after the resolve was applied',
           'left running',
         ],
         withResolves.map((r) => {
           const x = r.resolves!;
+          const pm = (v: { p50: number; max: number } | undefined) => (v ? `${v.p50} / ${v.max} s` : '—');
           return [
             r.scenario,
             x.sent,
             `${x.whenSent.running} / ${x.whenSent.waiting} / ${x.whenSent.ended}`,
             x.stopped,
             x.stopLatency ? `${x.stopLatency.p50} / ${x.stopLatency.p90} / ${x.stopLatency.max} s` : '—',
+            pm(x.stopQueued),
+            pm(x.stopInRun),
             x.dropped,
             x.startedAfterResolve,
             x.leftRunning,
@@ -576,18 +581,29 @@ function stormReading(r: StormRow): string {
       const waves = Math.floor((r.started - 1) / 15);
       const over = round(r.lastStartS - r.slotTermS, 1);
       parts.push(
-        `The bound assumes a slot is reused the moment ZDX frees it; here a freed slot was reused after a median ${r.slotReuse.p50} s (p90 ${r.slotReuse.p90} s, max ${r.slotReuse.max} s), of which a median ${r.slotIdle?.p50 ?? '—'} s (max ${r.slotIdle?.max ?? '—'} s) it still counted as taken in the ledger, until a check saw the trace completed. Over ${waves} waves after the first that is the ${over} s above the slot term (${round(over / Math.max(1, waves), 1)} s a wave, against a ${r.traceSeconds} s trace).`,
+        `The bound assumes a slot is reused the moment ZDX frees it; here a freed slot was reused after a median ${r.slotReuse.p50} s (p90 ${r.slotReuse.p90} s, max ${r.slotReuse.max} s), of which a median ${r.slotIdle?.p50 ?? '—'} s (max ${r.slotIdle?.max ?? '—'} s) it still counted as taken in the ledger, until a check saw the trace completed. The ${over} s above the slot term come to ${round(over / Math.max(1, waves), 1)} s for each of the ${waves} waves after the first, against a ${r.traceSeconds} s trace.`,
       );
     }
   } else {
     parts.push(
       `**${r.scenario}:** resolves free slots early, so there is no slot bound; the last start came at ${r.lastStartS} s.`,
     );
-    if (r.resolves?.stopLatency)
+    const x = r.resolves;
+    if (x?.stopLatency)
       parts.push(
-        `A resolve sent during the storm stopped its running trace after a median ${r.resolves.stopLatency.p50} s (max ${r.resolves.stopLatency.max} s): it waits in the FIFO queue behind what was sent before it, then the next run stops before it starts anything.`,
+        `A resolve sent during the storm stopped its running trace after a median ${x.stopLatency.p50} s (max ${x.stopLatency.max} s): a median ${x.stopQueued?.p50 ?? '—'} s (max ${x.stopQueued?.max ?? '—'} s) in the FIFO queue until a run took it (the run in progress finishes first), then ${x.stopInRun?.p50 ?? '—'} s (max ${x.stopInRun?.max ?? '—'} s) in that run, whose first step is the stops.`,
+      );
+    if (x)
+      parts.push(
+        x.startedAfterResolve === 0 && x.leftRunning === 0
+          ? `No incident started after its resolve was applied and none was left running; the ${x.whenSent.waiting} resolved while waiting for a slot never started (${x.dropped} "dropped" notice(s): it goes to those already told "queued").`
+          : `A resolve was not honoured: ${x.startedAfterResolve} started after it, ${x.leftRunning} left running.`,
       );
   }
+  if (r.errorsLogged > 0)
+    parts.push(
+      `${r.errorsAtDeadline} of the ${r.errorsLogged} error(s) logged came in the last 1.5 s of a run that had used its whole 60 s (see the list): a request the pacer admits just before the deadline gets what is left as its timeout and times out; the next run redoes the step (a start whose POST may have reached ZDX is found by its session name), so no incident is lost, but each is logged as a failed step.`,
+    );
   if (r.openedTogetherInversions > 0)
     parts.push(
       `${r.urgentBehindLessUrgent} more urgent incident(s) waited for a slot while less urgent ones opened at the same moment had started (longest P1/P2 wait ${r.urgentWaitMax} s): the reconciler orders only what it has read from the queue, 10 opens a run, so the first free slots go to the first opens in queue order.`,

@@ -31,7 +31,6 @@ import { dynamoLedger, type LedgerStore } from '../shared/ledger/store.js';
 import { ledgerKey } from '../shared/ledger/record.js';
 import { createLogger } from '../shared/logger.js';
 import { createReporter, type Reporter } from '../shared/reporting/reporter.js';
-import { TraceConflictError, type TracePort } from '../shared/traces/port.js';
 import { relayWake } from '../shared/traces/run.js';
 import { zdxTracePort } from '../shared/traces/zdxPort.js';
 import { startLocalDynamo } from '../local/dynamodb.js';
@@ -91,6 +90,9 @@ export interface ResolveFigures {
   /** Resolves whose trace was still active in ZDX at the end (must be 0). */
   leftRunning: number;
   stopLatency: { p50: number; p90: number; max: number } | undefined;
+  /** Of that, waiting in the FIFO queue until a run applied the resolve (p50 / max), and applied → stopped. */
+  stopQueued: { p50: number; max: number } | undefined;
+  stopInRun: { p50: number; max: number } | undefined;
 }
 
 export interface StormRow {
@@ -129,6 +131,9 @@ export interface StormRow {
   slotReuse: { p50: number; p90: number; max: number } | undefined;
   /** The first errors the handler logged: when (s after the storm began), what. */
   errorSamples: string[];
+  errorsLogged: number;
+  /** Errors logged in the last 1.5 s of a run that used (almost) all of its 60 s. */
+  errorsAtDeadline: number;
   /** When each run ended (s after the storm began), to line errors up with the 60 s deadlines. */
   runEnds: number[];
   /** For each 429: when, and how many requests its fixed second and minute had accepted. */
@@ -179,11 +184,14 @@ interface StormZdx {
   maxActive(): number;
   /** Devices with an active trace in the simulator now. */
   activeDevices(): Set<number>;
+  /** Called (real time) when the simulator creates a trace (answers a start 200) or deletes one (a stop). */
+  listen(fn: (event: 'created' | 'deleted', deviceId: number, at: number) => void): void;
 }
 
 function stormZdx(extraUsers: number): StormZdx {
   let store: DeepTraceStore | undefined;
   let maxActive = 0;
+  let listener: (event: 'created' | 'deleted', deviceId: number, at: number) => void = () => undefined;
   const activeNow = () => (store ? store.all().filter((t) => store!.isActive(t)).length : 0);
   const factory: ProductFactory = (clock, opts) => {
     const seed = buildSeed();
@@ -235,7 +243,12 @@ function stormZdx(extraUsers: number): StormZdx {
         const rate = limiter?.check(clientIp);
         if (rate && !rate.allowed) return { ...zdxError(429, 'Rate limit exceeded'), headers: rate.headers };
         const reply = await route(req);
-        if (req.method === 'POST' && reply.status === 200) maxActive = Math.max(maxActive, activeNow());
+        const deviceId = Number(/^\/devices\/(\d+)\/deeptraces/.exec(req.path)?.[1]);
+        if (req.method === 'POST' && reply.status === 200) {
+          maxActive = Math.max(maxActive, activeNow());
+          listener('created', deviceId, Date.now());
+        }
+        if (req.method === 'DELETE' && reply.status === 200) listener('deleted', deviceId, Date.now());
         return rate ? { ...reply, headers: { ...rate.headers, ...reply.headers } } : reply;
       },
       state: () => ({
@@ -257,7 +270,15 @@ function stormZdx(extraUsers: number): StormZdx {
             .map((t) => t.deviceId)
         : [],
     );
-  return { factory, activeNow, maxActive: () => maxActive, activeDevices };
+  return {
+    factory,
+    activeNow,
+    maxActive: () => maxActive,
+    activeDevices,
+    listen: (fn) => {
+      listener = fn;
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -275,31 +296,6 @@ interface IncidentTimes {
 }
 
 const incidentIdOf = (i: number) => `STORM-${String(i).padStart(3, '0')}`;
-
-function observePort(
-  port: TracePort,
-  onStart: (deviceId: number, at: number) => void,
-  onStop: (deviceId: number, at: number) => void,
-  onConflict: () => void,
-): TracePort {
-  return {
-    ...port,
-    startTrace: async (deviceId, input) => {
-      try {
-        const id = await port.startTrace(deviceId, input);
-        onStart(deviceId, Date.now());
-        return id;
-      } catch (e) {
-        if (e instanceof TraceConflictError) onConflict();
-        throw e;
-      }
-    },
-    stopTrace: async (deviceId, traceId) => {
-      await port.stopTrace(deviceId, traceId);
-      onStop(deviceId, Date.now());
-    },
-  };
-}
 
 function observeLedger(ledger: LedgerStore, times: Map<string, IncidentTimes>, applied: Set<string>): LedgerStore {
   return {
@@ -425,6 +421,7 @@ export async function runStormScenario(
         log(`${sc.name}: run result ${line.slice(line.indexOf('"applied"'))}`);
       if (rec.msg === 'trace reconcile' && rec.deferred) counts.deferredRuns++;
       if (rec.level !== 'error') return;
+      errorTimes.push(Date.parse(rec.time ?? ''));
       if (rec.msg.startsWith('trace reconcile step failed')) counts.stepFailures++;
       else if (rec.msg.startsWith('trace reconcile failed')) counts.batchFailures++;
       if (counts.errors.length < 5) counts.errors.push(line.slice(0, 400));
@@ -439,8 +436,14 @@ export async function runStormScenario(
   const byDevice = new Map<number, string>();
   const applied = new Set<string>();
   const reports: Reported[] = [];
-  let conflicts = 0;
   const rand = seededRandom(sc.users * 7919 + (sc.resolves ? 1 : 0) + (sc.tier ? 2 : 0));
+  // Start and stop times as ZDX saw them: a start whose answer was lost (and adopted later) counts when it was made.
+  zdx.listen((event, deviceId, at) => {
+    const t = times.get(byDevice.get(deviceId) ?? '');
+    if (!t) return;
+    if (event === 'created' && t.startedAt === undefined) t.startedAt = at;
+    if (event === 'deleted' && t.stoppedAt === undefined) t.stoppedAt = at;
+  });
   const incidents: TraceStart[] = [];
   for (let i = 1; i <= sc.users; i++) {
     const priority = PRIORITY_MIX[Math.floor(rand() * PRIORITY_MIX.length)]!;
@@ -462,18 +465,7 @@ export async function runStormScenario(
     });
   }
   const handler = makeHandler({
-    traces: observePort(
-      zdxTracePort(env.clients.zdx),
-      (deviceId, at) => {
-        const t = times.get(byDevice.get(deviceId) ?? '');
-        if (t && t.startedAt === undefined) t.startedAt = at;
-      },
-      (deviceId, at) => {
-        const t = times.get(byDevice.get(deviceId) ?? '');
-        if (t && t.stoppedAt === undefined) t.stoppedAt = at;
-      },
-      () => void conflicts++,
-    ),
+    traces: zdxTracePort(env.clients.zdx),
     ledger: observeLedger(
       dynamoLedger({
         tableName: ledgerTable,
@@ -501,6 +493,8 @@ export async function runStormScenario(
   // The trace queue's event source mapping: one batch at a time, back to back, each a fresh 60 s invocation.
   let running = true;
   const runs: number[] = [];
+  const runSpans: Array<[number, number]> = [];
+  const errorTimes: number[] = [];
   const runEnds: number[] = [];
   const traceLoop = (async () => {
     while (running) {
@@ -520,6 +514,7 @@ export async function runStormScenario(
             return (await handler(event, makeContext(fn, yml.service))) as SQSBatchResponse;
           } finally {
             runs.push(Date.now() - t);
+            runSpans.push([t, Date.now()]);
             runEnds.push(Date.now());
           }
         },
@@ -719,7 +714,12 @@ export async function runStormScenario(
   let resolves: ResolveFigures | undefined;
   if (sc.resolves) {
     const rs = resolveKeys.map((k) => times.get(k)!);
-    const latencies = rs.filter((t) => t.stoppedAt !== undefined).map((t) => (t.stoppedAt! - t.resolveSentAt!) / 1000);
+    const stoppedOnes = rs.filter((t) => t.stoppedAt !== undefined);
+    const latencies = stoppedOnes.map((t) => (t.stoppedAt! - t.resolveSentAt!) / 1000);
+    const queuedFor = stoppedOnes.map((t) => (t.resolveAppliedAt! - t.resolveSentAt!) / 1000);
+    const inRun = stoppedOnes.map((t) => (t.stoppedAt! - t.resolveAppliedAt!) / 1000);
+    const pm = (xs: number[]) =>
+      xs.length ? { p50: round(percentile(xs, 50), 2), max: round(Math.max(...xs), 2) } : undefined;
     const active = zdx.activeDevices();
     const stillActive = resolveKeys.filter((k) => active.has(STORM_DEVICE_BASE + Number(k.split('-').at(-1)))).length;
     resolves = {
@@ -731,6 +731,8 @@ export async function runStormScenario(
         (t) => t.startSentAt !== undefined && t.resolveAppliedAt !== undefined && t.startSentAt > t.resolveAppliedAt,
       ).length,
       leftRunning: stillActive,
+      stopQueued: pm(queuedFor),
+      stopInRun: pm(inRun),
       stopLatency: latencies.length
         ? {
             p50: round(percentile(latencies, 50), 2),
@@ -802,8 +804,11 @@ export async function runStormScenario(
     busiestMinute,
     http429Minute,
     errorSamples: counts.samples,
+    errorsAtDeadline: errorTimes.filter((e) => runSpans.some(([a, b]) => b - a >= 55_000 && e >= b - 1_500 && e <= b))
+      .length,
+    errorsLogged: errorTimes.length,
     runEnds: runEnds.map((x) => s(x - t0)),
-    conflicts409: conflicts,
+    conflicts409: zdxCalls.filter((c) => c.method === 'POST' && c.status === 409).length,
     stepFailures: counts.stepFailures,
     batchFailures: counts.batchFailures,
     deadLetters,
