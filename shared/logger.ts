@@ -3,6 +3,8 @@
  * Audit records are log entries with `type: "audit"`: who or what triggered a change, the target, before,
  * after and the result, so CloudWatch Logs Insights can query them (`filter type = "audit"`).
  */
+import { emfLine, type MetricDimensions, type MetricName, type MetricUnit } from './metrics.js';
+
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -71,6 +73,11 @@ export interface Logger {
   warn(msg: string, data?: Record<string, unknown>): void;
   error(msg: string, data?: Record<string, unknown>): void;
   audit(record: AuditRecord): void;
+  /**
+   * One metric data point as an EMF line (shared/metrics.ts). Written whatever LOG_LEVEL says: alarms watch
+   * these. `dims` are short labels (a source, a reason), never user data.
+   */
+  metric(name: MetricName, value?: number, opts?: { unit?: MetricUnit; dims?: MetricDimensions }): void;
   child(fields: Record<string, unknown>): Logger;
 }
 
@@ -101,6 +108,8 @@ export function createLogger(opts: { level?: Level; fields?: Record<string, unkn
     error: (m, d) => write('error', m, d),
     // The audit trail must not depend on how chatty the logs are set: LOG_LEVEL=warn keeps audits.
     audit: (record) => write('info', 'audit', { type: 'audit', ...record }, true),
+    // No base fields or redaction: an EMF line holds only the metric, its dimensions and `_aws`.
+    metric: (name, value = 1, o = {}) => sink(JSON.stringify(emfLine(name, value, o.unit, o.dims))),
     child: (fields) => createLogger({ level, sink, fields: { ...base, ...fields } }),
   };
 }
