@@ -79,6 +79,11 @@ export const json = (status: number, body?: unknown, headers?: Record<string, st
 export interface SimProduct {
   readonly name: 'zdx' | 'zpa';
   handle(req: SimRequest, ctx: { clientIp: string }): Promise<SimReply>;
+  /**
+   * Counts a request the product's rate limit covers although another part of the server answers it (ZDX's
+   * legacy token endpoint is on the ZDX API host): a 429 reply when over the limit, else the headers to add.
+   */
+  admit?(clientIp: string): { refused?: SimReply; headers?: Record<string, string> };
   /** A JSON-serialisable snapshot for `GET /__sim/state`. */
   state(): unknown;
   /** Back to the seeded state (tests call this between cases). */

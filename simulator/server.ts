@@ -143,7 +143,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningSimulator
             reply: { status: 400, body: { code: 400, message: 'Malformed JSON body' } },
             fault,
           };
-        return { product: 'auth', reply: auth[dest.endpoint]({ ...req, body: parsed.body }), fault };
+        // ZDX's legacy token endpoint is an API call on the ZDX host: ZDX's per-IP limits count it.
+        const admitted = dest.endpoint === 'zdx-token' ? products.get('zdx')?.admit?.(clientIp) : undefined;
+        if (admitted?.refused) return { product: 'auth', reply: admitted.refused, fault };
+        const reply = auth[dest.endpoint]({ ...req, body: parsed.body });
+        return {
+          product: 'auth',
+          reply: admitted?.headers ? { ...reply, headers: { ...admitted.headers, ...reply.headers } } : reply,
+          fault,
+        };
       }
       case 'product': {
         const product = products.get(dest.product);

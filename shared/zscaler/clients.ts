@@ -85,8 +85,9 @@ export interface ClientDeps {
 
 export function createZscalerClients(options: ZscalerOptions, deps: ClientDeps): ZscalerClients {
   const { auth, timeouts, rateLimits, userAgent } = options;
-  const transport = (pacer?: Pacer) =>
+  const transport = (name: string, pacer?: Pacer) =>
     new Transport({
+      name,
       dispatcher: deps.dispatcher,
       timeoutMs: timeouts.requestMs,
       deadlineReserveMs: timeouts.deadlineReserveMs,
@@ -94,20 +95,23 @@ export function createZscalerClients(options: ZscalerOptions, deps: ClientDeps):
       pacer,
       logger: deps.logger,
     });
-  const authTransport = transport();
+  const authTransport = transport('auth');
   const zdxTransport = transport(
+    'zdx',
     deps.pacers?.zdx ??
       zdxPacer(rateLimits?.zdxRequestsPerSecond ?? ZDX_PUBLISHED_REQUESTS_PER_SECOND, rateLimits?.zdxRequestsPerMinute),
   );
-  const zpaTransport = transport(deps.pacers?.zpa ?? zpaPacer(rateLimits?.zpa ?? ZPA_PUBLISHED_LIMITS));
+  const zpaTransport = transport('zpa', deps.pacers?.zpa ?? zpaPacer(rateLimits?.zpa ?? ZPA_PUBLISHED_LIMITS));
   const client = (baseUrl: string, t: Transport, tokens: TokenProvider) =>
-    new ApiClient({ baseUrl, transport: t, tokens, userAgent });
+    new ApiClient({ baseUrl, transport: t, tokens, userAgent, metrics: deps.logger });
 
   if (auth.mode === 'oneapi') {
     // One ZIdentity client serves both products: one token, one cache.
     const tokens = new CachingTokenProvider(
       section(deps.secret, 'oneapi'),
       oneApiFlow(authTransport, auth.tokenUrl, auth.audience),
+      undefined,
+      deps.logger,
     );
     const base = trim(auth.gatewayUrl);
     return {
@@ -118,8 +122,20 @@ export function createZscalerClients(options: ZscalerOptions, deps: ClientDeps):
   }
   const zdxBase = trim(auth.zdxBaseUrl);
   const zpaBase = trim(auth.zpaBaseUrl);
-  const zdxTokens = new CachingTokenProvider(section(deps.secret, 'zdx'), zdxLegacyFlow(authTransport, zdxBase));
-  const zpaTokens = new CachingTokenProvider(section(deps.secret, 'zpa'), zpaLegacyFlow(authTransport, zpaBase));
+  // The legacy ZDX token endpoint is on the ZDX API host and counts against ZDX's per-IP limits like any other
+  // call: it goes through the ZDX pacer (a container's first burst otherwise collected a 429).
+  const zdxTokens = new CachingTokenProvider(
+    section(deps.secret, 'zdx'),
+    zdxLegacyFlow(zdxTransport, zdxBase),
+    undefined,
+    deps.logger,
+  );
+  const zpaTokens = new CachingTokenProvider(
+    section(deps.secret, 'zpa'),
+    zpaLegacyFlow(authTransport, zpaBase),
+    undefined,
+    deps.logger,
+  );
   return {
     zdx: client(`${zdxBase}/v1`, zdxTransport, zdxTokens),
     zpa: client(zpaBase, zpaTransport, zpaTokens),

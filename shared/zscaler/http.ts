@@ -7,6 +7,7 @@ import { OutcomeUnknownError, ZscalerApiError, parseErrorBody } from './errors.j
 import type { TokenProvider } from './auth/provider.js';
 import { DEFAULT_RETRY, isRetryableStatus } from './retry.js';
 import type { Transport } from './transport.js';
+import type { Logger } from '../logger.js';
 
 export type Query = Record<string, string | number | boolean | readonly (string | number)[] | undefined>;
 
@@ -25,6 +26,8 @@ export interface ApiClientOptions {
   transport: Transport;
   tokens: TokenProvider;
   userAgent?: string;
+  /** Counts requests refused with 401 even after a fresh token (`ZscalerAuthFailures`). */
+  metrics?: Pick<Logger, 'metric'>;
 }
 
 export class ApiClient {
@@ -56,7 +59,12 @@ export class ApiClient {
     const url = this.opts.baseUrl + path + queryString(query);
     const request = { method, path };
     for (let refreshed = false; ; refreshed = true) {
-      const token = await this.opts.tokens.getToken();
+      // The token is taken when the attempt leaves, after its pacing wait (Transport `authorize`), so a request
+      // that waited never leaves with a token that expired meanwhile. It is fetched here first, before the wait:
+      // a fetch that itself needs a paced slot (the legacy ZDX token endpoint) must not run between a slot and
+      // its request, or requests admitted a second apart would leave together.
+      await this.opts.tokens.getToken();
+      let token: string | undefined;
       const res = await this.opts.transport
         .send({
           method,
@@ -65,10 +73,13 @@ export class ApiClient {
           idempotent: opts.idempotent,
           body: body === undefined ? undefined : JSON.stringify(body),
           headers: {
-            authorization: `Bearer ${token}`,
             accept: 'application/json',
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
             'user-agent': this.opts.userAgent ?? 'zscaler-event-automation',
+          },
+          authorize: async () => {
+            token = await this.opts.tokens.getToken();
+            return { authorization: `Bearer ${token}` };
           },
         })
         .catch((e: unknown) => {
@@ -78,9 +89,10 @@ export class ApiClient {
       this.requestCount += res.attempts;
       // A 401 means our cached token is no longer accepted (expired early, revoked): one refresh, one retry.
       if (res.status === 401 && !refreshed) {
-        this.opts.tokens.invalidate(token);
+        if (token !== undefined) this.opts.tokens.invalidate(token);
         continue;
       }
+      if (res.status === 401) this.opts.metrics?.metric('ZscalerAuthFailures', 1, { dims: { stage: 'request' } });
       if (res.status >= 400) {
         const { id, reason } = parseErrorBody(res.text);
         throw new ZscalerApiError(res.status, id, reason, request, isRetryableStatus(DEFAULT_RETRY, res.status, id));

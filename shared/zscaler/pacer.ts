@@ -5,15 +5,19 @@
  */
 export class SlidingWindow {
   private readonly sent: number[] = [];
+  /** The budget; a pacer may lower or raise it when the server states its limit. */
+  limit: number;
   private tail: Promise<void> = Promise.resolve();
   private pausedUntil = 0;
 
   constructor(
-    readonly limit: number,
+    limit: number,
     readonly windowMs: number,
     private readonly marginMs = 50,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.limit = limit;
+  }
 
   /**
    * Resolves when a request may be sent; callers are admitted in arrival order. With a deadline (epoch ms), a
@@ -67,6 +71,8 @@ export interface Pacer {
   /** @throws PacingDeadlineError when the slot would come after `deadlineMs`. */
   acquire(method: string, deadlineMs?: number): Promise<void>;
   pause(method: string, ms: number): void;
+  /** Every response's headers (lower-cased names): a pacer may learn the server's limits from them. */
+  observe?(method: string, headers: Readonly<Record<string, string>>): void;
 }
 
 /** ZPA's budgets: `getPer10s` GETs and `writePer10s` POST/PUT/DELETEs per `windowMs` (10 s when published). */
@@ -93,14 +99,21 @@ export function zpaPacer(limits: ZpaRateLimits = ZPA_PUBLISHED_LIMITS): Pacer {
   return { acquire: (m, d) => pick(m).acquire(d), pause: (m, ms) => pick(m).pause(ms) };
 }
 
+/** ZDX's per-minute budget of its highest licence tier (T4): no tenant is allowed more (docs/zscaler-api.md §4). */
+export const ZDX_HIGHEST_TIER_REQUESTS_PER_MINUTE = 180;
+
 /**
- * ZDX: 5 requests per second per calling IP on every licence tier, and on some tiers a per-minute budget too
- * (e.g. 30 a minute): both windows are held, the per-minute one only when configured.
+ * ZDX: 5 requests per second per calling IP on every licence tier, and a per-minute budget that depends on the
+ * tier (T1 30 … T4 180). Both windows are always held. The minute budget starts at `perMinute` when configured,
+ * else at the highest tier's 180, and follows what ZDX says on every response (`RateLimit-Limit`, or the SDKs'
+ * `X-Ratelimit-Limit-Minute`; docs/zscaler-api.md §5.12), never above a configured value: a T1 tenant is paced
+ * at 30 from its first answer on, without anyone setting it. A response saying the minute's budget is spent
+ * (`…-Remaining` 0) pauses the minute window until ZDX's reset, which also covers requests this pacer did not
+ * count (another caller on the same IP).
  */
 export function zdxPacer(perSecond = ZDX_PUBLISHED_REQUESTS_PER_SECOND, perMinute?: number): Pacer {
   const second = new SlidingWindow(perSecond, 1000);
-  if (!perMinute) return { acquire: (_m, d) => second.acquire(d), pause: (_m, ms) => second.pause(ms) };
-  const minute = new SlidingWindow(perMinute, 60_000);
+  const minute = new SlidingWindow(perMinute ?? ZDX_HIGHEST_TIER_REQUESTS_PER_MINUTE, 60_000);
   return {
     // The minute window first (its wait is the long one), then the second window: both are counted.
     acquire: async (_m, d) => {
@@ -111,5 +124,51 @@ export function zdxPacer(perSecond = ZDX_PUBLISHED_REQUESTS_PER_SECOND, perMinut
       second.pause(ms);
       minute.pause(ms);
     },
+    observe: (_m, headers) => {
+      const stated = minuteLimitOf(headers);
+      if (stated !== undefined) minute.limit = perMinute === undefined ? stated : Math.min(perMinute, stated);
+      const remaining = minuteRemainingOf(headers);
+      const resetMs = resetInMs(headers['ratelimit-reset'] ?? headers['x-ratelimit-reset-minute']);
+      if (remaining === 0 && resetMs !== undefined) minute.pause(resetMs);
+    },
   };
+}
+
+/**
+ * The minute budget ZDX states: `RateLimit-Limit` (documented; a plain number, or the structured `N, N;w=60` form
+ * some gateways send — only a 60 s window counts) or `X-Ratelimit-Limit-Minute`. The OneAPI gateway's own
+ * `x-ratelimit-limit` (5,000 a minute, every product) is deliberately not read: it is not ZDX's limit.
+ */
+function minuteLimitOf(h: Readonly<Record<string, string>>): number | undefined {
+  return positiveInt(h['x-ratelimit-limit-minute']) ?? structuredMinute(h['ratelimit-limit']);
+}
+
+function minuteRemainingOf(h: Readonly<Record<string, string>>): number | undefined {
+  const v = h['x-ratelimit-remaining-minute'] ?? h['ratelimit-remaining'];
+  if (v === undefined) return undefined;
+  const n = Number(v.split(',')[0]?.trim());
+  return Number.isInteger(n) && n >= 0 ? n : undefined;
+}
+
+function structuredMinute(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map((p) => p.trim());
+  const windowed = parts.find((p) => /;\s*w=60\b/.test(p));
+  if (windowed) return positiveInt(windowed.split(';')[0]);
+  // A bare number is ZDX's documented form (its minute tier); other structured windows say nothing of the minute.
+  return parts.length === 1 && !parts[0]!.includes(';') ? positiveInt(parts[0]) : undefined;
+}
+
+function positiveInt(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v.trim());
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/** A reset as ZDX documents it (UTC epoch seconds) or as seconds from now; capped at a minute. */
+function resetInMs(v: string | undefined, nowMs = Date.now()): number | undefined {
+  const n = Number(v?.split(',')[0]?.trim());
+  if (v === undefined || !Number.isFinite(n) || n < 0) return undefined;
+  const ms = n > 1_000_000_000 ? n * 1000 - nowMs : n * 1000;
+  return Math.min(60_000, Math.max(0, ms));
 }

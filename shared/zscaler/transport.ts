@@ -38,7 +38,19 @@ export interface SendOptions {
    * full-replacement PUT built from an earlier read). A refused (429, 503) or unsent request is retried anyway.
    */
   idempotent?: boolean;
+  /**
+   * Headers that must be fresh when the attempt goes out (the bearer token): called after the pacing wait of
+   * each attempt, so a request that waited many seconds for its slot never leaves with a token that expired
+   * meanwhile.
+   */
+  authorize?: () => Promise<Record<string, string>>;
 }
+
+/**
+ * Below this much time left an attempt is not started: it could not get an answer anyway, and an answer cut
+ * short by our own timeout leaves a write's outcome unknown. The work is deferred (DeadlineExceededError).
+ */
+export const MIN_ATTEMPT_MS = 1_500;
 
 export interface TransportOptions {
   dispatcher?: Dispatcher;
@@ -49,6 +61,8 @@ export interface TransportOptions {
   /** Milliseconds kept free at the end of the invocation so the handler can still report. */
   deadlineReserveMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Which Zscaler API this transport serves, for metrics (`zdx`, `zpa`, `auth`). */
+  name?: string;
 }
 
 /** Container-wide keep-alive pool: invocations reuse warm connections. */
@@ -68,25 +82,31 @@ export class Transport {
     const { retry, pacer, logger } = this.opts;
     const sleep = this.opts.sleep ?? defaultSleep;
     const deadline = currentDeadline() - (this.opts.deadlineReserveMs ?? 1_000);
+    // The last moment an attempt may start: it gets at least MIN_ATTEMPT_MS (or its whole timeout, if shorter).
+    const lastStart = deadline - Math.min(MIN_ATTEMPT_MS, this.opts.timeoutMs);
     for (let attempt = 1; ; attempt++) {
-      if (Date.now() >= deadline) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}`);
+      if (Date.now() >= lastStart) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}`);
       if (pacer) {
         // Pacing can wait many seconds (ZPA: 10 writes per 10 s, a per-minute ZDX tier): never past the deadline.
         try {
-          await pacer.acquire(req.method, deadline);
+          await pacer.acquire(req.method, lastStart);
         } catch (e) {
           if (e instanceof PacingDeadlineError)
             throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}: ${e.message}`);
           throw e;
         }
       }
+      const headers = req.authorize ? { ...req.headers, ...(await req.authorize()) } : req.headers;
+      if (Date.now() >= lastStart) throw new DeadlineExceededError(`no time left for ${req.method} ${req.label}`);
       let res: RawResponse | undefined;
       let failure: unknown;
       try {
-        res = await this.once(req, Math.min(this.opts.timeoutMs, deadline - Date.now()));
+        res = await this.once({ ...req, headers }, Math.min(this.opts.timeoutMs, deadline - Date.now()));
       } catch (e) {
         failure = e;
       }
+      if (res) pacer?.observe?.(req.method, res.headers);
+      if (res?.status === 429) logger?.metric('ZscalerThrottled', 1, { dims: { api: this.opts.name ?? 'zscaler' } });
       const code = errorCode(failure);
       if (failure && !retry.networkCodes.includes(code ?? '')) {
         throw new ZscalerNetworkError(
@@ -133,6 +153,7 @@ export class Transport {
           { cause: failure },
         );
       }
+      logger?.metric('ZscalerRetries', 1, { dims: { api: this.opts.name ?? 'zscaler' } });
       logger?.warn('zscaler request retry', {
         method: req.method,
         path: req.label,

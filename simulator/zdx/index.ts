@@ -59,6 +59,13 @@ export function createZdxSimulator(clock: SimClock, opts: ZdxSimulatorOptions = 
       const reply = await route(req);
       return rate ? { ...reply, headers: { ...rate.headers, ...reply.headers } } : reply;
     },
+    admit(clientIp) {
+      const rate = limiter?.check(clientIp);
+      if (!rate) return {};
+      return rate.allowed
+        ? { headers: rate.headers }
+        : { refused: { ...zdxError(429, 'Rate limit exceeded'), headers: rate.headers } };
+    },
     state() {
       const perDevice: Record<string, { requests: number; traces: number; active_traces: number }> = {};
       for (const d of seed.devices) {

@@ -16,11 +16,15 @@ async function alignTo(windowMs: number, marginMs: number) {
   if (left < marginMs) await sleep(left + 5);
 }
 
-/** n concurrent ZDX calls, fired early in a real second and minute so that no window boundary splits them. */
+/**
+ * n concurrent ZDX calls, fired early in a real second and minute so that no window boundary splits them. The
+ * token is fetched in the same second, so the limit has counted one request (the legacy token endpoint is a ZDX
+ * call) before the burst.
+ */
 async function burst(s: RunningSimulator, n: number, headers: Record<string, string> = {}) {
-  const token = await zdxToken(s);
   await alignTo(60_000, 3_000);
   await alignTo(1_000, 700);
+  const token = await zdxToken(s);
   return Promise.all(
     Array.from({ length: n }, () =>
       call(`${s.url}/v1/devices?limit=1`, { headers: { authorization: `Bearer ${token}`, ...headers } }),
@@ -33,8 +37,9 @@ describe('ZDX rate limiting over HTTP', () => {
     sim = await startSimulator({ zdxRateLimit: { perSecond: 2 } });
     const replies = await burst(sim, 6);
     const refused = replies.filter((r) => r.status === 429);
-    expect(replies.filter((r) => r.status === 200)).toHaveLength(2);
-    expect(refused).toHaveLength(4);
+    // The token request took one of the second's two.
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(1);
+    expect(refused).toHaveLength(5);
     const r = refused[0]!;
     expect(r.body).toEqual({ code: 429, message: 'Rate limit exceeded' });
     expect(r.headers.get('x-ratelimit-limit-second')).toBe('2');
@@ -47,6 +52,21 @@ describe('ZDX rate limiting over HTTP', () => {
     expect(r.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
   });
 
+  it("counts the legacy token endpoint on the ZDX host against ZDX's per-IP limit", async () => {
+    sim = await startSimulator({ zdxRateLimit: { perSecond: 2, perMinute: 1000 } });
+    await alignTo(1_000, 700);
+    const token = () =>
+      call(`${sim!.url}/v1/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ key_id: 'x', key_secret: 'y', timestamp: Math.floor(Date.now() / 1000) }),
+      });
+    const replies = await Promise.all([token(), token(), token()]);
+    // Two are answered by the token endpoint (whatever it says of the credentials); the third is over the limit.
+    expect(replies.filter((r) => r.status === 429)).toHaveLength(1);
+    expect(replies.find((r) => r.status !== 429)!.headers.get('x-ratelimit-limit-second')).toBe('2');
+  });
+
   it('emits the rate headers on every successful ZDX reply, counting down', async () => {
     sim = await startSimulator({ zdxRateLimit: { perSecond: 100, perMinute: 50 } });
     const [a, b] = await burst(sim, 2);
@@ -57,15 +77,15 @@ describe('ZDX rate limiting over HTTP', () => {
       expect(r.headers.get('retry-after')).toBeNull();
     }
     const remaining = [a!, b!].map((r) => Number(r.headers.get('ratelimit-remaining'))).sort();
-    expect(remaining).toEqual([48, 49]);
+    expect(remaining).toEqual([47, 48]);
   });
 
   it('applies the per-minute tier (T1 = 30/min)', async () => {
     sim = await startSimulator({ zdxTier: 'T1', zdxRateLimit: { perSecond: 1000 } });
     const replies = await burst(sim, 40);
-    expect(replies.filter((r) => r.status === 200)).toHaveLength(30);
+    expect(replies.filter((r) => r.status === 200)).toHaveLength(29);
     const refused = replies.filter((r) => r.status === 429);
-    expect(refused).toHaveLength(10);
+    expect(refused).toHaveLength(11);
     expect(Number(refused[0]!.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(refused[0]!.headers.get('ratelimit-remaining')).toBe('0');
     expect(replies[0]!.headers.get('ratelimit-limit')).toBe('30');
@@ -82,6 +102,7 @@ describe('ZDX rate limiting over HTTP', () => {
   it('runs on real time: a client pacing at 5/s is never refused even at timeScale 3600', async () => {
     sim = await startSimulator({ timeScale: 3600, tokenLifetimeSec: 86400 * 30 });
     const token = await zdxToken(sim);
+    await sleep(1_000); // the token request counted in its second
     const statuses: number[] = [];
     // 200 ms after each reply: consecutive arrivals are then at least 200 ms apart however the machine is loaded.
     for (let i = 0; i < 8; i += 1) {

@@ -4,6 +4,7 @@
  * (single flight), dropped on a 401 so the next call fetches a fresh one.
  */
 import { ZscalerAuthError } from '../errors.js';
+import type { Logger } from '../../logger.js';
 
 export interface TokenProvider {
   /** A valid bearer token, from cache when possible. */
@@ -36,6 +37,8 @@ export class CachingTokenProvider<C> implements TokenProvider {
     private readonly credentials: CredentialSource<C>,
     private readonly fetchToken: (creds: C) => Promise<FetchedToken>,
     private readonly now: () => number = Date.now,
+    /** Counts token fetches and refused credentials (`ZscalerTokenFetches`, `ZscalerAuthFailures`). */
+    private readonly metrics?: Pick<Logger, 'metric'>,
   ) {}
 
   getToken(): Promise<string> {
@@ -60,7 +63,10 @@ export class CachingTokenProvider<C> implements TokenProvider {
       try {
         fetched = await this.request(await this.credentials.refresh());
       } catch (e2) {
-        if (e2 instanceof CredentialsRejected) throw new ZscalerAuthError(e2.message, { cause: e2 });
+        if (e2 instanceof CredentialsRejected) {
+          this.metrics?.metric('ZscalerAuthFailures', 1, { dims: { stage: 'token' } });
+          throw new ZscalerAuthError(e2.message, { cause: e2 });
+        }
         throw e2;
       }
     }
@@ -70,6 +76,7 @@ export class CachingTokenProvider<C> implements TokenProvider {
 
   private request(creds: C): Promise<FetchedToken> {
     this.tokenRequests++;
+    this.metrics?.metric('ZscalerTokenFetches');
     return this.fetchToken(creds);
   }
 }

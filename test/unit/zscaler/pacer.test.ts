@@ -48,3 +48,57 @@ describe('pacing within a deadline', () => {
     await expect(p.acquire('GET', Date.now() + 5_000)).rejects.toBeInstanceOf(PacingDeadlineError);
   });
 });
+
+describe('ZDX pacer: the minute tier follows what ZDX says', () => {
+  const spend = async (p: ReturnType<typeof zdxPacer>, n: number) => {
+    for (let i = 0; i < n; i++) await p.acquire('GET', Date.now() + 50);
+  };
+
+  it('paces at the highest tier (180 a minute) until ZDX states its limit, then at that limit', async () => {
+    const p = zdxPacer(1_000);
+    await spend(p, 5);
+    p.observe!('GET', { 'ratelimit-limit': '5', 'ratelimit-remaining': '3' });
+    // Five sent in this minute already: a T-whatever tenant stating 5 gets no sixth within the minute.
+    await expect(p.acquire('GET', Date.now() + 1_000)).rejects.toBeInstanceOf(PacingDeadlineError);
+  });
+
+  it("reads the SDKs' X-Ratelimit-Limit-Minute and the structured N;w=60 form, and ignores other windows", async () => {
+    const sdk = zdxPacer(1_000);
+    sdk.observe!('GET', { 'x-ratelimit-limit-minute': '2' });
+    await spend(sdk, 2);
+    await expect(sdk.acquire('GET', Date.now() + 500)).rejects.toBeInstanceOf(PacingDeadlineError);
+
+    const structured = zdxPacer(1_000);
+    structured.observe!('GET', { 'ratelimit-limit': '500, 2;w=60' });
+    await spend(structured, 2);
+    await expect(structured.acquire('GET', Date.now() + 500)).rejects.toBeInstanceOf(PacingDeadlineError);
+
+    // A per-second window (the token endpoint's `500;w=1`) and the OneAPI gateway's own header say nothing.
+    const other = zdxPacer(1_000);
+    other.observe!('GET', { 'ratelimit-limit': '2;w=1', 'x-ratelimit-limit': '2, 2;w=60' });
+    await spend(other, 10);
+  });
+
+  it('never goes above a configured per-minute budget, but follows a lower stated one', async () => {
+    const configured = zdxPacer(1_000, 3);
+    configured.observe!('GET', { 'ratelimit-limit': '180' });
+    await spend(configured, 3);
+    await expect(configured.acquire('GET', Date.now() + 500)).rejects.toBeInstanceOf(PacingDeadlineError);
+
+    const lower = zdxPacer(1_000, 100);
+    lower.observe!('GET', { 'ratelimit-limit': '2' });
+    await spend(lower, 2);
+    await expect(lower.acquire('GET', Date.now() + 500)).rejects.toBeInstanceOf(PacingDeadlineError);
+  });
+
+  it('a spent minute (remaining 0) pauses until the reset ZDX gives, which covers requests it did not count', async () => {
+    const p = zdxPacer(1_000);
+    const resetSec = Math.ceil(Date.now() / 1000) + 2;
+    p.observe!('GET', { 'ratelimit-limit': '180', 'ratelimit-remaining': '0', 'ratelimit-reset': String(resetSec) });
+    await expect(p.acquire('GET', Date.now() + 500)).rejects.toBeInstanceOf(PacingDeadlineError);
+    const t0 = Date.now();
+    await p.acquire('GET', Date.now() + 5_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(resetSec * 1000 - 60);
+    expect(Date.now() - t0).toBeLessThan(3_500);
+  });
+});

@@ -8,7 +8,9 @@ import { describe, expect, it } from 'vitest';
 import { ApiClient } from '../../../shared/zscaler/http.js';
 import { OutcomeUnknownError, ZscalerApiError } from '../../../shared/zscaler/errors.js';
 import { DEFAULT_RETRY } from '../../../shared/zscaler/retry.js';
-import { Transport } from '../../../shared/zscaler/transport.js';
+import { MIN_ATTEMPT_MS, Transport } from '../../../shared/zscaler/transport.js';
+import { runWithDeadline } from '../../../shared/deadline.js';
+import { DeadlineExceededError } from '../../../shared/errors.js';
 
 const ORIGIN = 'https://zpa.test';
 type Step = { status: number; body?: unknown; headers?: Record<string, string> } | { error: string };
@@ -150,5 +152,69 @@ describe('Transport: blind re-sends only where the table allows', () => {
     expect(await s.api.get('/application')).toEqual({ list: [] });
     expect(s.sent()).toBe(4);
     await s.close();
+  });
+});
+
+describe('Transport: what an attempt carries and when it may start', () => {
+  const server = (seen: string[]) => {
+    const agent = new MockAgent();
+    agent.disableNetConnect();
+    agent
+      .get(ORIGIN)
+      .intercept({ path: () => true, method: () => true })
+      .reply((opts) => {
+        seen.push(String((opts.headers as Record<string, string>).authorization));
+        return { statusCode: 200, data: '{}', responseOptions: { headers: { 'content-type': 'application/json' } } };
+      })
+      .persist();
+    return agent;
+  };
+
+  it('takes the token after the pacing wait: a request that waited leaves with the token current when it leaves', async () => {
+    const seen: string[] = [];
+    let current = 'token-before-the-wait';
+    let admit!: () => void;
+    const pacer = {
+      acquire: () =>
+        new Promise<void>((r) => {
+          admit = r;
+        }),
+      pause: () => undefined,
+    };
+    const transport = new Transport({ dispatcher: server(seen), timeoutMs: 1_000, retry: DEFAULT_RETRY, pacer });
+    const api = new ApiClient({
+      baseUrl: ORIGIN,
+      transport,
+      tokens: { getToken: async () => current, invalidate: () => undefined, tokenRequests: 0 },
+    });
+    const pending = api.put('/rules/1', { a: 1 });
+    await new Promise((r) => setTimeout(r, 20));
+    current = 'token-after-the-wait'; // the cached token expired and was renewed while the PUT waited its turn
+    admit();
+    await pending;
+    expect(seen).toEqual(['Bearer token-after-the-wait']);
+  });
+
+  it('does not start an attempt with less than MIN_ATTEMPT_MS left: deferred, nothing sent', async () => {
+    const seen: string[] = [];
+    const transport = new Transport({
+      dispatcher: server(seen),
+      timeoutMs: 10_000,
+      retry: DEFAULT_RETRY,
+      deadlineReserveMs: 0,
+    });
+    const api = new ApiClient({
+      baseUrl: ORIGIN,
+      transport,
+      tokens: { getToken: async () => 'tok', invalidate: () => undefined, tokenRequests: 0 },
+    });
+    const err = await runWithDeadline(Date.now() + MIN_ATTEMPT_MS - 200, () => api.post('/rules', BODY)).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(DeadlineExceededError);
+    expect(seen).toEqual([]);
+    // With the time an attempt needs, the same call goes out.
+    await runWithDeadline(Date.now() + MIN_ATTEMPT_MS + 2_000, () => api.post('/rules', BODY));
+    expect(seen).toHaveLength(1);
   });
 });
