@@ -4,17 +4,55 @@
  * !Sub) become plain objects; `${…}` variables are left for the local stack to fill in.
  */
 import { readFileSync } from 'node:fs';
-import { parse, type Tags } from 'yaml';
+import { parseDocument, type Tags } from 'yaml';
 import type { TableDef } from './dynamodb.js';
 
-// Each tag on a scalar (`!Ref WorkQueue`) and on a sequence (`!Not [!Equals [a, b]]`, `!If [c, x, y]`).
-const cfnTags: Tags = ['Ref', 'GetAtt', 'Sub', 'Join', 'Select', 'If', 'Not', 'Equals'].flatMap((name) => {
-  const key = name === 'Ref' ? 'Ref' : `Fn::${name}`;
+/** CloudFormation's short-form intrinsic functions (every one its YAML syntax has). */
+const CFN_FUNCTIONS = [
+  'Ref',
+  'Condition',
+  'GetAtt',
+  'Sub',
+  'Join',
+  'Select',
+  'Split',
+  'FindInMap',
+  'Base64',
+  'Cidr',
+  'GetAZs',
+  'ImportValue',
+  'Transform',
+  'If',
+  'Not',
+  'Equals',
+  'And',
+  'Or',
+] as const;
+
+/**
+ * Each tag on a scalar (`!Ref WorkQueue`), a sequence (`!Not [!Equals [a, b]]`, `!If [c, x, y]`) and a mapping
+ * (`!Transform {Name: …}`), resolved to the JSON form (`{"Fn::If": […]}`, `{"Ref": …}`, `{"Condition": …}`).
+ */
+export const cfnYamlTags: Tags = CFN_FUNCTIONS.flatMap((name) => {
+  const key = name === 'Ref' || name === 'Condition' ? name : `Fn::${name}`;
+  const json = (node: { toJSON(): unknown }) => ({ [key]: node.toJSON() });
   return [
     { tag: `!${name}`, resolve: (value: string) => ({ [key]: value }) },
-    { tag: `!${name}`, collection: 'seq' as const, resolve: (seq: { toJSON(): unknown }) => ({ [key]: seq.toJSON() }) },
+    { tag: `!${name}`, collection: 'seq' as const, resolve: json },
+    { tag: `!${name}`, collection: 'map' as const, resolve: json },
   ];
 });
+
+/**
+ * serverless.yml as plain data. A tag or construct the parser does not understand is an error naming its line,
+ * not a warning on every `npm start`: the local wiring would silently read the wrong value.
+ */
+export function parseServerlessYml(text: string): Record<string, any> {
+  const doc = parseDocument(text, { customTags: cfnYamlTags, merge: true, logLevel: 'silent' });
+  const problems = [...doc.errors, ...doc.warnings];
+  if (problems.length) throw new Error(`serverless.yml: ${problems.map((p) => p.message).join('; ')}`);
+  return doc.toJS({ maxAliasCount: -1 }) as Record<string, any>;
+}
 
 export interface FunctionDef {
   name: string;
@@ -55,7 +93,7 @@ export function readServerlessYml(path = 'serverless.yml'): {
   queueSchedules: QueueScheduleDef[];
   tables: TableDef[];
 } {
-  const doc = parse(readFileSync(path, 'utf8'), { customTags: cfnTags }) as Record<string, any>;
+  const doc = parseServerlessYml(readFileSync(path, 'utf8'));
   const providerEnv = doc.provider?.environment ?? {};
   const defaultTimeout = Number(doc.provider?.timeout ?? 6);
   const functions: FunctionDef[] = Object.entries<Record<string, any>>(doc.functions ?? {}).map(([name, fn]) => {

@@ -4,15 +4,12 @@
  * batch failures and a dead-letter queue behind every queue.
  */
 import { readFileSync } from 'node:fs';
-import { parse, type Tags } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parseServerlessYml } from '../../local/serverlessYml.js';
 import { parseCommand } from '../../shared/commands/contract.js';
 
-const tags: Tags = ['Ref', 'GetAtt', 'Sub', 'If', 'Not', 'Equals'].flatMap((name) => [
-  { tag: `!${name}`, resolve: (v: string) => ({ [name]: v }) },
-  { tag: `!${name}`, collection: 'seq' as const, resolve: (seq: { toJSON(): unknown }) => ({ [name]: seq.toJSON() }) },
-]);
-const doc = parse(readFileSync('serverless.yml', 'utf8'), { customTags: tags, merge: true }) as Record<string, any>;
+// The local stack's own reader: CloudFormation tags in their JSON form (`{"Fn::GetAtt": "TraceQueue.Arn"}`).
+const doc = parseServerlessYml(readFileSync('serverless.yml', 'utf8'));
 const fns = doc.functions as Record<string, Record<string, any>>;
 const resources = doc.resources.Resources as Record<string, any>;
 const statements = (role: string): Array<{ Action: string[]; Resource: unknown }> =>
@@ -45,16 +42,16 @@ describe('serverless.yml', () => {
   it('serialises every deep-trace command through one FIFO message group, into the ledger table, with least privilege', () => {
     expect(fns['trace-reconciler']!.events).toHaveLength(1);
     expect(fns['trace-reconciler']!.events[0].sqs).toMatchObject({
-      arn: { GetAtt: 'TraceQueue.Arn' },
+      arn: { 'Fn::GetAtt': 'TraceQueue.Arn' },
       functionResponseType: 'ReportBatchItemFailures',
     });
     expect(resources.TraceQueue.Properties).toMatchObject({
       FifoQueue: true,
       ContentBasedDeduplication: true,
-      RedrivePolicy: { deadLetterTargetArn: { GetAtt: 'TraceDLQ.Arn' } },
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': 'TraceDLQ.Arn' } },
     });
     expect(resources.TraceReconcileSchedule.Properties.Targets[0]).toMatchObject({
-      Arn: { GetAtt: 'TraceQueue.Arn' },
+      Arn: { 'Fn::GetAtt': 'TraceQueue.Arn' },
       SqsParameters: { MessageGroupId: 'zdx-traces' },
     });
     const table = resources.IncidentLedger.Properties;
@@ -82,7 +79,7 @@ describe('serverless.yml', () => {
     expect(resources.PolicyDLQ.Properties.QueueName).toMatch(/\.fifo$/);
     const sqs = fns.reconciler!.events[0].sqs;
     expect(sqs).toMatchObject({
-      arn: { GetAtt: 'PolicyQueue.Arn' },
+      arn: { 'Fn::GetAtt': 'PolicyQueue.Arn' },
       batchSize: 1,
       functionResponseType: 'ReportBatchItemFailures',
     });
@@ -91,7 +88,7 @@ describe('serverless.yml', () => {
     // The schedule puts a reconcile command into the same group; EventBridge may send to the queue.
     const target = resources.ReconcileSchedule.Properties.Targets[0];
     expect(target).toMatchObject({
-      Arn: { GetAtt: 'PolicyQueue.Arn' },
+      Arn: { 'Fn::GetAtt': 'PolicyQueue.Arn' },
       SqsParameters: { MessageGroupId: 'zpa-policy' },
     });
     expect(parseCommand(target.InputTransformer.InputTemplate.replaceAll('<eventId>', 'e1'))).toEqual({
@@ -104,14 +101,14 @@ describe('serverless.yml', () => {
       Effect: 'Allow',
       Principal: { Service: 'events.amazonaws.com' },
       Action: 'sqs:SendMessage',
-      Resource: { GetAtt: 'PolicyQueue.Arn' },
-      Condition: { ArnEquals: { 'aws:SourceArn': { GetAtt: 'ReconcileSchedule.Arn' } } },
+      Resource: { 'Fn::GetAtt': 'PolicyQueue.Arn' },
+      Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': 'ReconcileSchedule.Arn' } } },
     });
     // Ingress may send to the policy queue; the reconciler consumes it.
     expect(JSON.stringify(statements('IngressRole'))).toContain('PolicyQueue.Arn');
     expect(statements('ReconcilerRole')[0]).toMatchObject({
       Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']),
-      Resource: { GetAtt: 'PolicyQueue.Arn' },
+      Resource: { 'Fn::GetAtt': 'PolicyQueue.Arn' },
     });
     // A message in flight holds the group: the visibility timeout only just covers a run and its retry.
     expect(resources.PolicyQueue.Properties.VisibilityTimeout).toBeGreaterThan(fns.reconciler!.timeout);
@@ -122,7 +119,7 @@ describe('serverless.yml', () => {
 
   it('alarms when a command lands in a DLQ or reconciles stop, and keeps undeliverable schedule ticks', () => {
     expect(resources.ReconcileSchedule.Properties.Targets[0]).toMatchObject({
-      DeadLetterConfig: { Arn: { GetAtt: 'ScheduleDLQ.Arn' } },
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': 'ScheduleDLQ.Arn' } },
       RetryPolicy: { MaximumRetryAttempts: 5 },
     });
     for (const [alarm, queue] of [
@@ -133,7 +130,7 @@ describe('serverless.yml', () => {
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Threshold: 0,
         ComparisonOperator: 'GreaterThanThreshold',
-        Dimensions: [{ Value: { GetAtt: `${queue}.QueueName` } }],
+        Dimensions: [{ Value: { 'Fn::GetAtt': `${queue}.QueueName` } }],
       });
     }
     expect(resources.ReconcileStoppedAlarm.Properties).toMatchObject({
@@ -141,6 +138,37 @@ describe('serverless.yml', () => {
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
+  });
+
+  it('guards the edge: every queue encrypted, the HTTP API throttled and access-logged, log retention a param', () => {
+    const queues = Object.entries(resources).filter(([, r]) => r.Type === 'AWS::SQS::Queue');
+    expect(queues.length).toBe(7);
+    for (const [id, q] of queues) expect(q.Properties.SqsManagedSseEnabled, id).toBe(true);
+    expect(doc.provider.logRetentionInDays).toBe(`\${param:logRetentionDays}`);
+    expect(doc.params.default.logRetentionDays).toBe(365); // the audit trail lives in these log groups
+    expect(doc.provider.logs.httpApi.format).toContain('$context.requestId');
+    expect(JSON.parse(doc.provider.logs.httpApi.format)).toMatchObject({
+      status: '$context.status',
+      routeKey: '$context.routeKey',
+    });
+    expect(doc.resources.extensions.HttpApiStage.Properties.DefaultRouteSettings).toEqual({
+      DetailedMetricsEnabled: false,
+      ThrottlingRateLimit: `\${param:httpApiRateLimit}`,
+      ThrottlingBurstLimit: `\${param:httpApiBurstLimit}`,
+    });
+    expect(Number(doc.params.default.httpApiRateLimit)).toBeGreaterThan(0);
+    expect(Number(doc.params.default.httpApiBurstLimit)).toBeGreaterThanOrEqual(
+      Number(doc.params.default.httpApiRateLimit),
+    );
+    expect(doc.provider.deploymentBucket).toEqual({ blockPublicAccess: true });
+  });
+
+  it('is read without a warning; a tag the reader does not know is an error naming it', () => {
+    expect(() => parseServerlessYml('a: !Ref B\nb: !If [C, !GetAtt D.Arn, !Ref AWS::NoValue]\n')).not.toThrow();
+    expect(parseServerlessYml('x: !And [!Condition A, !Not [!Equals [a, b]]]\n')).toEqual({
+      x: { 'Fn::And': [{ Condition: 'A' }, { 'Fn::Not': [{ 'Fn::Equals': ['a', 'b'] }] }] },
+    });
+    expect(() => parseServerlessYml('x: !NoSuchFunction y\n')).toThrow(/NoSuchFunction/);
   });
 
   it('puts a dead-letter queue behind every queue and reports partial batch failures', () => {
