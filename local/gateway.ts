@@ -27,14 +27,30 @@ export async function startGateway(routes: Route[], port = 0, host = '127.0.0.1'
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
+    // A client that goes away mid-request must not take the local stack with it.
+    req.on('error', () => res.destroy());
     req.on('end', async () => {
-      const url = new URL(req.url ?? '/', 'http://local');
-      const route = compiled.find((r) => r.method === req.method && r.re.test(url.pathname));
+      let url: URL;
+      let params: Record<string, string> | undefined;
+      let route: (typeof compiled)[number] | undefined;
+      try {
+        url = new URL(req.url ?? '/', 'http://local');
+        route = compiled.find((r) => r.method === req.method && r.re.test(url.pathname));
+        const m = route ? route.re.exec(url.pathname)! : undefined;
+        // A path parameter that is not valid percent-encoding (`/webhooks/%ff`) is the caller's error: API Gateway
+        // answers 400 before any function runs. decodeURIComponent throws URIError on it.
+        params =
+          route?.keys.length && m
+            ? Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] ?? '')]))
+            : undefined;
+      } catch {
+        res.writeHead(400, { 'content-type': 'application/json' });
+        return res.end('{"message":"Bad Request"}');
+      }
       if (!route) {
         res.writeHead(404, { 'content-type': 'application/json' });
         return res.end('{"message":"Not Found"}');
       }
-      const m = route.re.exec(url.pathname)!;
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
@@ -48,9 +64,7 @@ export async function startGateway(routes: Route[], port = 0, host = '127.0.0.1'
         rawQueryString: url.search.slice(1),
         headers,
         queryStringParameters: url.search ? Object.fromEntries(url.searchParams) : undefined,
-        pathParameters: route.keys.length
-          ? Object.fromEntries(route.keys.map((k, i) => [k, decodeURIComponent(m[i + 1] ?? '')]))
-          : undefined,
+        pathParameters: params,
         body: raw.length ? (isText ? raw.toString('utf8') : raw.toString('base64')) : undefined,
         isBase64Encoded: raw.length > 0 && !isText,
         requestContext: {
