@@ -2,8 +2,25 @@
  * Structured JSON logs, one line per entry, with secrets redacted by key name and by value pattern.
  * Audit records are log entries with `type: "audit"`: who or what triggered a change, the target, before,
  * after and the result, so CloudWatch Logs Insights can query them (`filter type = "audit"`).
+ *
+ * Every line written during an invocation also carries that invocation's fields (the Lambda request id, the
+ * cold-start flag, the correlation id of the command being handled: see {@link withLogContext}), whichever
+ * logger or child logger writes it — so domain code needs no logger threaded per request for an operator to
+ * follow one request, one incident or one window through every function.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { emfLine, type MetricDimensions, type MetricName, type MetricUnit } from './metrics.js';
+
+/** The fields of the invocation (or of the record within it) being handled, per async context. */
+const invocation = new AsyncLocalStorage<Readonly<Record<string, unknown>>>();
+
+/**
+ * Runs `fn` with `fields` added to every log line and audit record written inside it (nested calls add to the
+ * outer fields: the invocation's request id, then a record's correlation id). Metric lines are not touched.
+ */
+export function withLogContext<T>(fields: Record<string, unknown>, fn: () => T): T {
+  return invocation.run({ ...invocation.getStore(), ...fields }, fn);
+}
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -99,7 +116,8 @@ export function createLogger(opts: { level?: Level; fields?: Record<string, unkn
   const base = opts.fields ?? {};
   const write = (lvl: Level, msg: string, data?: Record<string, unknown>, always = false) => {
     if (!always && ORDER[lvl] < (ORDER[level] ?? 20)) return;
-    sink(JSON.stringify(redact({ level: lvl, time: new Date().toISOString(), msg, ...base, ...data })));
+    const context = invocation.getStore();
+    sink(JSON.stringify(redact({ level: lvl, time: new Date().toISOString(), msg, ...context, ...base, ...data })));
   };
   return {
     debug: (m, d) => write('debug', m, d),

@@ -52,7 +52,29 @@ export const requestedBySchema = z.object({
 });
 const requestedBy = requestedBySchema;
 const emails = z.array(emailSchema).check(z.minLength(1));
-const common = { id: z.string().check(z.minLength(1)), reply: z.optional(replyTargetSchema) };
+const common = {
+  id: z.string().check(z.minLength(1)),
+  reply: z.optional(replyTargetSchema),
+  /**
+   * Follows one incident, window or chat command through every function's log lines and audit records. Set by
+   * ingress when it knows better than the default ({@link correlationIdOf}); short, never user data beyond ids.
+   */
+  correlationId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
+};
+
+/**
+ * A command's correlation id: the one it carries, else one per incident (`<source>:<incident id>`, shared by its
+ * open, resolve and every redelivery), else the command id.
+ */
+export function correlationIdOf(command: {
+  id: string;
+  correlationId?: string | undefined;
+  incident?: { source: string; incidentId: string } | undefined;
+}): string {
+  if (command.correlationId) return command.correlationId;
+  if (command.incident) return `${command.incident.source}:${command.incident.incidentId}`;
+  return command.id;
+}
 
 export const traceStartSchema = z.object({
   ...common,

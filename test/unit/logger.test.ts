@@ -1,6 +1,7 @@
 /** Log redaction: a log line of a command, an error or free text never carries a chat reply URL or a token. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createLogger, redact } from '../../shared/logger.js';
+import { createLogger, redact, withLogContext } from '../../shared/logger.js';
 
 const SLACK_RESPONSE_URL = 'https://hooks.slack.com/commands/T0LOCAL/1234567890/Zx9SecretPathPart';
 const TEAMS_REPLY_URL =
@@ -96,5 +97,57 @@ describe('redact', () => {
       },
     });
     expect(JSON.parse(out).form).toBe('token=[REDACTED]&response_url=[REDACTED]&text=status');
+  });
+});
+
+describe('invocation fields on every line (withLogContext)', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    const log = createLogger({ sink: (l) => lines.push(l) });
+    return { log, lines, parsed: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+  };
+
+  it('adds the fields to log lines and audit records of any logger or child inside, nested fields on top', async () => {
+    const { log, parsed } = capture();
+    const child = log.child({ function: 'worker' });
+    await withLogContext({ requestId: 'r-1', coldStart: true }, async () => {
+      child.info('outer');
+      await withLogContext({ correlationId: 'pagerduty:Q1' }, async () => {
+        await new Promise((r) => setTimeout(r, 1));
+        child.audit({ action: 'x', trigger: { kind: 'incident', id: 'Q1' }, target: {}, result: 'success' });
+      });
+      child.warn('after the nested one');
+    });
+    log.info('outside');
+    const [outer, audit, after, outside] = parsed();
+    expect(outer).toMatchObject({ msg: 'outer', requestId: 'r-1', coldStart: true, function: 'worker' });
+    expect(outer!.correlationId).toBeUndefined();
+    expect(audit).toMatchObject({ type: 'audit', requestId: 'r-1', correlationId: 'pagerduty:Q1' });
+    expect(after!.correlationId).toBeUndefined();
+    expect(outside!.requestId).toBeUndefined();
+  });
+
+  it('keeps concurrent invocations apart, and leaves metric lines as bare EMF', async () => {
+    const { log, parsed } = capture();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.uniqueArray(fc.string({ minLength: 1, maxLength: 8 }), { minLength: 2, maxLength: 6 }),
+        async (ids) => {
+          await Promise.all(
+            ids.map((id, i) =>
+              withLogContext({ correlationId: id }, async () => {
+                await new Promise((r) => setTimeout(r, (ids.length - i) % 3));
+                log.info('step', { expected: id });
+              }),
+            ),
+          );
+        },
+      ),
+      { numRuns: 25 },
+    );
+    for (const l of parsed()) expect(l.correlationId).toBe(l.expected);
+    const m = capture();
+    withLogContext({ requestId: 'r-2' }, () => m.log.metric('DeadLetters'));
+    expect(Object.keys(m.parsed()[0]!).sort()).toEqual(['DeadLetters', '_aws']);
   });
 });
