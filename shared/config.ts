@@ -85,6 +85,8 @@ export const webhookFields = {
 export const incidentFields = {
   /** Dotted paths under PagerDuty's `event.data` where the affected user's email may be found. */
   PAGERDUTY_EMAIL_FIELDS: csv('custom_details.affected_user,custom_details.user_email,body.details.affected_user'),
+  /** Keys of an Opsgenie / JSM alert's `details` where the affected user's email may be found. */
+  OPSGENIE_USER_FIELDS: csv('affected_user,user_email,user'),
   /** Signed incident events that happened longer ago than this are ignored: a captured delivery cannot be replayed later. */
   MAX_EVENT_AGE_SECONDS: int(60, 7 * 86_400, 3_600),
 };

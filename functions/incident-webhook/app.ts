@@ -1,68 +1,78 @@
 /**
- * POST /webhooks/{source}: verify the signature over the raw body, normalise, enqueue, answer 202.
- * Nothing is parsed before the signature checks out, and nothing is enqueued for a bad request.
+ * POST /webhooks/{source}: authenticate the raw request, normalise, enqueue, answer 202.
+ * Nothing is parsed before the request is authenticated, and nothing is enqueued for a bad request. The
+ * sources are the registry's (shared/incidents/sources.ts); this handler knows none of them by name.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { ingestIncident } from '../../shared/incidents/ingest.js';
 import type { CommandQueue } from '../../shared/commands/queue.js';
 import type { SecretSource } from '../../shared/aws/secrets.js';
-import { NotFoundError } from '../../shared/errors.js';
+import {
+  isAppError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../shared/errors.js';
+import { ingestIncident } from '../../shared/incidents/ingest.js';
+import { findSource, INCIDENT_SOURCES } from '../../shared/incidents/sources.js';
+import type { WebhookRequest } from '../../shared/incidents/source.js';
 import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
-import {
-  GENERIC_SIGNATURE_HEADER,
-  GENERIC_TIMESTAMP_HEADER,
-  normaliseGeneric,
-  verifyGenericSignature,
-} from '../../shared/incidents/generic.js';
-import { decodeBody, headerValue } from '../../shared/webhooks/hmac.js';
-import type { IncidentEvent } from '../../shared/incidents/event.js';
-import {
-  normalisePagerDuty,
-  PAGERDUTY_SIGNATURE_HEADER,
-  verifyPagerDutySignature,
-} from '../../shared/incidents/pagerduty.js';
+import { decodeBody } from '../../shared/webhooks/hmac.js';
 import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhooks/secrets.js';
 
 export interface IncidentWebhookDeps {
   queue: CommandQueue;
   secrets: SecretSource<WebhookSecrets>;
   logger: Logger;
+  /** PagerDuty: dotted paths under `event.data` that may hold the affected user's email. */
   emailFields: string[];
+  /** Opsgenie / JSM: `alert.details` keys that may hold it (default: affected_user, user_email, user). */
+  opsgenieUserFields?: string[];
   maxBodyBytes: number;
   /** Signed events older than this are ignored (replay bound); default 1 hour. */
   maxEventAgeSeconds?: number;
 }
 
+const VALID = INCIDENT_SOURCES.map((s) => s.name).join(', ');
+
+/** The short reason code of a refusal, for the WebhooksRejected metric's `reason` dimension. */
+function rejectionReason(e: unknown): string | undefined {
+  if (e instanceof UnauthorizedError) return e.details?.reason === 'stale' ? 'stale' : 'signature';
+  if (e instanceof PayloadTooLargeError) return 'size';
+  if (e instanceof ValidationError) return 'body';
+  return isAppError(e) && e.statusCode < 500 ? e.code : undefined;
+}
+
 export function makeHandler(deps: IncidentWebhookDeps) {
   const verify = verifierWithRotation(deps.secrets);
   return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
-    const source = event.pathParameters?.source;
-    const raw = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
-    let incident: IncidentEvent;
-    if (source === 'pagerduty') {
-      await verify((s) =>
-        verifyPagerDutySignature(
-          raw,
-          headerValue(event.headers, PAGERDUTY_SIGNATURE_HEADER),
-          webhookSection(s, 'pagerduty'),
-        ),
-      );
-      incident = normalisePagerDuty(raw, { emailFields: deps.emailFields });
-    } else if (source === 'generic') {
-      const headers = {
-        signature: headerValue(event.headers, GENERIC_SIGNATURE_HEADER),
-        timestamp: headerValue(event.headers, GENERIC_TIMESTAMP_HEADER),
+    const name = event.pathParameters?.source;
+    const source = findSource(name);
+    try {
+      const rawBody = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
+      if (!source) throw new NotFoundError(`unknown webhook source "${name ?? ''}"; use one of ${VALID}`);
+      const req: WebhookRequest = {
+        rawBody,
+        headers: event.headers ?? {},
+        query: event.queryStringParameters ?? {},
       };
-      await verify((s) => verifyGenericSignature(raw, headers, webhookSection(s, 'generic')));
-      incident = normaliseGeneric(raw);
-    } else {
-      throw new NotFoundError(`unknown webhook source "${source ?? ''}"; use pagerduty or generic`);
+      await verify((s) => source.authenticate(req, webhookSection(s, source.section), Date.now() / 1000));
+      const incident = source.normalise(req, {
+        emailFields: deps.emailFields,
+        opsgenieUserFields: deps.opsgenieUserFields,
+      });
+      const result = await ingestIncident(incident, deps.queue, deps.logger, {
+        maxEventAgeSeconds: deps.maxEventAgeSeconds,
+      });
+      deps.logger.metric('WebhooksAccepted', 1, { dims: { source: source.name } });
+      return jsonResponse(202, result);
+    } catch (e) {
+      const reason = rejectionReason(e);
+      // The dimension is the registry's name, never the caller's path text (metrics carry no user data).
+      if (reason) deps.logger.metric('WebhooksRejected', 1, { dims: { source: source?.name ?? 'unknown', reason } });
+      throw e;
     }
-    return jsonResponse(
-      202,
-      await ingestIncident(incident, deps.queue, deps.logger, { maxEventAgeSeconds: deps.maxEventAgeSeconds }),
-    );
   });
 }

@@ -13,6 +13,7 @@ export const handler = makeHandler({
   secrets: webhookSecrets(config.WEBHOOK_SECRET_ID, config.SECRET_CACHE_TTL_SECONDS),
   logger: logger.child({ function: 'incident-webhook' }),
   emailFields: config.PAGERDUTY_EMAIL_FIELDS,
+  opsgenieUserFields: config.OPSGENIE_USER_FIELDS,
   maxBodyBytes: config.MAX_BODY_BYTES,
   maxEventAgeSeconds: config.MAX_EVENT_AGE_SECONDS,
 });

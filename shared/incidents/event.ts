@@ -3,11 +3,15 @@ import * as z from 'zod/mini';
 import { emailSchema } from '../validation/email.js';
 import { parseWithSchema } from '../validation/parse.js';
 
+/** A source name: the `{source}` path segment, the ledger key's prefix, the middle of a ZDX session name. */
+export const SOURCE_NAME = /^[a-z][a-z0-9]{1,19}$/;
+
 const nonEmpty = () => z.string().check(z.minLength(1));
 
 /** Schema of {@link IncidentEvent}; also used by queue consumers to re-validate what ingress enqueued. */
 export const IncidentEventSchema = z.object({
-  source: z.enum(['pagerduty', 'generic']),
+  /** The source's name in the registry (shared/incidents/sources.ts): lower-case letters and digits. */
+  source: z.string().check(z.regex(SOURCE_NAME, 'must be a source name (lower-case letters and digits)')),
   /** The vendor's delivery/event id: the dedupe key (webhooks are delivered at least once). */
   eventId: nonEmpty(),
   /** Empty only for `ignored` events that concern no incident (e.g. PagerDuty's `pagey.ping`). */

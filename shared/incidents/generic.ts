@@ -25,7 +25,15 @@
  */
 import * as z from 'zod/mini';
 import { UnauthorizedError } from '../errors.js';
-import { assertFreshTimestamp, assertSecrets, hmacSha256, safeEqualAny, SHA256_HEX } from '../webhooks/hmac.js';
+import {
+  assertFreshTimestamp,
+  assertSecrets,
+  headerValue,
+  hmacSha256,
+  safeEqualAny,
+  SHA256_HEX,
+} from '../webhooks/hmac.js';
+import { defineSource } from './source.js';
 import { emailSchema } from '../validation/email.js';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
 import type { IncidentEvent } from './event.js';
@@ -112,3 +120,20 @@ export function normaliseGeneric(rawBody: string): IncidentEvent {
   if (body.occurred_at) normalised.occurredAt = body.occurred_at;
   return normalised;
 }
+
+/** The generic HMAC source, as a registry entry (section `generic`: the signing secrets). */
+export const genericSource = defineSource({
+  name: 'generic',
+  section: 'generic',
+  authenticate: (req, secrets, nowSec) =>
+    verifyGenericSignature(
+      req.rawBody,
+      {
+        signature: headerValue(req.headers, GENERIC_SIGNATURE_HEADER),
+        timestamp: headerValue(req.headers, GENERIC_TIMESTAMP_HEADER),
+      },
+      secrets,
+      nowSec,
+    ),
+  normalise: (req) => normaliseGeneric(req.rawBody),
+});

@@ -9,7 +9,8 @@
 import * as z from 'zod/mini';
 import { UnauthorizedError, ValidationError } from '../errors.js';
 import { emailsAtPaths, extractEmails } from './emails.js';
-import { assertSecrets, hmacSha256, safeEqualAny, SHA256_HEX } from '../webhooks/hmac.js';
+import { assertSecrets, headerValue, hmacSha256, safeEqualAny, SHA256_HEX } from '../webhooks/hmac.js';
+import { defineSource } from './source.js';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
 import type { IncidentAction, IncidentEvent } from './event.js';
 
@@ -132,3 +133,12 @@ export function normalisePagerDuty(rawBody: string, opts: PagerDutyNormaliseOpti
   if (priority) normalised.priority = priority.slice(0, 40);
   return normalised;
 }
+
+/** PagerDuty v3 webhook subscriptions, as a registry entry (section `pagerduty`: the signing secrets). */
+export const pagerDutySource = defineSource({
+  name: 'pagerduty',
+  section: 'pagerduty',
+  authenticate: (req, secrets) =>
+    verifyPagerDutySignature(req.rawBody, headerValue(req.headers, PAGERDUTY_SIGNATURE_HEADER), secrets),
+  normalise: (req, opts) => normalisePagerDuty(req.rawBody, { emailFields: opts.emailFields }),
+});

@@ -109,7 +109,9 @@ export function assertFreshTimestamp(
   toleranceSec: number = DEFAULT_TIMESTAMP_TOLERANCE_SEC,
 ): void {
   if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp.trim())) throw new UnauthorizedError();
-  if (Math.abs(nowSec - Number(timestamp.trim())) > toleranceSec) throw new UnauthorizedError();
+  // Same message as every other refusal; the reason rides along for the WebhooksRejected metric only.
+  if (Math.abs(nowSec - Number(timestamp.trim())) > toleranceSec)
+    throw new UnauthorizedError(undefined, { details: { reason: 'stale' } });
 }
 
 /**

@@ -13,6 +13,18 @@ import { ConfigError } from '../errors.js';
 import { formatIssuePaths } from '../validation/parse.js';
 
 const secretList = z.array(z.string().check(z.minLength(16))).check(z.minLength(1));
+/** The newer sources: one secret, or two while rotating (each is tried on every request, so no more). */
+const rotatingList = <T extends z.ZodMiniType>(item: T) => z.array(item).check(z.minLength(1), z.maxLength(2));
+const secretText = () => z.string().check(z.minLength(16), z.maxLength(512));
+// A Standard Webhooks secret: `whsec_` and the base64 of the key; 16 key bytes at least (the senders use 24-64).
+const whsecSecret = z
+  .string()
+  .check(
+    z.refine(
+      (s) => /^(whsec_)?[A-Za-z0-9+/]+={0,2}$/.test(s) && Buffer.from(s.replace(/^whsec_/, ''), 'base64').length >= 16,
+      'must be whsec_ followed by the base64 of at least 16 bytes',
+    ),
+  );
 
 /** The schema of each section, by the key it has in the secret. */
 export const webhookSectionSchemas = {
@@ -25,6 +37,28 @@ export const webhookSectionSchemas = {
     securityToken: z.string().check(z.minLength(16)),
     replyUrl: z.optional(z.url({ protocol: /^https?$/ })),
   }),
+  /** The token Opsgenie / JSM sends in `X-Webhook-Token` (or `?token=`). */
+  opsgenie: rotatingList(secretText()),
+  /**
+   * ServiceNow: the HMAC secret its business rule signs with (`hmacSecrets`), and/or the user and password of
+   * its REST Message's basic auth (`basicAuth`); at least one of the two.
+   */
+  servicenow: z
+    .object({
+      hmacSecrets: z.optional(rotatingList(secretText())),
+      basicAuth: z.optional(
+        rotatingList(
+          z.object({ username: z.string().check(z.minLength(1)), password: z.string().check(z.minLength(16)) }),
+        ),
+      ),
+    })
+    .check(z.refine((s) => Boolean(s.hmacSecrets || s.basicAuth), 'needs hmacSecrets or basicAuth')),
+  /** The token in the Datadog webhook's custom header `X-Webhook-Token`. */
+  datadog: rotatingList(secretText()),
+  /** incident.io's endpoint signing secret(s), `whsec_…` (any Standard Webhooks sender). */
+  incidentio: rotatingList(whsecSecret),
+  /** The Rootly webhook's secret. */
+  rootly: rotatingList(secretText()),
 };
 export type WebhookSectionName = keyof typeof webhookSectionSchemas;
 export type WebhookSection<K extends WebhookSectionName> = z.infer<(typeof webhookSectionSchemas)[K]>;
@@ -35,6 +69,11 @@ export const webhookSecretSchema = z.object({
   generic: z.optional(z.unknown()),
   slack: z.optional(z.unknown()),
   teams: z.optional(z.unknown()),
+  opsgenie: z.optional(z.unknown()),
+  servicenow: z.optional(z.unknown()),
+  datadog: z.optional(z.unknown()),
+  incidentio: z.optional(z.unknown()),
+  rootly: z.optional(z.unknown()),
 });
 export type WebhookSecrets = z.infer<typeof webhookSecretSchema>;
 

@@ -67,8 +67,9 @@ describe('parseIncidentEvent', () => {
   });
 
   it('rejects a malformed one with a clear message', () => {
-    expect(() => parseIncidentEvent({ ...valid, source: 'opsgenie', userEmails: ['x'], link: 'ftp://x' })).toThrow(
-      'invalid incident event: source: expected one of "pagerduty", "generic"; userEmails[0]: invalid email address; ' +
+    expect(() => parseIncidentEvent({ ...valid, source: 'Nagios!', userEmails: ['x'], link: 'ftp://x' })).toThrow(
+      'invalid incident event: source: must be a source name (lower-case letters and digits); ' +
+        'userEmails[0]: invalid email address; ' +
         'link: invalid http(s) URL',
     );
   });

@@ -1,0 +1,138 @@
+/**
+ * What an incident source is: a name (the `{source}` of `POST /webhooks/{source}`), the section of the webhooks
+ * secret it uses, how it authenticates the raw request (before anything is parsed), and how it reduces the
+ * vendor's body to an {@link IncidentEvent}. Plus the helpers every source needs to read untrusted payloads the
+ * same way: bounded text, bounded lists, vendor times.
+ */
+import { ValidationError } from '../errors.js';
+import type { WebhookSection, WebhookSectionName } from '../webhooks/secrets.js';
+import { extractEmails } from './emails.js';
+import type { IncidentEvent } from './event.js';
+
+/** The request as the sender made it: the raw body text (exactly the signed bytes), headers and query. */
+export interface WebhookRequest {
+  rawBody: string;
+  headers: Readonly<Record<string, string | undefined>>;
+  query: Readonly<Record<string, string | undefined>>;
+}
+
+/** Deployment configuration a source may read (README "Configuration"). */
+export interface SourceOptions {
+  /** PagerDuty: dotted paths under `event.data` that may hold the affected user's email. */
+  emailFields: string[];
+  /** Opsgenie / JSM: keys of `alert.details` that may hold the affected user's email. */
+  opsgenieUserFields?: string[];
+}
+
+/** One incident source; see the module comment. */
+export interface IncidentSource<K extends WebhookSectionName = WebhookSectionName> {
+  /** Lower-case letters and digits: the path segment, the ledger key's prefix and the session name's middle. */
+  name: string;
+  /** Its section of the webhooks secret (the schema is `webhookSectionSchemas[section]`). */
+  section: K;
+  /**
+   * Throws UnauthorizedError unless the request comes from the vendor; must not parse the body.
+   * @param nowSec unix seconds (injectable for tests).
+   */
+  authenticate(req: WebhookRequest, secret: WebhookSection<K>, nowSec: number): void;
+  /** The body (and headers) as an {@link IncidentEvent}; throws ValidationError for a body it cannot read. */
+  normalise(req: WebhookRequest, opts: SourceOptions): IncidentEvent;
+}
+
+/** A source as the registry holds it: the section type is checked inside the source module, not here. */
+export type AnyIncidentSource = IncidentSource<WebhookSectionName>;
+
+/** Keeps a source's own section type while letting the registry hold sources of every section in one list. */
+export const defineSource = <K extends WebhookSectionName>(source: IncidentSource<K>): AnyIncidentSource =>
+  source as unknown as AnyIncidentSource;
+
+/** Addresses taken from one event (like the generic source): each fans out to device look-ups and traces. */
+export const MAX_USER_EMAILS = 50;
+/** Items read from any one list in a payload (tags, custom fields, labels); the rest are not looked at. */
+export const MAX_LIST_ITEMS = 100;
+/** Longest title, service and link we keep (they end up in chat messages and ZDX-facing reports). */
+export const MAX_TITLE_CHARS = 300;
+export const MAX_SERVICE_CHARS = 200;
+/** Longest incident or event id accepted: vendor ids are far shorter; a longer one is not a real delivery. */
+export const MAX_ID_CHARS = 256;
+
+/**
+ * Whether SQS refuses the code point in a message, or it is a Unicode non-character. SQS's allowed set is #x9,
+ * #xA, #xD, #x20–#xD7FF, #xE000–#xFFFD and #x10000–#x10FFFF: other control characters, lone surrogates, U+FFFE
+ * and U+FFFF are out, and a send holding one fails the whole request. The other non-characters
+ * (U+FDD0–U+FDEF, and the last two code points of every plane) are inside that set but no real text holds them,
+ * so they go too.
+ */
+function refused(cp: number): boolean {
+  if (cp < 0x20) return cp !== 0x9 && cp !== 0xa && cp !== 0xd;
+  if (cp >= 0xd800 && cp <= 0xdfff) return true; // for…of yields a surrogate alone only when it is unpaired
+  if (cp >= 0xfdd0 && cp <= 0xfdef) return true;
+  return (cp & 0xfffe) === 0xfffe;
+}
+
+/** Whether `value` holds a character {@link refused} would drop. */
+const holdsRefused = (value: string): boolean => {
+  for (const ch of value) if (refused(ch.codePointAt(0) ?? 0)) return true;
+  return false;
+};
+
+/** `value` without the characters SQS refuses (see {@link refused}), trimmed, cut to `max` characters. */
+export function cleanText(value: string, max: number): string {
+  let kept = '';
+  for (const ch of value) if (!refused(ch.codePointAt(0) ?? 0)) kept += ch;
+  // Cut by code points, so a cut never leaves half a surrogate pair (itself a character SQS refuses).
+  const chars = Array.from(kept.trim());
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
+}
+
+/** Optional text: cleaned, and undefined when nothing is left. */
+export function optionalText(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+  const text = cleanText(String(value), max);
+  return text === '' ? undefined : text;
+}
+
+/**
+ * An identifier the system keys on (incident id, event id): must be exact, so one holding a refused character
+ * or too long is a bad request rather than something to repair.
+ * @throws ValidationError naming `what`.
+ */
+export function requiredId(value: unknown, what: string): string {
+  const id = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
+  if (typeof id !== 'string' || id.trim() === '') throw new ValidationError(`${what}: required`);
+  if (id.length > MAX_ID_CHARS) throw new ValidationError(`${what}: must have at most ${MAX_ID_CHARS} characters`);
+  if (holdsRefused(id)) throw new ValidationError(`${what}: holds a character SQS refuses`);
+  return id.trim();
+}
+
+/** At most {@link MAX_LIST_ITEMS} items of `value` when it is an array, else none. */
+export const boundedList = (value: unknown): unknown[] => (Array.isArray(value) ? value.slice(0, MAX_LIST_ITEMS) : []);
+
+/** Emails in tags of the form `user:<email>` (Datadog, Opsgenie, Rootly labels). */
+export function emailsFromUserTags(tags: readonly unknown[], prefix = 'user:'): string[] {
+  return tags.flatMap((t) =>
+    typeof t === 'string' && t.toLowerCase().startsWith(prefix) ? extractEmails(t.slice(prefix.length)) : [],
+  );
+}
+
+/** The first {@link MAX_USER_EMAILS} distinct addresses of the lists, in order. */
+export function capEmails(...lists: readonly string[][]): string[] {
+  return [...new Set(lists.flat())].slice(0, MAX_USER_EMAILS);
+}
+
+/**
+ * A vendor time as ISO 8601: an ISO string, or a unix epoch in seconds, milliseconds, microseconds or
+ * nanoseconds (Opsgenie's `updatedAt` is in nanoseconds, its `createdAt` in milliseconds), told apart by size.
+ * Undefined when it is none of these: the event then carries no time rather than a wrong one.
+ */
+export function vendorTime(value: unknown): string | undefined {
+  if (typeof value === 'string' && value.trim() !== '' && !/^\d+(\.\d+)?$/.test(value.trim())) {
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : new Date(at).toISOString();
+  }
+  const n = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+  if (!Number.isFinite(n) || n <= 0) return undefined;
+  const ms = n >= 1e17 ? n / 1e6 : n >= 1e14 ? n / 1e3 : n >= 1e11 ? n : n * 1000;
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
