@@ -11,6 +11,14 @@ export const LOCAL_WEBHOOK_SECRETS = {
   generic: ['local-fake-generic-signing-secret'],
   slack: { signingSecret: 'local-fake-slack-signing-secret', botToken: 'xoxb-local-fake-bot-token' },
   teams: { securityToken: Buffer.from('local-fake-teams-security-token').toString('base64') },
+  opsgenie: ['local-fake-opsgenie-webhook-token'],
+  servicenow: {
+    hmacSecrets: ['local-fake-servicenow-hmac-secret'],
+    basicAuth: [{ username: 'local-servicenow', password: 'local-fake-servicenow-password' }],
+  },
+  datadog: ['local-fake-datadog-webhook-token'],
+  incidentio: [`whsec_${Buffer.from('local-fake-incidentio-signing-key').toString('base64')}`],
+  rootly: ['local-fake-rootly-webhook-secret'],
 };
 
 export const LOCAL_ZSCALER_SECRET = {

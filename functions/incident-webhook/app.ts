@@ -2,17 +2,13 @@
  * POST /webhooks/{source}: authenticate the raw request, normalise, enqueue, answer 202.
  * Nothing is parsed before the request is authenticated, and nothing is enqueued for a bad request. The
  * sources are the registry's (shared/incidents/sources.ts); this handler knows none of them by name.
+ * A refusal is counted (WebhooksRejected, by reason) where every error becomes a response, in
+ * shared/middleware/errorResponse.ts; an accepted request is counted here, by source.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { CommandQueue } from '../../shared/commands/queue.js';
 import type { SecretSource } from '../../shared/aws/secrets.js';
-import {
-  isAppError,
-  NotFoundError,
-  PayloadTooLargeError,
-  UnauthorizedError,
-  ValidationError,
-} from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { ingestIncident } from '../../shared/incidents/ingest.js';
 import { findSource, INCIDENT_SOURCES } from '../../shared/incidents/sources.js';
 import type { WebhookRequest } from '../../shared/incidents/source.js';
@@ -37,42 +33,27 @@ export interface IncidentWebhookDeps {
 
 const VALID = INCIDENT_SOURCES.map((s) => s.name).join(', ');
 
-/** The short reason code of a refusal, for the WebhooksRejected metric's `reason` dimension. */
-function rejectionReason(e: unknown): string | undefined {
-  if (e instanceof UnauthorizedError) return e.details?.reason === 'stale' ? 'stale' : 'signature';
-  if (e instanceof PayloadTooLargeError) return 'size';
-  if (e instanceof ValidationError) return 'body';
-  return isAppError(e) && e.statusCode < 500 ? e.code : undefined;
-}
-
 export function makeHandler(deps: IncidentWebhookDeps) {
   const verify = verifierWithRotation(deps.secrets);
   return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
     const name = event.pathParameters?.source;
     const source = findSource(name);
-    try {
-      const rawBody = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
-      if (!source) throw new NotFoundError(`unknown webhook source "${name ?? ''}"; use one of ${VALID}`);
-      const req: WebhookRequest = {
-        rawBody,
-        headers: event.headers ?? {},
-        query: event.queryStringParameters ?? {},
-      };
-      await verify((s) => source.authenticate(req, webhookSection(s, source.section), Date.now() / 1000));
-      const incident = source.normalise(req, {
-        emailFields: deps.emailFields,
-        opsgenieUserFields: deps.opsgenieUserFields,
-      });
-      const result = await ingestIncident(incident, deps.queue, deps.logger, {
-        maxEventAgeSeconds: deps.maxEventAgeSeconds,
-      });
-      deps.logger.metric('WebhooksAccepted', 1, { dims: { source: source.name } });
-      return jsonResponse(202, result);
-    } catch (e) {
-      const reason = rejectionReason(e);
-      // The dimension is the registry's name, never the caller's path text (metrics carry no user data).
-      if (reason) deps.logger.metric('WebhooksRejected', 1, { dims: { source: source?.name ?? 'unknown', reason } });
-      throw e;
-    }
+    const rawBody = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
+    if (!source) throw new NotFoundError(`unknown webhook source "${name ?? ''}"; use one of ${VALID}`);
+    const req: WebhookRequest = {
+      rawBody,
+      headers: event.headers ?? {},
+      query: event.queryStringParameters ?? {},
+    };
+    await verify((s) => source.authenticate(req, webhookSection(s, source.section), Date.now() / 1000));
+    const incident = source.normalise(req, {
+      emailFields: deps.emailFields,
+      opsgenieUserFields: deps.opsgenieUserFields,
+    });
+    const result = await ingestIncident(incident, deps.queue, deps.logger, {
+      maxEventAgeSeconds: deps.maxEventAgeSeconds,
+    });
+    deps.logger.metric('WebhooksAccepted', 1, { dims: { source: source.name } });
+    return jsonResponse(202, result);
   });
 }

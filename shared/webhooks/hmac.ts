@@ -111,7 +111,7 @@ export function assertFreshTimestamp(
   if (timestamp === undefined || !/^\d{1,12}$/.test(timestamp.trim())) throw new UnauthorizedError();
   // Same message as every other refusal; the reason rides along for the WebhooksRejected metric only.
   if (Math.abs(nowSec - Number(timestamp.trim())) > toleranceSec)
-    throw new UnauthorizedError(undefined, { details: { reason: 'stale' } });
+    throw new UnauthorizedError(undefined, { details: { reason: 'timestamp_stale' } });
 }
 
 /**
