@@ -11,7 +11,7 @@ import { LOCAL_WEBHOOK_SECRETS } from '../../../local/fakeSecrets.js';
 import { parsePermissions } from '../../../shared/chat/permissions.js';
 import type { Command } from '../../../shared/commands/contract.js';
 import { ConfigError } from '../../../shared/errors.js';
-import { webhookSecrets, webhookSection } from '../../../shared/webhooks/secrets.js';
+import { webhookSecrets, webhookSection, webhookSectionSchemas } from '../../../shared/webhooks/secrets.js';
 import { pagerDutyDelivery } from '../../helpers/webhooks.js';
 import { quietLogger } from '../../helpers/zscaler.js';
 
@@ -105,5 +105,38 @@ describe('webhooks secret sections', () => {
     expect(lines.join('\n')).toContain('webhooks secret: the \\"teams\\" section is invalid: teams.replyUrl');
     expect(lines.join('\n')).not.toContain('very-secret-value');
     expect(sent).toHaveLength(2);
+  });
+});
+
+describe('the sections of the newer sources', () => {
+  const ok = (name: keyof typeof webhookSectionSchemas, value: unknown) =>
+    (webhookSectionSchemas[name] as { safeParse: (v: unknown) => { success: boolean } }).safeParse(value).success;
+
+  it('take one secret, or two during a rotation, never none or three', () => {
+    for (const name of ['opsgenie', 'datadog', 'rootly'] as const) {
+      expect(ok(name, ['a-sixteen-char-secret'])).toBe(true);
+      expect(ok(name, ['a-sixteen-char-secret', 'another-16-char-secret'])).toBe(true);
+      expect(ok(name, [])).toBe(false);
+      expect(
+        ok(
+          name,
+          ['a', 'b', 'c'].map((c) => c.repeat(16)),
+        ),
+      ).toBe(false);
+      expect(ok(name, ['short'])).toBe(false);
+    }
+  });
+
+  it('incident.io: whsec_ and the base64 of at least 16 bytes', () => {
+    expect(ok('incidentio', [`whsec_${Buffer.alloc(24, 1).toString('base64')}`])).toBe(true);
+    expect(ok('incidentio', [`whsec_${Buffer.alloc(8, 1).toString('base64')}`])).toBe(false);
+    expect(ok('incidentio', ['whsec_not base64!'])).toBe(false);
+  });
+
+  it('ServiceNow: HMAC secrets, basic-auth users, or both; not neither', () => {
+    expect(ok('servicenow', { hmacSecrets: ['a-sixteen-char-secret'] })).toBe(true);
+    expect(ok('servicenow', { basicAuth: [{ username: 'snow', password: 'a-sixteen-char-password' }] })).toBe(true);
+    expect(ok('servicenow', {})).toBe(false);
+    expect(ok('servicenow', { basicAuth: [{ username: 'snow', password: 'short' }] })).toBe(false);
   });
 });
