@@ -33,6 +33,8 @@ export interface DeviceEntry {
   /** When the start was last sent (ISO); the intent that survives a crash. */
   startSentAt?: string;
   startedAt?: string;
+  /** When ZDX should end the trace (start + start-up + session length): a check is due then, not a period later. */
+  expectedEndAt?: string;
   lastCheckAt?: string;
   checks?: number;
   /** The "started" message for this device has been sent. */

@@ -54,7 +54,29 @@ export interface TraceSettings {
   maxActiveTraces: number;
   /** Time kept free at the end of an invocation: no step starts with less left. */
   reserveMs: number;
+  /**
+   * How long ZDX takes to end a trace of `minutes` (its start-up plus the session): the first check after a start
+   * is due then, so a slot is reused as soon as ZDX frees it. Default: 30 s + the session.
+   */
+  expectedTraceSeconds?: (minutes: SessionMinutes) => number;
 }
+
+/** Options of one run. */
+export interface ReconcileRunOptions {
+  /**
+   * The queue handed over a full batch: more opens are probably queued behind it. Starts are then held (for at
+   * most {@link GATHER_MS} after the oldest waiting open) so that the most urgent of them all gets the first slot,
+   * not the first ten in queue order.
+   */
+  moreQueued?: boolean;
+}
+
+/** The longest a start waits for the opens queued behind it to reach the ledger. */
+export const GATHER_MS = 10_000;
+/** ZDX's start-up before a trace runs, as observed (the portal shows it "not started" first). */
+const TRACE_STARTUP_SECONDS = 30;
+/** SQS's longest message delay: a wake-up cannot be asked for later than this. */
+const MAX_WAKE_SECONDS = 900;
 
 export interface ReconcileTracesResult {
   applied: number;
@@ -78,6 +100,7 @@ class OutOfTime extends Error {}
 export async function reconcileTraces(
   commands: readonly (TraceStart | TraceStop)[],
   deps: TraceReconcilerDeps,
+  opts: ReconcileRunOptions = {},
 ): Promise<ReconcileTracesResult> {
   const ctx: Ctx = {
     ...deps,
@@ -92,13 +115,17 @@ export async function reconcileTraces(
     for (const r of ordered.filter((x) => x.state === 'resolved'))
       await guarded(r.key, ctx, () => track(r, ctx, records));
     for (const r of ordered.filter((x) => x.state === 'open')) await guarded(r.key, ctx, () => track(r, ctx, records));
+    if (opts.moreQueued && gathering(records, ctx)) {
+      // Stops and checks are done; lookups and starts wait for the opens still queued (the next batch comes as
+      // soon as this run ends; a wake-up covers a queue that held exactly one batch).
+      ctx.logger.info('trace reconcile: starts held while queued opens reach the ledger', { held: true });
+      ctx.result.wakeAfterSeconds = 1;
+      return ctx.result;
+    }
     for (const r of ordered.filter((x) => x.state === 'open' && !x.lookedUp && !x.failure))
       await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
     await startInOrder(ctx, records);
-    const live = [...records.values()]
-      .flatMap((r) => r.devices)
-      .filter((d) => d.phase === 'found' || ACTIVE_PHASES.has(d.phase));
-    if (live.length) ctx.result.wakeAfterSeconds = ctx.settings.checkDelaySeconds;
+    ctx.result.wakeAfterSeconds = nextWakeSeconds(records, ctx);
   } catch (e) {
     if (!(e instanceof OutOfTime)) throw e;
     ctx.result.deferred = true;
@@ -106,6 +133,42 @@ export async function reconcileTraces(
     ctx.logger.info('trace reconcile out of time; the next run continues', { ...ctx.result });
   }
   return ctx.result;
+}
+
+/** An open incident not started yet arrived less than {@link GATHER_MS} ago. */
+function gathering(records: Map<string, IncidentRecord>, ctx: Ctx): boolean {
+  const now = ctx.now().getTime();
+  return [...records.values()].some(
+    (r) =>
+      r.state === 'open' &&
+      !r.dryRun &&
+      (!r.lookedUp || r.devices.some((d) => d.phase === 'found')) &&
+      now - Date.parse(r.openedAt) < GATHER_MS,
+  );
+}
+
+const expectedSeconds = (ctx: Ctx, minutes: SessionMinutes) =>
+  ctx.settings.expectedTraceSeconds?.(minutes) ?? TRACE_STARTUP_SECONDS + minutes * 60;
+
+/**
+ * When a running trace is next checked (epoch ms): every `checkDelaySeconds` (a trace stopped outside this tool
+ * is seen), and at its expected end, so its slot goes to the next start as soon as ZDX frees it.
+ */
+function checkDueAt(d: DeviceEntry, ctx: Ctx): number {
+  const last = d.lastCheckAt ? Date.parse(d.lastCheckAt) : 0;
+  const periodic = last + ctx.settings.checkDelaySeconds * 1000;
+  const end = d.expectedEndAt ? Date.parse(d.expectedEndAt) : Number.NaN;
+  return end > last ? Math.min(periodic, end) : periodic;
+}
+
+/** Seconds until something is due: the next check of a running trace; waiting starts wait for one. */
+function nextWakeSeconds(records: Map<string, IncidentRecord>, ctx: Ctx): number | undefined {
+  const devices = [...records.values()].flatMap((r) => r.devices);
+  const running = devices.filter((d) => ACTIVE_PHASES.has(d.phase));
+  if (!running.length) return devices.some((d) => d.phase === 'found') ? ctx.settings.checkDelaySeconds : undefined;
+  const next = Math.min(...running.map((d) => (d.phase === 'starting' ? 0 : checkDueAt(d, ctx))));
+  const seconds = Math.ceil((next - ctx.now().getTime()) / 1000);
+  return Math.min(MAX_WAKE_SECONDS, Math.max(1, seconds));
 }
 
 /** Applies one command to its incident's record; returns the record's key. */
@@ -295,6 +358,7 @@ async function adoptRunning(
     phase: 'running',
     traceId,
     startedAt: d.startedAt ?? ctx.now().toISOString(),
+    expectedEndAt: d.expectedEndAt ?? expectedEndFrom(d.startSentAt ?? ctx.now().toISOString(), r, ctx),
     lastCheckAt: ctx.now().toISOString(),
     checks: d.checks ?? 0,
   };
@@ -302,6 +366,11 @@ async function adoptRunning(
   if (!d.startReported) await reportStarted(saved, [running], ctx, records);
   return records.get(r.key)!;
 }
+
+const expectedEndFrom = (startIso: string, r: IncidentRecord, ctx: Ctx) =>
+  new Date(
+    Date.parse(startIso) + expectedSeconds(ctx, r.sessionMinutes ?? ctx.settings.sessionMinutes) * 1000,
+  ).toISOString();
 
 async function reportStarted(
   r: IncidentRecord,
@@ -364,9 +433,7 @@ async function checkRunning(
   ctx: Ctx,
   records: Map<string, IncidentRecord>,
 ): Promise<void> {
-  const due =
-    !d.lastCheckAt || ctx.now().getTime() - Date.parse(d.lastCheckAt) >= ctx.settings.checkDelaySeconds * 1000;
-  if (!due) return;
+  if (d.lastCheckAt && ctx.now().getTime() < checkDueAt(d, ctx)) return;
   ensureTime(ctx);
   const trace = await ctx.traces.getTrace(d.deviceId, d.traceId!);
   if (!trace) {
@@ -576,17 +643,11 @@ async function startOne(
 ): Promise<DeviceEntry | 'tenant-full' | undefined> {
   let r = records.get(key)!;
   const d = r.devices.find((x) => x.deviceId === deviceId)!;
-  const existing = await ctx.traces.listTraces(deviceId);
   const name = sessionNameFor(r.incident);
   const past = new Set(d.pastTraceIds ?? []);
-  const ours = existing.find((t) => t.sessionName === name && !past.has(t.id));
-  if (ours) {
-    r = await adoptRunning(r, d, ours.id, ctx, records);
-    return undefined;
-  }
-  const other = existing.find((t) => t.active);
-  if (other) return markBusy(r, d, other.id, ctx, records);
-
+  // No list of the device's traces first: the start itself says when the device is taken (ZDX refuses it), and
+  // only then are its traces read, to tell ours (a lost answer), another's and a full tenant apart. A start whose
+  // answer was lost was left `starting` and is recovered by its session name before it gets here.
   const app = pickApp(await ctx.traces.deviceApps(deviceId, ctx.settings.lookbackHours), r.incident.service);
   const webProbe = app ? (await ctx.traces.webProbes(deviceId, app.id, ctx.settings.lookbackHours))[0] : undefined;
   const cloudPath = app
@@ -647,6 +708,7 @@ async function startOne(
     phase: 'running',
     traceId,
     startedAt: ctx.now().toISOString(),
+    expectedEndAt: expectedEndFrom(ctx.now().toISOString(), records.get(key)!, ctx),
     lastCheckAt: ctx.now().toISOString(),
     checks: 0,
   };

@@ -30,20 +30,24 @@ export async function runTraceQueue(
     if (command.type === 'trace.start' || command.type === 'trace.stop') commands.push(command);
     else deps.logger.error('command on the wrong queue dropped', { commandId: command.id, commandType: command.type });
   }
-  const result = await reconcileTraces(commands, deps);
+  // A full batch (FIFO event sources hand over at most 10) says more opens are probably queued behind it.
+  const result = await reconcileTraces(commands, deps, { moreQueued: messages.length >= FULL_BATCH });
   deps.logger.info('trace reconcile', { ...result });
   if (result.wakeAfterSeconds !== undefined)
     await deps.wakeQueue.send(wakeUp(result.wakeAfterSeconds), { delaySeconds: result.wakeAfterSeconds });
   return result;
 }
 
+/** The trace queue's batch size (serverless.yml `batchSize`, the most a FIFO event source hands over). */
+export const FULL_BATCH = 10;
+
 /**
- * The wake-up's id names the second it is due, rounded up to the check delay: wake-ups asked for by runs close
- * together carry the same id, and the FIFO queue's deduplication turns them into one reconcile.
+ * The wake-up's id names the second it is due: runs compute it from the same ledger (a trace's next check), so
+ * wake-ups asked for by runs close together carry the same id, and the FIFO queue's deduplication turns them
+ * into one reconcile.
  */
 export function wakeUp(afterSeconds: number, now = Date.now()): Command {
-  const step = Math.max(1, afterSeconds) * 1000;
-  const due = Math.ceil((now + afterSeconds * 1000) / step) * step;
+  const due = Math.ceil((now + afterSeconds * 1000) / 1000) * 1000;
   return { id: `wake-${due}`, type: 'traces.wake', dueAt: new Date(due).toISOString() };
 }
 

@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runWithDeadline } from '../../../shared/deadline.js';
+import { GATHER_MS, reconcileTraces } from '../../../shared/traces/reconcile.js';
 import { sessionNameFor } from '../../../shared/traces/session.js';
 import { zdxTracePort } from '../../../shared/traces/zdxPort.js';
 import { fakeZdx, zdxError } from '../zdx/fakeZdx.js';
@@ -207,6 +208,74 @@ describe('trace reconciler: tracking', () => {
     const r = await w.run();
     expect(gets).toBe(1);
     expect(r.wakeAfterSeconds).toBe(60);
+  });
+});
+
+describe('trace reconciler: slots reused as ZDX frees them', () => {
+  it('checks a trace at its expected end, not a check period later, and asks to be woken then', async () => {
+    let now = Date.parse('2026-12-03T10:00:00Z');
+    // A 5-minute session ends 330 s after its start (30 s start-up); checks every 120 s otherwise.
+    const w = traceWorld(undefined, { checkDelaySeconds: 120 });
+    w.deps.now = () => new Date(now);
+    let gets = 0;
+    const get = w.deps.traces.getTrace;
+    w.deps.traces.getTrace = (d, t) => (gets++, get(d, t));
+    const first = await w.run(open('Q1'));
+    expect(first.wakeAfterSeconds).toBe(120);
+    now += 120_000;
+    const second = await w.run();
+    expect(gets).toBe(1);
+    // Periodic checks at 120 s and 240 s; then the expected end (330 s after the start) comes before the period
+    // (360 s): the check is due 90 s later, not 120 s.
+    expect(second.wakeAfterSeconds).toBe(120);
+    now += 120_000;
+    const third = await w.run();
+    expect(gets).toBe(2);
+    expect(third.wakeAfterSeconds).toBe(90);
+    now += 90_000;
+    w.zdx.finish(w.zdx.started[0]!.id);
+    await w.run();
+    expect(gets).toBe(3);
+    expect(w.kinds()).toEqual(['trace.started', 'trace.completed']);
+  });
+
+  it("a start costs no list of the device's traces when the device is free", async () => {
+    const w = traceWorld();
+    let lists = 0;
+    const list = w.deps.traces.listTraces;
+    w.deps.traces.listTraces = (d) => (lists++, list(d));
+    await w.run(open('Q1'));
+    expect(w.zdx.started).toHaveLength(1);
+    expect(lists).toBe(0);
+  });
+
+  it('holds starts while a full batch says more opens are queued, so the most urgent gets the first slot', async () => {
+    const devices = Array.from({ length: 3 }, (_, i) =>
+      laptop({ id: 100 + i, name: `dev-${i}`, email: `u${i}@corp.example` }),
+    );
+    let now = Date.parse('2026-12-03T10:00:00Z');
+    const w = traceWorld(devices, { maxActiveTraces: 1 });
+    w.deps.now = () => new Date(now);
+    const p5 = open('LOW', ['u0@corp.example'], {
+      incident: { source: 'pagerduty', incidentId: 'LOW', priority: 'P5' },
+    });
+    const p1 = open('URGENT', ['u1@corp.example'], {
+      incident: { source: 'pagerduty', incidentId: 'URGENT', priority: 'P1' },
+    });
+    const held = await reconcileTraces([p5], w.deps, { moreQueued: true });
+    expect(held).toMatchObject({ applied: 1, started: 0, wakeAfterSeconds: 1 });
+    now += 500;
+    await reconcileTraces([p1], w.deps);
+    expect(w.zdx.started.map((t) => t.input.sessionName)).toEqual([
+      sessionNameFor({ source: 'pagerduty', incidentId: 'URGENT' }),
+    ]);
+    // The hold is bounded: opens that keep coming in full batches do not keep starts back past GATHER_MS.
+    const w2 = traceWorld(devices, { maxActiveTraces: 1 });
+    w2.deps.now = () => new Date(now);
+    await reconcileTraces([p5], w2.deps, { moreQueued: true });
+    now += GATHER_MS;
+    const late = await reconcileTraces([], w2.deps, { moreQueued: true });
+    expect(late.started).toBe(1);
   });
 });
 
