@@ -98,7 +98,8 @@ export const traceStopSchema = z.object({
   ...common,
   type: z.literal('trace.stop'),
   incident: incidentRefSchema,
-  userEmails: emails,
+  /** May be empty: a resolve names its incident, whose devices the ledger holds (tools send no user on close). */
+  userEmails: z.array(emailSchema),
   requestedBy,
 });
 

@@ -63,7 +63,8 @@ export async function ingestIncident(
     });
     return { status: 'ignored', reason: stale };
   }
-  if (event.userEmails.length === 0) {
+  // A resolve needs no user: the ledger knows the incident's devices. Only an open without one has nothing to act on.
+  if (event.userEmails.length === 0 && event.action === 'opened') {
     // Nothing to act on; answering 2xx stops the sender's retries. The README explains the email fields.
     logger.warn('incident has no affected user email; check the email field configuration', {
       source: event.source,

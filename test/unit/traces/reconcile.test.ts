@@ -266,7 +266,7 @@ describe('trace reconciler: slots reused as ZDX frees them', () => {
     expect(held).toMatchObject({ applied: 1, started: 0, wakeAfterSeconds: 1 });
     now += 500;
     await reconcileTraces([p1], w.deps);
-    expect(w.zdx.started.map((t) => t.input.sessionName)).toEqual([
+    expect(w.zdx.started.map((t) => t.input?.sessionName)).toEqual([
       sessionNameFor({ source: 'pagerduty', incidentId: 'URGENT' }),
     ]);
     // The hold is bounded: opens that keep coming in full batches do not keep starts back past GATHER_MS.
@@ -359,6 +359,13 @@ describe('trace reconciler: resolves', () => {
       'The incident Q2 was resolved before its deep trace could start; nothing was traced.',
     );
     expect(w2.zdx.started).toHaveLength(0);
+  });
+
+  it('a resolve that names no user (tools send none on close) stops the trace its incident started', async () => {
+    const w = traceWorld();
+    await w.run(open('Q1'));
+    await w.run({ ...resolve('Q1'), userEmails: [] });
+    expect(w.kinds()).toEqual(['trace.started', 'trace.stopped']);
   });
 
   it('a resolve that arrives before its open means nothing is ever traced', async () => {
