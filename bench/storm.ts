@@ -486,6 +486,8 @@ export async function runStormScenario(
       maxChecks: settingsConfig.TRACE_MAX_CHECKS,
       maxActiveTraces: settingsConfig.MAX_ACTIVE_TRACES,
       reserveMs: 5_000,
+      // The one scaled setting besides the check delay: the simulator ends a trace `timeScale` times sooner.
+      expectedTraceSeconds: (m) => (STARTUP_DELAY_MS / 1000 + m * 60) / timeScale,
     },
   });
   const traceQueue = sqsCommandQueue(urls[traceQueueId]!, sqs, TRACE_MESSAGE_GROUP);

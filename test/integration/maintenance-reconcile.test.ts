@@ -220,8 +220,9 @@ describe('long windows', () => {
   it('a window too big for one invocation stops cleanly at the deadline and the next run finishes it', async () => {
     const names = Array.from({ length: 30 }, (_, i) => `app-${String(i + 1).padStart(3, '0')}`);
     const file = windows([oneOff('big', names, { mode: 'bypassType' })]);
-    // 2.5 s left, 1 s of it kept in reserve by the HTTP core: room for one window of 10 writes, not three.
-    const first = await runWithDeadline(Date.now() + 2500, () =>
+    // 4 s left, 1 s of it kept in reserve by the HTTP core and no attempt started with under 1.5 s to go: room for
+    // the reads and a window or two of 10 writes, not three.
+    const first = await runWithDeadline(Date.now() + 4000, () =>
       reconcile({ port, memory, windows: file, logger, now: at(0) }),
     );
     expect(first.failed).toEqual([]);
