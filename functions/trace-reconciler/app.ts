@@ -20,6 +20,7 @@ export function makeHandler(deps: TraceReconcilerHandlerDeps) {
       await runWithDeadline(deadline, () => runTraceQueue(messages, deps));
       return { batchItemFailures: [] };
     } catch (e) {
+      deps.logger.metric('TraceReconcileFailures');
       deps.logger.error('trace reconcile failed; SQS will redeliver the batch', {
         error: e,
         messages: event.Records.length,

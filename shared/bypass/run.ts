@@ -71,11 +71,16 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
     onFailure: 'throw' | 'report',
   ): Promise<ReconcileSummary | undefined> {
     let result: ReconcileResult;
+    const began = Date.now();
+    deps.logger.metric('ReconcileRuns');
     try {
       result = await runExclusive(() =>
         reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }),
       );
     } catch (e) {
+      // Counted, whether thrown or swallowed: a queued reconcile's failure is otherwise invisible to Lambda's
+      // error metric, and the ReconcileFailing alarm watches this.
+      deps.logger.metric('ReconcileFailures');
       deps.logger.error('reconcile failed', { error: e });
       await reportBestEffort(deps, {
         kind: 'reconcile.failed',
@@ -85,6 +90,9 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
       if (onFailure === 'throw') throw e;
       return undefined;
     }
+    deps.logger.metric('ReconcileDuration', Date.now() - began, { unit: 'Milliseconds' });
+    if (result.failed.length) deps.logger.metric('ReconcileFailures', result.failed.length);
+    if (result.refused.length) deps.logger.metric('BypassesRefused', result.refused.length);
     // A refused window is refused again every minute: report it once per container, log it every run.
     const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
     if (refused.length || result.failed.length) {

@@ -247,9 +247,19 @@ const withDevice = (r: IncidentRecord, d: DeviceEntry): IncidentRecord => ({
 const subjectOf = (r: IncidentRecord) =>
   r.requestedBy.kind === 'slack' || r.requestedBy.kind === 'teams' ? r.users.join(', ') : r.incident.incidentId;
 
+/** Outcomes that end a device's trace, counted as they are reported. */
+const OUTCOME_METRICS: Partial<Record<string, 'TracesCompleted' | 'TracesFailed'>> = {
+  'trace.completed': 'TracesCompleted',
+  'trace.start.failed': 'TracesFailed',
+  'trace.gone': 'TracesFailed',
+  'trace.tracking-stopped': 'TracesFailed',
+};
+
 async function report(r: IncidentRecord, outcome: Outcome, ctx: Ctx): Promise<void> {
   await ctx.reporter.report(outcome, r.reply);
   ctx.result.reported++;
+  const metric = OUTCOME_METRICS[outcome.kind];
+  if (metric) ctx.logger.metric(metric);
 }
 
 function audit(
@@ -726,6 +736,7 @@ async function markBusy(
   records: Map<string, IncidentRecord>,
 ): Promise<undefined> {
   audit(ctx, r, d, 'zdx.deeptrace.start', 'skipped', { reason: 'busy', after: { traceId: otherTraceId } });
+  ctx.logger.metric('TracesBusy');
   await report(
     r,
     {

@@ -31,8 +31,16 @@ export async function runTraceQueue(
     else deps.logger.error('command on the wrong queue dropped', { commandId: command.id, commandType: command.type });
   }
   // A full batch (FIFO event sources hand over at most 10) says more opens are probably queued behind it.
+  const began = Date.now();
   const result = await reconcileTraces(commands, deps, { moreQueued: messages.length >= FULL_BATCH });
   deps.logger.info('trace reconcile', { ...result });
+  const m = deps.logger;
+  m.metric('TraceReconcileRuns');
+  m.metric('TraceReconcileDuration', Date.now() - began, { unit: 'Milliseconds' });
+  m.metric('TraceReconcileFailures', result.failed);
+  m.metric('TracesStarted', result.started);
+  m.metric('TracesStopped', result.stopped);
+  m.metric('TracesWaiting', result.waiting);
   if (result.wakeAfterSeconds !== undefined)
     await deps.wakeQueue.send(wakeUp(result.wakeAfterSeconds), { delaySeconds: result.wakeAfterSeconds });
   return result;

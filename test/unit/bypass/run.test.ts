@@ -140,9 +140,13 @@ describe('createPolicyRunner: reconcile', () => {
         throw new Error('ZPA 503');
       },
     });
-    const { runner, reports } = runnerFor([], port);
+    const { runner, reports, lines } = runnerFor([], port);
     expect(await runner.runCommand(tick('t1'))).toBeUndefined();
+    // Swallowed for the queue, but counted: the ReconcileFailing alarm watches this metric.
+    const failures = () => lines.map((l) => JSON.parse(l)).filter((m) => m.ReconcileFailures !== undefined);
+    expect(failures().map((m) => m.ReconcileFailures)).toEqual([1]);
     await expect(runner.reconcileNow({ kind: 'schedule', id: 'direct' })).rejects.toThrow('ZPA 503');
+    expect(failures()).toHaveLength(2);
     expect(reports.map((r) => [r.outcome.kind, r.outcome.text])).toEqual([
       ['reconcile.failed', 'The maintenance reconcile failed and will run again: ZPA 503'],
       ['reconcile.failed', 'The maintenance reconcile failed and will run again: ZPA 503'],

@@ -4,6 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { runWithDeadline } from '../../../shared/deadline.js';
 import { GATHER_MS, reconcileTraces } from '../../../shared/traces/reconcile.js';
+import { runTraceQueue } from '../../../shared/traces/run.js';
+import { createLogger } from '../../../shared/logger.js';
 import { sessionNameFor } from '../../../shared/traces/session.js';
 import { zdxTracePort } from '../../../shared/traces/zdxPort.js';
 import { fakeZdx, zdxError } from '../zdx/fakeZdx.js';
@@ -237,6 +239,25 @@ describe('trace reconciler: slots reused as ZDX frees them', () => {
     await w.run();
     expect(gets).toBe(3);
     expect(w.kinds()).toEqual(['trace.started', 'trace.completed']);
+  });
+
+  it('counts what a run did as metrics: runs, starts, waiting, completed', async () => {
+    const lines: string[] = [];
+    const w = traceWorld(undefined, { maxActiveTraces: 1 });
+    w.deps.logger = createLogger({ level: 'error', sink: (l) => lines.push(l) });
+    const queue = { send: async () => undefined };
+    await runTraceQueue([{ body: JSON.stringify(open('Q1')), receiveCount: 1 }], { ...w.deps, wakeQueue: queue });
+    w.zdx.finish(w.zdx.started[0]!.id);
+    await runTraceQueue([], { ...w.deps, wakeQueue: queue });
+    const sum = (name: string) =>
+      lines
+        .map((l) => JSON.parse(l))
+        .filter((m) => m._aws && m[name] !== undefined)
+        .reduce((a, m) => a + m[name], 0);
+    expect(sum('TraceReconcileRuns')).toBe(2);
+    expect(sum('TracesStarted')).toBe(1);
+    expect(sum('TracesCompleted')).toBe(1);
+    expect(sum('TraceReconcileFailures')).toBe(0);
   });
 
   it("a start costs no list of the device's traces when the device is free", async () => {
