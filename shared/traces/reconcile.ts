@@ -653,11 +653,17 @@ async function startOne(
 ): Promise<DeviceEntry | 'tenant-full' | undefined> {
   let r = records.get(key)!;
   const d = r.devices.find((x) => x.deviceId === deviceId)!;
+  const existing = await ctx.traces.listTraces(deviceId);
   const name = sessionNameFor(r.incident);
   const past = new Set(d.pastTraceIds ?? []);
-  // No list of the device's traces first: the start itself says when the device is taken (ZDX refuses it), and
-  // only then are its traces read, to tell ours (a lost answer), another's and a full tenant apart. A start whose
-  // answer was lost was left `starting` and is recovered by its session name before it gets here.
+  const ours = existing.find((t) => t.sessionName === name && !past.has(t.id));
+  if (ours) {
+    r = await adoptRunning(r, d, ours.id, ctx, records);
+    return undefined;
+  }
+  const other = existing.find((t) => t.active);
+  if (other) return markBusy(r, d, other.id, ctx, records);
+
   const app = pickApp(await ctx.traces.deviceApps(deviceId, ctx.settings.lookbackHours), r.incident.service);
   const webProbe = app ? (await ctx.traces.webProbes(deviceId, app.id, ctx.settings.lookbackHours))[0] : undefined;
   const cloudPath = app
