@@ -14,9 +14,20 @@ import type { SessionMinutes } from '../zdx/sessionLengths.js';
 /**
  * Where a device stands. `found` waits for a slot; `starting` is the intent written *before* the start is
  * sent (after a crash or a lost answer the next run recognises the trace by its session name); `running` has
- * its trace id. The rest are final: each device gets exactly one of them, and one report saying so.
+ * its trace id. `ended`: ZDX has ended the trace and its slot is free, its results are still to be read and
+ * reported (starts waiting for that slot go first). The rest are final: each device gets exactly one of them, and
+ * one report saying so.
  */
-export type DevicePhase = 'found' | 'starting' | 'running' | 'reported' | 'stopped' | 'busy' | 'dropped' | 'failed';
+export type DevicePhase =
+  | 'found'
+  | 'starting'
+  | 'running'
+  | 'ended'
+  | 'reported'
+  | 'stopped'
+  | 'busy'
+  | 'dropped'
+  | 'failed';
 
 export const FINAL_PHASES: ReadonlySet<DevicePhase> = new Set(['reported', 'stopped', 'busy', 'dropped', 'failed']);
 /** Phases that hold one of the tenant's active-trace slots. */
@@ -41,7 +52,28 @@ export interface DeviceEntry {
   startReported?: boolean;
   /** Why the device ended (final phases other than `reported`). */
   note?: string;
+  /** What ZDX said when the trace was seen ended (`ended`): its status and its own start and end (epoch s). */
+  endStatus?: string;
+  traceStartedAt?: number;
+  traceEndedAt?: number;
+  /**
+   * What its start will send, read while the device waited for a slot (its app and probes), so a freed slot costs
+   * only the start itself. Read again when older than {@link PREPARED_MAX_AGE_MS}.
+   */
+  prepared?: PreparedStart;
 }
+
+export interface PreparedStart {
+  appId?: number;
+  appName?: string;
+  webProbeId?: number;
+  cloudPathProbeId?: number;
+  /** When it was read (ISO). */
+  at: string;
+}
+
+/** A prepared start older than this is read again: the device's apps and probes may have changed. */
+export const PREPARED_MAX_AGE_MS = 30 * 60_000;
 
 export interface IncidentRecord {
   /** `<source>#<incidentId>`: the table's partition key. */

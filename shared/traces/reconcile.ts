@@ -5,10 +5,16 @@
  * converges, in this order:
  *
  *   1. resolved incidents: stop their traces (a waiting device is dropped, never started);
- *   2. running traces: check the ones due, and report each finished one once;
- *   3. open incidents not yet looked up: find their users' devices (or report that there are none);
+ *   2. running traces: check the ones due (at their expected end, and periodically); one that ZDX ended frees
+ *      its slot at once (`ended`);
+ *   3. open incidents not yet looked up, most urgent first, as many as the free slots need: find their users'
+ *      devices (or report that there are none);
  *   4. starts, most urgent first, then oldest, while the tenant's active-trace budget allows; whoever waits
- *      for a slot is told once ("queued: N ahead") and started when one frees.
+ *      for a slot is told once ("queued: N ahead") and started when one frees;
+ *   5. the results of the traces that ended, one report each (after the starts that waited for their slots);
+ *   6. while devices wait for slots: the next starts' apps and probes are read, and the remaining incidents
+ *      looked up, a bounded amount per run, so a freed slot costs ZDX only the start;
+ *   7. whoever waits for a slot is told once how many are ahead.
  *
  * A start is written to the ledger as intent (`starting`) before it is sent, so a crash or a lost answer is
  * recognised on the next run by the trace's session name and tracked like any other. Every step checks the
@@ -22,11 +28,13 @@ import type { Outcome, Reporter } from '../reporting/reporter.js';
 import {
   ACTIVE_PHASES,
   DROPPED_WAITING,
+  PREPARED_MAX_AGE_MS,
   applyTraceCommand,
   ledgerKey,
   needsWork,
   type DeviceEntry,
   type IncidentRecord,
+  type PreparedStart,
 } from '../ledger/record.js';
 import { LedgerConflictError, type LedgerStore } from '../ledger/store.js';
 import type { SessionMinutes } from '../zdx/sessionLengths.js';
@@ -75,6 +83,8 @@ export interface ReconcileRunOptions {
 export const GATHER_MS = 10_000;
 /** ZDX's start-up before a trace runs, as observed (the portal shows it "not started" first). */
 const TRACE_STARTUP_SECONDS = 30;
+/** The first re-check of a trace still running at its expected end. */
+const OVERDUE_RECHECK_MS = 2_000;
 /** SQS's longest message delay: a wake-up cannot be asked for later than this. */
 const MAX_WAKE_SECONDS = 900;
 
@@ -92,7 +102,7 @@ export interface ReconcileTracesResult {
   wakeAfterSeconds?: number;
 }
 
-type Ctx = TraceReconcilerDeps & { now: () => Date; result: ReconcileTracesResult };
+type Ctx = TraceReconcilerDeps & { now: () => Date; result: ReconcileTracesResult; runStartedAt: number };
 
 class OutOfTime extends Error {}
 
@@ -102,9 +112,11 @@ export async function reconcileTraces(
   deps: TraceReconcilerDeps,
   opts: ReconcileRunOptions = {},
 ): Promise<ReconcileTracesResult> {
+  const now = deps.now ?? (() => new Date());
   const ctx: Ctx = {
     ...deps,
-    now: deps.now ?? (() => new Date()),
+    now,
+    runStartedAt: now().getTime(),
     result: { applied: 0, stopped: 0, reported: 0, started: 0, waiting: 0, deferred: false, failed: 0 },
   };
   const applied = new Set<string>();
@@ -119,13 +131,22 @@ export async function reconcileTraces(
       // Stops and checks are done; lookups and starts wait for the opens still queued (the next batch comes as
       // soon as this run ends; a wake-up covers a queue that held exactly one batch).
       ctx.logger.info('trace reconcile: starts held while queued opens reach the ledger', { held: true });
+      await reportEnded(ctx, records);
       ctx.result.wakeAfterSeconds = 1;
       return ctx.result;
     }
-    for (const r of ordered.filter((x) => x.state === 'open' && !x.lookedUp && !x.failure))
-      await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
-    await startInOrder(ctx, records);
-    ctx.result.wakeAfterSeconds = nextWakeSeconds(records, ctx);
+    // Only as many lookups as the free slots need, most urgent first: a storm's hundred lookups would otherwise
+    // come before its first start. The rest are read after the starts, while the devices wait for slots.
+    await lookUpForSlots(ctx, records);
+    const slotsFull = await startInOrder(ctx, records);
+    // Results of the traces that ended: after the starts, which were waiting for those slots.
+    await reportEnded(ctx, records);
+    let moreToPrepare = false;
+    if (slotsFull) {
+      moreToPrepare = await prepareWaiting(ctx, records);
+      await tellWaiting(ctx, records);
+    }
+    ctx.result.wakeAfterSeconds = moreToPrepare ? 1 : nextWakeSeconds(records, ctx);
   } catch (e) {
     if (!(e instanceof OutOfTime)) throw e;
     ctx.result.deferred = true;
@@ -158,12 +179,17 @@ function checkDueAt(d: DeviceEntry, ctx: Ctx): number {
   const last = d.lastCheckAt ? Date.parse(d.lastCheckAt) : 0;
   const periodic = last + ctx.settings.checkDelaySeconds * 1000;
   const end = d.expectedEndAt ? Date.parse(d.expectedEndAt) : Number.NaN;
-  return end > last ? Math.min(periodic, end) : periodic;
+  if (end > last) return Math.min(periodic, end);
+  // Checked at or after its expected end and still running (ZDX's start-up varies): look again soon, backing off
+  // (2 s, then as long again as it is overdue), so a slot freed late is not held for a whole check period.
+  if (end <= last) return Math.min(periodic, last + Math.max(OVERDUE_RECHECK_MS, last - end));
+  return periodic;
 }
 
 /** Seconds until something is due: the next check of a running trace; waiting starts wait for one. */
 function nextWakeSeconds(records: Map<string, IncidentRecord>, ctx: Ctx): number | undefined {
   const devices = [...records.values()].flatMap((r) => r.devices);
+  if (devices.some((d) => d.phase === 'ended')) return 1;
   const running = devices.filter((d) => ACTIVE_PHASES.has(d.phase));
   if (!running.length) return devices.some((d) => d.phase === 'found') ? ctx.settings.checkDelaySeconds : undefined;
   const next = Math.min(...running.map((d) => (d.phase === 'starting' ? 0 : checkDueAt(d, ctx))));
@@ -480,28 +506,55 @@ async function checkRunning(
     await save(withDevice(records.get(r.key)!, { ...d, checks, lastCheckAt: ctx.now().toISOString() }), ctx, records);
     return;
   }
-  ensureTime(ctx);
-  const series = summariseSeries(await ctx.traces.traceResults(d.deviceId, d.traceId!));
-  await report(
-    r,
-    {
-      kind: 'trace.completed',
-      ok: true,
-      text: summaryText(d.deviceName, series),
-      data: {
-        incident: r.incident,
-        deviceId: d.deviceId,
-        deviceName: d.deviceName,
-        traceId: d.traceId,
-        status: trace.status,
-        startedAt: trace.startedAt,
-        endedAt: trace.endedAt,
-        series,
-      },
-    },
+  // Ended in ZDX: its slot is free now. The results are read after this run's starts (reportEnded).
+  await save(
+    withDevice(records.get(r.key)!, {
+      ...d,
+      checks,
+      lastCheckAt: ctx.now().toISOString(),
+      phase: 'ended',
+      endStatus: trace.status,
+      traceStartedAt: trace.startedAt ?? undefined,
+      traceEndedAt: trace.endedAt ?? undefined,
+    }),
     ctx,
+    records,
   );
-  await save(withDevice(records.get(r.key)!, { ...d, checks, phase: 'reported' }), ctx, records);
+}
+
+/** Reads the results of every trace that ended and reports each once. */
+async function reportEnded(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  for (const r of [...records.values()]) {
+    for (const device of r.devices.filter((d) => d.phase === 'ended')) {
+      ensureTime(ctx);
+      await guarded(r.key, ctx, async () => {
+        const cur = records.get(r.key)!;
+        const d = cur.devices.find((x) => x.deviceId === device.deviceId)!;
+        if (d.phase !== 'ended') return;
+        const series = summariseSeries(await ctx.traces.traceResults(d.deviceId, d.traceId!));
+        await report(
+          cur,
+          {
+            kind: 'trace.completed',
+            ok: true,
+            text: summaryText(d.deviceName, series),
+            data: {
+              incident: cur.incident,
+              deviceId: d.deviceId,
+              deviceName: d.deviceName,
+              traceId: d.traceId,
+              status: d.endStatus,
+              startedAt: d.traceStartedAt,
+              endedAt: d.traceEndedAt,
+              series,
+            },
+          },
+          ctx,
+        );
+        await save(withDevice(records.get(r.key)!, { ...d, phase: 'reported' }), ctx, records);
+      });
+    }
+  }
 }
 
 // 3: devices of open incidents.
@@ -592,14 +645,111 @@ async function dryRun(r: IncidentRecord, ctx: Ctx): Promise<IncidentRecord> {
   return { ...r, devices };
 }
 
-// 4: starts within the budget, most urgent first.
-async function startInOrder(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
-  const all = () => [...records.values()];
-  const activeCount = () =>
-    all()
-      .flatMap((r) => r.devices)
-      .filter((d) => ACTIVE_PHASES.has(d.phase)).length;
-  const queue = all()
+/** Open incidents in the order their starts are served: most urgent, then oldest. */
+function openByUrgency(records: Map<string, IncidentRecord>): IncidentRecord[] {
+  return [...records.values()]
+    .filter((r) => r.state === 'open')
+    .sort((a, b) => a.priority - b.priority || a.openedAt.localeCompare(b.openedAt) || a.key.localeCompare(b.key));
+}
+
+const activeCount = (records: Map<string, IncidentRecord>) =>
+  [...records.values()].flatMap((r) => r.devices).filter((d) => ACTIVE_PHASES.has(d.phase)).length;
+
+/**
+ * 3: looks up open incidents, most urgent first, until their devices fill the free slots (dry runs always: they
+ * take none). Whoever is more urgent than a device about to start has then been looked up, so no start jumps it.
+ */
+async function lookUpForSlots(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  const free = ctx.settings.maxActiveTraces - activeCount(records);
+  let ready = 0;
+  for (const r of openByUrgency(records)) {
+    const needsLookup = !r.lookedUp && !r.failure;
+    if (r.dryRun) {
+      if (needsLookup) await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
+      continue;
+    }
+    if (ready >= free) continue;
+    if (needsLookup) await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
+    ready += records.get(r.key)!.devices.filter((d) => d.phase === 'found').length;
+  }
+}
+
+/** The most a run spends preparing waiting starts; it also stops as soon as a check falls due. */
+const PREPARE_BUDGET_MS = 5_000;
+
+const isFresh = (p: PreparedStart | undefined, ctx: Ctx): p is PreparedStart =>
+  !!p && ctx.now().getTime() - Date.parse(p.at) < PREPARED_MAX_AGE_MS;
+
+/**
+ * 5: while devices wait for slots, the next starts (as many as the tenant has slots, most urgent first) get their
+ * app and probes read now, so a freed slot costs only the start; then the incidents not looked up yet are looked
+ * up (their requesters hear they are queued). ZDX's rate is spare while everything waits for slots. Bounded per
+ * run, and it yields to a due check. Returns true when work is left for the next run.
+ */
+async function prepareWaiting(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<boolean> {
+  const until = ctx.now().getTime() + PREPARE_BUDGET_MS;
+  const outOfBudget = () => ctx.now().getTime() >= until || checkFallsDue(records, ctx);
+  let next = 0;
+  for (const r of openByUrgency(records)) {
+    if (r.dryRun || r.failure) continue;
+    if (next >= ctx.settings.maxActiveTraces) break;
+    if (!r.lookedUp) {
+      if (outOfBudget()) return true;
+      ensureTime(ctx);
+      await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
+    }
+    for (const d of records.get(r.key)!.devices.filter((x) => x.phase === 'found')) {
+      if (next++ >= ctx.settings.maxActiveTraces) break;
+      if (isFresh(d.prepared, ctx)) continue;
+      if (outOfBudget()) return true;
+      ensureTime(ctx);
+      await guarded(r.key, ctx, async () => {
+        const prepared = await readStartInputs(d.deviceId, r.incident.service, ctx);
+        const cur = records.get(r.key)!;
+        const entry = cur.devices.find((x) => x.deviceId === d.deviceId)!;
+        if (entry.phase === 'found') await save(withDevice(cur, { ...entry, prepared }), ctx, records);
+      });
+    }
+  }
+  for (const r of openByUrgency(records).filter((x) => !x.dryRun && !x.lookedUp && !x.failure)) {
+    if (outOfBudget()) return true;
+    ensureTime(ctx);
+    await guarded(r.key, ctx, () => lookUp(records.get(r.key)!, ctx, records));
+  }
+  return false;
+}
+
+/** A running trace not checked in this run has its check due now: the run should end so the next one checks it. */
+function checkFallsDue(records: Map<string, IncidentRecord>, ctx: Ctx): boolean {
+  const now = ctx.now().getTime();
+  return [...records.values()]
+    .flatMap((r) => r.devices)
+    .some(
+      (d) =>
+        d.phase === 'running' &&
+        (!d.lastCheckAt || Date.parse(d.lastCheckAt) < ctx.runStartedAt) &&
+        checkDueAt(d, ctx) <= now,
+    );
+}
+
+/** What a start sends besides its name: the incident's app on the device (or the worst-scoring one), its probes. */
+async function readStartInputs(deviceId: number, service: string | undefined, ctx: Ctx): Promise<PreparedStart> {
+  const hours = ctx.settings.lookbackHours;
+  const app = pickApp(await ctx.traces.deviceApps(deviceId, hours), service);
+  const webProbe = app ? (await ctx.traces.webProbes(deviceId, app.id, hours))[0] : undefined;
+  const cloudPath = app ? (await ctx.traces.cloudPathProbes(deviceId, app.id, hours))[0] : undefined;
+  return {
+    appId: app?.id,
+    appName: app?.name,
+    webProbeId: webProbe?.id,
+    cloudPathProbeId: cloudPath?.id,
+    at: ctx.now().toISOString(),
+  };
+}
+
+/** 4: starts within the budget, most urgent first. True when devices are left waiting because the slots are full. */
+async function startInOrder(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<boolean> {
+  const queue = [...records.values()]
     .filter((r) => r.state === 'open' && !r.dryRun)
     .flatMap((r) =>
       r.devices
@@ -609,39 +759,47 @@ async function startInOrder(ctx: Ctx, records: Map<string, IncidentRecord>): Pro
     .sort((a, b) => a.priority - b.priority || a.openedAt.localeCompare(b.openedAt) || a.deviceId - b.deviceId);
   let tenantFull = false;
   const startedNow = new Map<string, DeviceEntry[]>();
-  let position = 0;
   for (const item of queue) {
-    if (!tenantFull && activeCount() < ctx.settings.maxActiveTraces) {
-      ensureTime(ctx);
-      let outcome: Awaited<ReturnType<typeof startOne>>;
-      await guarded(item.key, ctx, async () => {
-        outcome = await startOne(item.key, item.deviceId, ctx, records);
-      });
-      if (outcome === 'tenant-full') tenantFull = true;
-      else if (outcome) startedNow.set(item.key, [...(startedNow.get(item.key) ?? []), outcome]);
-      if (outcome !== 'tenant-full') continue;
-    }
-    position++;
-    ctx.result.waiting++;
-    const r = records.get(item.key)!;
-    if (!r.queuedNoticeSent) {
-      await guarded(item.key, ctx, async () => {
-        await report(
-          r,
-          {
-            kind: 'trace.queued',
-            ok: true,
-            text: `Deep trace for ${subjectOf(r)} queued: ${position - 1} ahead; the tenant's ${ctx.settings.maxActiveTraces} deep-trace slots are in use. It starts when one frees.`,
-            data: { incident: r.incident, ahead: position - 1 },
-          },
-          ctx,
-        );
-        await save({ ...records.get(item.key)!, queuedNoticeSent: true }, ctx, records);
-      });
-    }
+    if (tenantFull || activeCount(records) >= ctx.settings.maxActiveTraces) break;
+    ensureTime(ctx);
+    let outcome: Awaited<ReturnType<typeof startOne>>;
+    await guarded(item.key, ctx, async () => {
+      outcome = await startOne(item.key, item.deviceId, ctx, records);
+    });
+    if (outcome === 'tenant-full') tenantFull = true;
+    else if (outcome) startedNow.set(item.key, [...(startedNow.get(item.key) ?? []), outcome]);
   }
   for (const [key, devices] of startedNow)
     await guarded(key, ctx, () => reportStarted(records.get(key)!, devices, ctx, records));
+  return tenantFull || activeCount(records) >= ctx.settings.maxActiveTraces;
+}
+
+/** 7: every device still waiting for a slot is counted, and its incident told once how many are ahead of it. */
+async function tellWaiting(ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+  let position = 0;
+  ctx.result.waiting = 0;
+  for (const r of openByUrgency(records).filter((x) => !x.dryRun)) {
+    const waiting = records.get(r.key)!.devices.filter((d) => d.phase === 'found').length;
+    if (!waiting) continue;
+    const ahead = position;
+    position += waiting;
+    ctx.result.waiting += waiting;
+    const cur = records.get(r.key)!;
+    if (cur.queuedNoticeSent) continue;
+    await guarded(r.key, ctx, async () => {
+      await report(
+        cur,
+        {
+          kind: 'trace.queued',
+          ok: true,
+          text: `Deep trace for ${subjectOf(cur)} queued: ${ahead} ahead; the tenant's ${ctx.settings.maxActiveTraces} deep-trace slots are in use. It starts when one frees.`,
+          data: { incident: cur.incident, ahead },
+        },
+        ctx,
+      );
+      await save({ ...records.get(r.key)!, queuedNoticeSent: true }, ctx, records);
+    });
+  }
 }
 
 /** One device: adopt our trace, report a busy device, or start. Returns the running entry, or why not. */
@@ -664,15 +822,11 @@ async function startOne(
   const other = existing.find((t) => t.active);
   if (other) return markBusy(r, d, other.id, ctx, records);
 
-  const app = pickApp(await ctx.traces.deviceApps(deviceId, ctx.settings.lookbackHours), r.incident.service);
-  const webProbe = app ? (await ctx.traces.webProbes(deviceId, app.id, ctx.settings.lookbackHours))[0] : undefined;
-  const cloudPath = app
-    ? (await ctx.traces.cloudPathProbes(deviceId, app.id, ctx.settings.lookbackHours))[0]
-    : undefined;
+  const inputs = isFresh(d.prepared, ctx) ? d.prepared : await readStartInputs(deviceId, r.incident.service, ctx);
   ensureTime(ctx);
   // The intent first: if the answer is lost or this run dies now, the next run finds the trace by its name.
   r = await save(
-    withDevice(r, { ...d, phase: 'starting', startSentAt: ctx.now().toISOString(), appName: app?.name }),
+    withDevice(r, { ...d, phase: 'starting', startSentAt: ctx.now().toISOString(), appName: inputs.appName }),
     ctx,
     records,
   );
@@ -680,9 +834,9 @@ async function startOne(
   try {
     traceId = await ctx.traces.startTrace(deviceId, {
       sessionName: name,
-      appId: app?.id,
-      webProbeId: webProbe?.id,
-      cloudPathProbeId: cloudPath?.id,
+      appId: inputs.appId,
+      webProbeId: inputs.webProbeId,
+      cloudPathProbeId: inputs.cloudPathProbeId,
       sessionLengthMinutes: r.sessionMinutes ?? ctx.settings.sessionMinutes,
     });
   } catch (e) {

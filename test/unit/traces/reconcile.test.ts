@@ -241,6 +241,82 @@ describe('trace reconciler: slots reused as ZDX frees them', () => {
     expect(w.kinds()).toEqual(['trace.started', 'trace.completed']);
   });
 
+  it('checks again 2 s after the expected end when ZDX has not ended the trace yet, then backs off', async () => {
+    let now = Date.parse('2026-12-03T10:00:00Z');
+    const w = traceWorld(undefined, { checkDelaySeconds: 120, expectedTraceSeconds: () => 60, maxChecks: 20 });
+    w.deps.now = () => new Date(now);
+    await w.run(open('Q1'));
+    now += 60_000;
+    // At the expected end ZDX still runs it (its start-up took longer): the next check is 2 s away, not 120 s.
+    expect((await w.run()).wakeAfterSeconds).toBe(2);
+    now += 2_000;
+    expect((await w.run()).wakeAfterSeconds).toBe(2);
+    now += 2_000;
+    // 4 s overdue now: the next check 4 s later, and so on up to the check delay.
+    expect((await w.run()).wakeAfterSeconds).toBe(4);
+    now += 4_000;
+    w.zdx.finish(w.zdx.started[0]!.id);
+    await w.run();
+    expect(w.kinds()).toEqual(['trace.started', 'trace.completed']);
+  });
+
+  it("gives a freed slot to the waiting start before reading the ended trace's results", async () => {
+    const devices = [laptop(), laptop({ id: 8, name: 'bob-laptop', email: 'bob@corp.example' })];
+    const w = traceWorld(devices, { maxActiveTraces: 1 });
+    const calls: string[] = [];
+    const port = w.deps.traces;
+    for (const name of ['startTrace', 'traceResults', 'deviceApps', 'webProbes', 'cloudPathProbes'] as const) {
+      const fn = port[name] as (...a: unknown[]) => Promise<unknown>;
+      (port as unknown as Record<string, unknown>)[name] = (...a: unknown[]) => (
+        calls.push(`${name}:${a[0]}`), fn(...a)
+      );
+    }
+    await w.run(open('Q1'), open('Q2', ['bob@corp.example']));
+    // Q1 starts; Q2 waits, and its start's app and probes are read while it waits.
+    expect(calls).toEqual([
+      'deviceApps:7',
+      'webProbes:7',
+      'cloudPathProbes:7',
+      'startTrace:7',
+      'deviceApps:8',
+      'webProbes:8',
+      'cloudPathProbes:8',
+    ]);
+    expect((await w.ledger.store.get('pagerduty#Q2'))!.devices[0]!.prepared).toMatchObject({
+      appId: expect.any(Number),
+    });
+    calls.length = 0;
+    w.zdx.finish(w.zdx.started[0]!.id);
+    await w.run();
+    // The slot goes to Q2 first, with what was prepared (no reads), then Q1's results are read and reported.
+    expect(calls).toEqual(['startTrace:8', 'traceResults:7']);
+    expect(w.zdx.started[1]!.input).toMatchObject({ sessionName: 'zea:pagerduty:Q2', appId: expect.any(Number) });
+    expect(w.kinds()).toEqual(['trace.started', 'trace.queued', 'trace.started', 'trace.completed']);
+  });
+
+  it('looks up only as many incidents as the free slots need, most urgent first, and the rest while they wait', async () => {
+    const devices = Array.from({ length: 4 }, (_, i) =>
+      laptop({ id: 400 + i, name: `dev-${i}`, email: `u${i}@corp.example` }),
+    );
+    const w = traceWorld(devices, { maxActiveTraces: 1 });
+    const lookups: string[] = [];
+    const startsAt: number[] = [];
+    const find = w.deps.traces.findDevices;
+    w.deps.traces.findDevices = (emails, hours) => (lookups.push(emails[0]!), find(emails, hours));
+    const start = w.deps.traces.startTrace;
+    w.deps.traces.startTrace = (id, input) => (startsAt.push(lookups.length), start(id, input));
+    const priorities = ['P4', 'P3', 'P1', 'P2'];
+    await w.run(
+      ...priorities.map((p, i) =>
+        open(`L${i}`, [`u${i}@corp.example`], { incident: { source: 'pagerduty', incidentId: `L${i}`, priority: p } }),
+      ),
+    );
+    // The P1 was looked up and started before anything else was read; the others were looked up afterwards.
+    expect(startsAt).toEqual([1]);
+    expect(lookups).toEqual(['u2@corp.example', 'u3@corp.example', 'u1@corp.example', 'u0@corp.example']);
+    expect(w.reports.filter((r) => r.kind === 'trace.queued').map((r) => r.data?.ahead)).toEqual([0, 1, 2]);
+  });
+
   it('counts what a run did as metrics: runs, starts, waiting, completed', async () => {
     const lines: string[] = [];
     const w = traceWorld(undefined, { maxActiveTraces: 1 });
