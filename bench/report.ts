@@ -428,7 +428,7 @@ export function renderStorm(storm: StormResult): string {
     );
   }
   out.push(
-    "Bound on the last start (like §4): the requests sent up to the last start, C, cannot go faster than the limits — the first second's (minute's) quota at once, each further one a second (a minute) later: rate term = max(⌈C/5⌉ − 1 s, ⌈C/30⌉ − 1 min on the 30/min tier); and the k-th start cannot come before ⌊(k − 1)/15⌋ trace lives (slot term). Bound = max of the two; \"starts/s\" = starts ÷ time to the last start, the bound's = starts ÷ bound (the brief's min(5 req/s ÷ requests per start, slots freed per second), with the first free wave counted exactly). C counts every ZDX request up to the last start — lookups, start reads, checks, result reads — so \"requests per start\" is what a start costs all in. Waiting = from the open being sent to ZDX accepting the start. Max active = the simulator's count right after each trace it created.",
+    "Bound on the last start (like §4): the requests sent up to the last start, C, cannot go faster than the limits — the first second's (minute's) quota at once, each further one a second (a minute) later: rate term = max(⌈C/5⌉ − 1 s, (⌈C/M⌉ − 1) min, M the tier's per-minute limit: 180 on T4, 30 on T1); and the k-th start cannot come before ⌊(k − 1)/15⌋ trace lives (slot term). Bound = max of the two; \"starts/s\" = starts ÷ time to the last start, the bound's = starts ÷ bound (the brief's min(5 req/s ÷ requests per start, slots freed per second), with the first free wave counted exactly). C counts every ZDX request up to the last start — lookups, start reads, checks, result reads — so \"requests per start\" is what a start costs all in. Waiting = from the open being sent to ZDX accepting the start. Max active = the simulator's count right after each trace it created.",
     '',
   );
   out.push(
@@ -610,7 +610,7 @@ function stormReading(r: StormRow): string {
     );
   if (r.http429Minute > 0 && !r.limits.includes('/min'))
     parts.push(
-      `${r.http429Minute} of the ${r.http429} 429(s) came from ZDX's per-minute limit, not the per-second one (see the list of 429s): the busiest minute had ${r.busiestMinute} accepted requests, while every ZDX tier also limits a minute (T4: 180), and the default configuration paces 5/s only (zdxRequestsPerMinute '0').`,
+      `${r.http429Minute} of the ${r.http429} 429(s) came from ZDX's per-minute limit, not the per-second one (see the list of 429s): the busiest minute had ${r.busiestMinute} accepted requests, while every ZDX tier also limits a minute (T4: 180).`,
     );
   const misses = stormMisses(r);
   parts.push(misses.length ? `Missed: ${misses.join('; ')}.` : 'Every goal met.');

@@ -657,7 +657,8 @@ export async function runStormScenario(
   const callsBeforeLast = sent.filter((c) => c.at <= simLastStart).length;
   const callsPerStart = started.length ? callsBeforeLast / started.length : NaN;
   const perMinute = ZDX_TIERS[sc.tier ?? 'T4'].perMinute;
-  const limitPerMin = sc.tier ? perMinute : undefined;
+  // Every ZDX tier limits a minute too (T4: 180), and the simulator enforces it: the rate term counts it.
+  const limitPerMin = perMinute;
   // The first window's quota goes at once; every further one waits a window.
   const rateTermS = Math.max(
     Math.ceil(callsBeforeLast / 5) - 1,
@@ -757,7 +758,7 @@ export async function runStormScenario(
     const inMinute = accepted.filter((x) => Math.floor(x / 60_000) === Math.floor(at / 60_000)).length;
     if (inSecond < 5 && inMinute >= perMinute) http429Minute++;
     http429Detail.push(
-      `${s(at - t0)} s: 429 on ${callClass(c.method, c.path)}, with ${inSecond} accepted ZDX request(s) in its second (limit 5) and ${inMinute} in its minute (limit ${perMinute}, ${sc.tier ?? 'T4'}); the client paces ${sc.tier ? `5/s and ${perMinute}/min` : '5/s only (ZDX_REQUESTS_PER_MINUTE 0)'}`,
+      `${s(at - t0)} s: 429 on ${callClass(c.method, c.path)}, with ${inSecond} accepted ZDX request(s) in its second (limit 5) and ${inMinute} in its minute (limit ${perMinute}, ${sc.tier ?? 'T4'}); the client paces 5/s and ${perMinute}/min`,
     );
   }
   const perMinuteCounts = new Map<number, number>();

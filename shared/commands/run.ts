@@ -4,6 +4,7 @@
  * thrown so SQS redelivers the message (and after maxReceiveCount the redrive policy moves it to the DLQ).
  */
 import { AppError, isRetryable } from '../errors.js';
+import { isCredentialRefusal } from '../zscaler/errors.js';
 import type { Logger } from '../logger.js';
 import type { Reporter } from '../reporting/reporter.js';
 import { type Command, PoisonMessageError, parseCommand } from './contract.js';
@@ -24,9 +25,18 @@ export async function runReported<T>(
     return await action(log);
   } catch (e) {
     if (isRetryable(e)) throw e;
+    // Our credentials, not the command: logged as an error (the zscaler-auth alarm already counts it), and the
+    // requester is told it is the tool's fault and that asking again after the fix is safe. Kept in the queue it
+    // would only fail again (and hold the policy queue's one message group) until someone fixes the secret.
+    const credentials = isCredentialRefusal(e);
+    if (credentials) log.error('Zscaler refused the credentials; the command was not run', { error: e });
     // Permanent: retrying cannot help. Say so where the request came from, then finish the message.
-    log.warn('command failed permanently', { error: e });
-    const message = e instanceof AppError ? e.message : String(e);
+    else log.warn('command failed permanently', { error: e });
+    const message = credentials
+      ? "Zscaler refused this tool's credentials (the operators are alerted); ask again once they are fixed"
+      : e instanceof AppError
+        ? e.message
+        : String(e);
     await deps.reporter.report(
       {
         kind: `${command.type}.failed`,

@@ -14,7 +14,7 @@ import {
   type DeepTrace,
 } from '../zdx/deepTraces.js';
 import { findDevicesByEmail } from '../zdx/devices.js';
-import { isNotFound, ZscalerApiError, ZscalerAuthError } from '../zscaler/errors.js';
+import { isCredentialRefusal, isNotFound } from '../zscaler/errors.js';
 import type { ApiClient } from '../zscaler/http.js';
 import { TraceAccessError, TraceConflictError, type Trace, type TracePort } from './port.js';
 
@@ -31,10 +31,6 @@ const traceOf = (t: DeepTrace): Trace => ({
 const unlessNotFound = <T>(p: Promise<T>): Promise<T | undefined> =>
   p.catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e)));
 
-/** Our credentials were refused: the port's TraceAccessError (retryable), never a failure of the incident. */
-const accessRefused = (e: unknown) =>
-  (e instanceof ZscalerApiError && e.status === 401) || e instanceof ZscalerAuthError;
-
 function withAccess(port: TracePort): TracePort {
   const wrapped = {} as Record<string, unknown>;
   for (const [name, fn] of Object.entries(port) as [string, (...a: unknown[]) => Promise<unknown>][]) {
@@ -42,7 +38,8 @@ function withAccess(port: TracePort): TracePort {
       try {
         return await fn(...args);
       } catch (e) {
-        throw accessRefused(e)
+        // Our credentials were refused: the port's TraceAccessError (retryable), never a failure of the incident.
+        throw isCredentialRefusal(e)
           ? new TraceAccessError(`ZDX refused our credentials: ${(e as Error).message}`, { cause: e })
           : e;
       }

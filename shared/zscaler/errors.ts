@@ -17,7 +17,8 @@ export class ZscalerApiError extends AppError {
   ) {
     super(
       errorId ? `zscaler_${errorId.replace(/\W+/g, '_')}` : `zscaler_http_${status}`,
-      `${request.method} ${request.path} → ${status}${errorId ? ` ${errorId}` : ''}: ${reason}`,
+      // ZDX's `code` is often the status again (`401`): said once.
+      `${request.method} ${request.path} → ${status}${errorId && errorId !== String(status) ? ` ${errorId}` : ''}: ${reason}`,
       status >= 500 || status === 429 ? 502 : status,
       retryable,
       { ...options, expose: false },
@@ -91,3 +92,11 @@ export const isNotFound = (e: unknown): boolean =>
   e instanceof ZscalerApiError && (e.status === 404 || e.errorId === 'resource.not.found');
 
 export const isConflict = (e: unknown): boolean => e instanceof ZscalerApiError && e.status === 409;
+
+/**
+ * Zscaler refused this tool's credentials: a 401 that outlived the HTTP core's one refresh-and-retry, or the
+ * token endpoint refusing the key. A deployment fault (secret, role, customer id, cloud), never a fault of the
+ * command; the `ZscalerAuthFailures` metric and its alarm tell the operators.
+ */
+export const isCredentialRefusal = (e: unknown): boolean =>
+  e instanceof ZscalerAuthError || (e instanceof ZscalerApiError && e.status === 401);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { PoisonMessageError, serialiseCommand, type Command } from '../../../shared/commands/contract.js';
-import { commandOfMessage } from '../../../shared/commands/run.js';
+import { commandOfMessage, runReported } from '../../../shared/commands/run.js';
+import { ZscalerApiError, ZscalerAuthError } from '../../../shared/zscaler/errors.js';
 import { logger } from '../../../shared/logger.js';
 import type { Outcome, Reporter } from '../../../shared/reporting/reporter.js';
 import type { ReplyTarget } from '../../../shared/commands/contract.js';
@@ -70,5 +71,39 @@ describe('serialiseCommand (the producer side)', () => {
     } as Command;
     expect(() => serialiseCommand(bad)).toThrow(/invalid trace\.start command: userEmails\[0\]: invalid email address/);
     expect(() => serialiseCommand(bad)).not.toThrow(/secret-looking/);
+  });
+});
+
+describe('runReported', () => {
+  const status: Command = { id: 'c9', type: 'status', requestedBy: { kind: 'slack', id: 'U1' }, reply };
+
+  it("says a credential refusal is the tool's fault, once, without the status twice, and logs it as an error", async () => {
+    const { reports, deps } = recorder();
+    const levels: string[] = [];
+    const logged = {
+      ...log,
+      child: () => logged,
+      error: () => void levels.push('error'),
+      warn: () => void levels.push('warn'),
+    } as unknown as typeof log;
+    const refused = new ZscalerApiError(401, '401', 'invalid token', { method: 'GET', path: '/devices' }, false);
+    expect(refused.message).toBe('GET /devices → 401: invalid token');
+    for (const e of [refused, new ZscalerAuthError('token endpoint: invalid_client')]) {
+      const out = await runReported(status, { ...deps, logger: logged }, async () => Promise.reject(e));
+      expect(out).toMatchObject({ failed: expect.stringContaining("Zscaler refused this tool's credentials") });
+    }
+    expect(levels).toEqual(['error', 'error']);
+    expect(reports.map((r) => r.outcome.text)).toEqual([
+      "Could not show the status: Zscaler refused this tool's credentials (the operators are alerted); ask again once they are fixed",
+      "Could not show the status: Zscaler refused this tool's credentials (the operators are alerted); ask again once they are fixed",
+    ]);
+    expect(reports[0]!.target).toEqual(reply);
+  });
+
+  it('throws a retryable failure on (SQS redelivers it) and reports nothing', async () => {
+    const { reports, deps } = recorder();
+    const busy = new ZscalerApiError(503, undefined, 'busy', { method: 'GET', path: '/x' }, true);
+    await expect(runReported(status, deps, async () => Promise.reject(busy))).rejects.toBe(busy);
+    expect(reports).toHaveLength(0);
   });
 });
