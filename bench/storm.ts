@@ -379,7 +379,7 @@ export async function runStormScenario(
     region: 'us-east-1',
     credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
   });
-  const { urls, arns } = await createQueues(sqs, yml, `storm${sc.users}`, { redrive: true });
+  const { urls, arns } = await createQueues(sqs, yml, `storm${sc.users}`, { redrive: true, speedUpRetries: true });
   const dynamo = await startLocalDynamo(yml.tables, { service: yml.service, stage: 'storm' });
   const traceQueueId = traceSub.queue;
   const workQueueId = yml.functions.find((f) => f.name === 'worker')?.sqs[0]?.queue ?? 'WorkQueue';

@@ -3,10 +3,21 @@
  * the records it did not report in `batchItemFailures`, and leaves failed ones to come back after their
  * visibility timeout — so redelivery and the redrive policy's dead-lettering happen exactly as on AWS.
  * (A crash of the whole invocation fails the whole batch, as on AWS.)
+ *
+ * Two things local SQS does differently from AWS, made right here:
+ * - A failed FIFO message holds its message group on AWS until it is delivered again; local SQS hands out the
+ *   group's next message meanwhile. So after a failed FIFO batch this poller waits until the failed message is
+ *   visible again (its queue's visibility timeout: 240 s on the policy queue, as on AWS) before receiving more.
+ * - `retryDelaySeconds` (tests and drills only) brings a failed message back sooner with ChangeMessageVisibility.
+ *   Local SQS counts that call as one more receive, so such a message would dead-letter after 3 deliveries
+ *   instead of 5. With a speed-up the queues are created with twice the redrive count (`createQueues`'
+ *   `speedUpRetries`), and the handler is given the receive count AWS would give: delivery k arrives with
+ *   local count 2k − 1 (k receives, k − 1 visibility changes).
  */
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -18,8 +29,11 @@ export interface PollerOptions {
   queueArn: string;
   batchSize: number;
   invoke: (event: SQSEvent) => Promise<unknown>;
-  /** Local speed-up: failed records become visible again after this many seconds instead of the queue's timeout. */
-  retryDelaySeconds: number;
+  /**
+   * Local speed-up for tests: failed records become visible again after this many seconds instead of the queue's
+   * visibility timeout. Needs the queues created with `speedUpRetries` (see above). Absent: as on AWS.
+   */
+  retryDelaySeconds?: number;
   onError?: (e: unknown) => void;
 }
 
@@ -61,7 +75,7 @@ export async function pollOnce(opts: PollerOptions): Promise<number> {
       receiptHandle: m.ReceiptHandle!,
       body: m.Body ?? '',
       attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+        ApproximateReceiveCount: String(awsReceiveCount(Number(m.Attributes?.ApproximateReceiveCount ?? 1), opts)),
         SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
         SenderId: m.Attributes?.SenderId ?? 'local',
         ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
@@ -97,19 +111,35 @@ export async function pollOnce(opts: PollerOptions): Promise<number> {
     );
   }
   if (retry.length) {
-    await opts.sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: opts.queueUrl,
-        Entries: retry.map((m, i) => ({
-          Id: String(i),
-          ReceiptHandle: m.ReceiptHandle!,
-          VisibilityTimeout: opts.retryDelaySeconds,
-        })),
-      }),
-    );
-    // On AWS a failed FIFO message holds its group until it is retried; local SQS would hand out the next
-    // one meanwhile. Waiting for the retry keeps the local order (the policy queue has one group).
-    if (opts.queueUrl.endsWith('.fifo')) await new Promise((r) => setTimeout(r, opts.retryDelaySeconds * 1000 + 100));
+    if (opts.retryDelaySeconds !== undefined) {
+      await opts.sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: opts.queueUrl,
+          Entries: retry.map((m, i) => ({
+            Id: String(i),
+            ReceiptHandle: m.ReceiptHandle!,
+            VisibilityTimeout: opts.retryDelaySeconds,
+          })),
+        }),
+      );
+    }
+    // The failed FIFO message holds the group (the policy and trace queues have one) until it is visible again.
+    if (opts.queueUrl.endsWith('.fifo')) {
+      const seconds = opts.retryDelaySeconds ?? (await visibilityTimeoutSeconds(opts));
+      await new Promise((r) => setTimeout(r, seconds * 1000 + 100));
+    }
   }
   return Messages.length;
+}
+
+/** The receive count AWS would report: with the speed-up, local SQS counted each visibility change too. */
+export function awsReceiveCount(local: number, opts: Pick<PollerOptions, 'retryDelaySeconds'>): number {
+  return opts.retryDelaySeconds === undefined ? local : Math.ceil(local / 2);
+}
+
+async function visibilityTimeoutSeconds(opts: PollerOptions): Promise<number> {
+  const { Attributes } = await opts.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: opts.queueUrl, AttributeNames: ['VisibilityTimeout'] }),
+  );
+  return Number(Attributes?.VisibilityTimeout ?? 30);
 }

@@ -73,7 +73,10 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'local', { redrive: true });
+  const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'local', {
+    redrive: true,
+    speedUpRetries: opts.retryDelaySeconds !== undefined,
+  });
   const dynamo = await startLocalDynamo(yml.tables, { port: ports.dynamodb, service: yml.service });
   const params = {
     ...localParams(yml, { simulator: sim.url, receiver: receiver.url }),
@@ -126,7 +129,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
         queueArn: queueArns[s.queue]!,
         batchSize: s.batchSize,
         invoke: (e: SQSEvent) => invoke(fn, e),
-        retryDelaySeconds: opts.retryDelaySeconds ?? 2,
+        retryDelaySeconds: opts.retryDelaySeconds,
         onError: (e) => console.error(`poller ${fn.name}:`, e),
       }),
     ),

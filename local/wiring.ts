@@ -10,7 +10,17 @@ import type { readServerlessYml } from './serverlessYml.js';
 
 type Yml = ReturnType<typeof readServerlessYml>;
 
-export async function createQueues(sqs: SQSClient, yml: Yml, stage: string, opts: { redrive: boolean }) {
+/**
+ * `speedUpRetries`: the pollers bring failed messages back early with ChangeMessageVisibility, which local SQS
+ * counts as a receive: the redrive count is doubled so a message still dead-letters after its 5th delivery
+ * (local/poller.ts).
+ */
+export async function createQueues(
+  sqs: SQSClient,
+  yml: Yml,
+  stage: string,
+  opts: { redrive: boolean; speedUpRetries?: boolean },
+) {
   const urls: Record<string, string> = {};
   const arns: Record<string, string> = {};
   // Dead-letter queues first: a redrive policy must point at an existing queue.
@@ -22,7 +32,7 @@ export async function createQueues(sqs: SQSClient, yml: Yml, stage: string, opts
     if (q.redrive && opts.redrive)
       attributes.RedrivePolicy = JSON.stringify({
         deadLetterTargetArn: arns[q.redrive.dlq],
-        maxReceiveCount: q.redrive.maxReceiveCount,
+        maxReceiveCount: q.redrive.maxReceiveCount * (opts.speedUpRetries ? 2 : 1),
       });
     const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
     urls[q.logicalId] = QueueUrl!;

@@ -199,7 +199,10 @@ export async function startDrillStack(opts: DrillStackOptions) {
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'drill', { redrive: true });
+  const { urls: queueUrls, arns: queueArns } = await createQueues(sqs, yml, 'drill', {
+    redrive: true,
+    speedUpRetries: true,
+  });
   const dynamo: LocalDynamo = await startLocalDynamo(yml.tables, { service: yml.service, stage: 'drill' });
   const tableName = dynamo.tableNames.IncidentLedger!;
 
