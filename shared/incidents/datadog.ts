@@ -16,10 +16,9 @@ import * as z from 'zod/mini';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
 import { headerValue } from '../webhooks/hmac.js';
 import { assertTokenMatches } from '../webhooks/tokens.js';
-import { extractEmails } from './emails.js';
+import { distinctEmails, extractEmails } from './emails.js';
 import type { IncidentAction, IncidentEvent } from './event.js';
 import {
-  capEmails,
   defineSource,
   emailsFromUserTags,
   MAX_LIST_ITEMS,
@@ -71,7 +70,7 @@ export function normaliseDatadog(rawBody: string): IncidentEvent {
     incidentId: cycleKey,
     action: ACTIONS[transition.toLowerCase()] ?? 'ignored',
     eventType: transition,
-    userEmails: capEmails(emailsFromUserTags(tags), extractEmails(body.user_email ?? undefined)),
+    userEmails: distinctEmails(emailsFromUserTags(tags), extractEmails(body.user_email ?? undefined)),
   };
   const title = optionalText(body.title, MAX_TITLE_CHARS);
   if (title) event.title = title;

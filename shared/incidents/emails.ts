@@ -60,3 +60,28 @@ export function emailsAtPaths(root: unknown, paths: readonly string[]): string[]
   for (const path of paths) for (const e of extractEmails(valueAtPath(root, path))) found.add(e);
   return [...found];
 }
+
+/**
+ * Affected users taken from one incident event, whatever the source: each fans out to a ZDX device search and up
+ * to a deep trace per device (15 at a time per tenant), so an event naming thousands would only queue work that
+ * never reaches the front and one search with thousands of parameters. The first 50 are kept; the event is
+ * still acted on and the answer and the log say how many were left out (docs/sources.md, "Affected users").
+ */
+export const MAX_USER_EMAILS = 50;
+
+/** The distinct addresses of the lists, in order (a source's candidates, before {@link capUserEmails}). */
+export const distinctEmails = (...lists: readonly string[][]): string[] => [...new Set(lists.flat())];
+
+/** The first {@link MAX_USER_EMAILS} of `emails` and how many were left out. */
+export function capUserEmails(emails: readonly string[]): { kept: string[]; omitted: number } {
+  return { kept: emails.slice(0, MAX_USER_EMAILS), omitted: Math.max(0, emails.length - MAX_USER_EMAILS) };
+}
+
+/**
+ * A list for a message or a log line, never longer than `max` items: `a, b, c … and 9,950 more`. A list taken
+ * from a request must not turn one failure text or log line into hundreds of kilobytes.
+ */
+export function listText(items: readonly string[], max = 10): string {
+  if (items.length <= max) return items.join(', ');
+  return `${items.slice(0, max).join(', ')} … and ${(items.length - max).toLocaleString('en-US')} more`;
+}

@@ -33,9 +33,11 @@ import {
   safeEqualAny,
   SHA256_HEX,
 } from '../webhooks/hmac.js';
-import { defineSource } from './source.js';
+import { distinctEmails } from './emails.js';
+import { defineSource, MAX_ID_CHARS, MAX_SERVICE_CHARS, MAX_TITLE_CHARS, optionalText } from './source.js';
 import { emailSchema } from '../validation/email.js';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
+import { holdsRefusedCharacter } from '../validation/sqsText.js';
 import type { IncidentEvent } from './event.js';
 
 /** Header names (lower-cased, as API Gateway v2 delivers them). */
@@ -77,17 +79,22 @@ export function verifyGenericSignature(
   if (!safeEqualAny(expected, [Buffer.from(hex, 'hex')])) throw new UnauthorizedError();
 }
 
-/** Addresses accepted per event: each one fans out to device look-ups and traces, so bound it. */
-export const MAX_GENERIC_USER_EMAILS = 50;
-
-const nonEmpty = () => z.string().check(z.minLength(1), z.maxLength(256));
+// Ids are keys (dedupe, ledger, session name): one holding a character a queue message cannot carry is refused,
+// not repaired (shared/validation/sqsText.ts).
+const nonEmpty = () =>
+  z.string().check(
+    z.minLength(1),
+    z.maxLength(MAX_ID_CHARS),
+    z.refine((v) => !holdsRefusedCharacter(v), 'holds a character a queue message cannot carry'),
+  );
 
 /** Body schema of the generic source (see the module comment). Unknown keys are dropped, not rejected. */
 export const GenericWebhookSchema = z.object({
   event_id: nonEmpty(),
   incident_id: nonEmpty(),
   action: z.enum(['opened', 'resolved']),
-  user_emails: z.array(emailSchema).check(z.maxLength(MAX_GENERIC_USER_EMAILS)),
+  /** Any number; ingestIncident keeps the first MAX_USER_EMAILS and says how many it left out. */
+  user_emails: z.array(emailSchema),
   service: z.optional(z.string()),
   title: z.optional(z.string()),
   link: z.optional(z.httpUrl()),
@@ -111,12 +118,16 @@ export function normaliseGeneric(rawBody: string): IncidentEvent {
     incidentId: body.incident_id,
     action: body.action,
     eventType: body.action,
-    userEmails: [...new Set(body.user_emails.map((e) => e.toLowerCase()))],
+    userEmails: distinctEmails(body.user_emails.map((e) => e.toLowerCase())),
   };
-  if (body.service) normalised.service = body.service;
-  if (body.title) normalised.title = body.title;
-  if (body.link) normalised.link = body.link;
-  if (body.priority !== undefined) normalised.priority = String(body.priority);
+  // Free text is bounded and cleaned of characters a queue message cannot carry; a URL is not repaired.
+  const service = optionalText(body.service, MAX_SERVICE_CHARS);
+  if (service) normalised.service = service;
+  const title = optionalText(body.title, MAX_TITLE_CHARS);
+  if (title) normalised.title = title;
+  if (body.link && body.link.length <= 2000 && !holdsRefusedCharacter(body.link)) normalised.link = body.link;
+  const priority = optionalText(body.priority, 40);
+  if (priority) normalised.priority = priority;
   if (body.occurred_at) normalised.occurredAt = body.occurred_at;
   return normalised;
 }

@@ -20,11 +20,10 @@ import { ValidationError } from '../errors.js';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
 import { headerValue } from '../webhooks/hmac.js';
 import { STANDARD_WEBHOOK_HEADERS, verifyStandardWebhook } from '../webhooks/standardWebhooks.js';
-import { extractEmails } from './emails.js';
+import { distinctEmails, extractEmails } from './emails.js';
 import type { IncidentAction, IncidentEvent } from './event.js';
 import {
   boundedList,
-  capEmails,
   defineSource,
   MAX_TITLE_CHARS,
   optionalText,
@@ -98,7 +97,7 @@ export function normaliseIncidentIo(req: WebhookRequest): IncidentEvent {
     incidentId: requiredId(incident.id, 'invalid incident.io webhook: id'),
     action,
     eventType,
-    userEmails: capEmails(
+    userEmails: distinctEmails(
       customFieldEmails(boundedList(incident.custom_field_entries)),
       extractEmails(incident.name ?? undefined),
       extractEmails(incident.summary ?? undefined),

@@ -6,10 +6,18 @@ import { createHash } from 'node:crypto';
 import type { CommandQueue } from '../commands/queue.js';
 import type { Command } from '../commands/contract.js';
 import type { Logger } from '../logger.js';
+import { capUserEmails, MAX_USER_EMAILS } from './emails.js';
 import type { IncidentEvent } from './event.js';
 
 export type IngestResult =
-  | { status: 'accepted'; commandId: string; command: Command['type'] }
+  | {
+      status: 'accepted';
+      commandId: string;
+      command: Command['type'];
+      /** Set when the event named more affected users than {@link MAX_USER_EMAILS}: how many were left out. */
+      usersOmitted?: number;
+      note?: string;
+    }
   | { status: 'ignored'; reason: string };
 
 export const commandIdFor = (source: string, eventId: string) =>
@@ -72,6 +80,9 @@ export async function ingestIncident(
     });
     return { status: 'ignored', reason: 'no affected user email found in the event' };
   }
+  // The one place the cap on affected users applies, for every source: the first ones are acted on, and the
+  // sender's answer and the log say how many were left out (a 4xx would have traced nobody).
+  const users = capUserEmails(event.userEmails);
   const id = commandIdFor(event.source, event.eventId);
   const common = {
     id,
@@ -85,7 +96,7 @@ export async function ingestIncident(
       priority: event.priority,
       occurredAt: event.occurredAt,
     },
-    userEmails: event.userEmails,
+    userEmails: users.kept,
     requestedBy: { kind: 'incident' as const, id: `${event.source}:${event.incidentId}` },
   };
   const command: Command =
@@ -97,5 +108,16 @@ export async function ingestIncident(
     source: event.source,
     incidentId: event.incidentId,
   });
-  return { status: 'accepted', commandId: id, command: command.type };
+  if (users.omitted === 0) return { status: 'accepted', commandId: id, command: command.type };
+  const note = `the event names ${event.userEmails.length} affected users; the first ${MAX_USER_EMAILS} are acted on, the other ${users.omitted} are not (the limit per incident event)`;
+  // Counts only: the addresses themselves would make this one line as long as the request.
+  logger.warn('incident names more affected users than the limit; the rest are left out', {
+    commandId: id,
+    source: event.source,
+    incidentId: event.incidentId,
+    usersFound: event.userEmails.length,
+    usersKept: users.kept.length,
+    usersOmitted: users.omitted,
+  });
+  return { status: 'accepted', commandId: id, command: command.type, usersOmitted: users.omitted, note };
 }

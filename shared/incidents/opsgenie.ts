@@ -18,11 +18,10 @@ import * as z from 'zod/mini';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
 import { headerValue } from '../webhooks/hmac.js';
 import { assertTokenMatches } from '../webhooks/tokens.js';
-import { extractEmails } from './emails.js';
+import { distinctEmails, extractEmails } from './emails.js';
 import type { IncidentAction, IncidentEvent } from './event.js';
 import {
   boundedList,
-  capEmails,
   defineSource,
   emailsFromUserTags,
   MAX_SERVICE_CHARS,
@@ -70,7 +69,7 @@ export function normaliseOpsgenie(rawBody: string, userFields: readonly string[]
     incidentId: alertId,
     action,
     eventType: optionalText(rawAction, 100) ?? 'unknown',
-    userEmails: capEmails(fromDetails, emailsFromUserTags(boundedList(alert.tags))),
+    userEmails: distinctEmails(fromDetails, emailsFromUserTags(boundedList(alert.tags))),
   };
   const message = optionalText(alert.message, MAX_TITLE_CHARS);
   const tiny = optionalText(alert.tinyId, 20);

@@ -10,8 +10,9 @@ import * as z from 'zod/mini';
 import { UnauthorizedError, ValidationError } from '../errors.js';
 import { emailsAtPaths, extractEmails } from './emails.js';
 import { assertSecrets, headerValue, hmacSha256, safeEqualAny, SHA256_HEX } from '../webhooks/hmac.js';
-import { defineSource } from './source.js';
+import { defineSource, MAX_SERVICE_CHARS, MAX_TITLE_CHARS, optionalText, requiredId } from './source.js';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
+import { holdsRefusedCharacter } from '../validation/sqsText.js';
 import type { IncidentAction, IncidentEvent } from './event.js';
 
 /** Signature header name (as API Gateway v2 delivers it: lower-cased). */
@@ -87,8 +88,9 @@ export interface PagerDutyNormaliseOptions {
 // The link ends up in chat messages and incident notes: keep only http(s) URLs (the same rule as
 // IncidentEventSchema.link) rather than rejecting a real incident over a cosmetic field.
 const HTTP_URL = z.httpUrl();
+// A URL is not repaired: one holding a character a queue message cannot carry, or absurdly long, is left out.
 const httpLink = (url: string | null | undefined): string | undefined =>
-  url && HTTP_URL.safeParse(url).success ? url : undefined;
+  url && url.length <= 2000 && !holdsRefusedCharacter(url) && HTTP_URL.safeParse(url).success ? url : undefined;
 
 /**
  * Parses and validates a PagerDuty v3 webhook body (call {@link verifyPagerDutySignature} first) and maps it:
@@ -105,32 +107,38 @@ export function normalisePagerDuty(rawBody: string, opts: PagerDutyNormaliseOpti
   if (action !== 'ignored' && !data.id) {
     throw new ValidationError('invalid PagerDuty webhook: event.data.id: required for incident events');
   }
+  // Ids are keys (dedupe, ledger, session name): one holding a character a queue message cannot carry is refused.
+  const eventId = requiredId(event.id, 'invalid PagerDuty webhook: event.id');
+  const incidentId = data.id ? requiredId(data.id, 'invalid PagerDuty webhook: event.data.id') : '';
   // No timestamp is signed in the header, so the signed occurred_at is what bounds replays (see ingestIncident).
   if (action !== 'ignored' && (!event.occurred_at || Number.isNaN(Date.parse(event.occurred_at)))) {
     throw new ValidationError('invalid PagerDuty webhook: event.occurred_at: a date is required for incident events');
   }
 
+  // Every address found; ingestIncident keeps the first MAX_USER_EMAILS and says how many it left out.
   let userEmails = emailsAtPaths(data, opts.emailFields);
   if (userEmails.length === 0 && data.title) userEmails = extractEmails(data.title);
 
   const normalised: IncidentEvent = {
     source: 'pagerduty',
-    eventId: event.id,
-    incidentId: data.id ?? '',
+    eventId,
+    incidentId,
     action,
-    eventType: event.event_type,
+    eventType: optionalText(event.event_type, 100) ?? 'unknown',
     userEmails,
   };
-  // Optional fields are only set when present, so the event serialises without `undefined` noise.
-  const service = data.service?.summary;
+  // Optional fields are only set when present, so the event serialises without `undefined` noise. Free text is
+  // bounded and cleaned of characters a queue message cannot carry (shared/validation/sqsText.ts).
+  const service = optionalText(data.service?.summary, MAX_SERVICE_CHARS);
   if (service) normalised.service = service;
-  if (data.title) normalised.title = data.title;
+  const title = optionalText(data.title, MAX_TITLE_CHARS);
+  if (title) normalised.title = title;
   const link = httpLink(data.html_url);
   if (link) normalised.link = link;
   if (event.occurred_at) normalised.occurredAt = event.occurred_at;
   // The incident's priority (P1…) when the account uses priorities, else its urgency (high/low).
-  const priority = data.priority?.summary ?? data.urgency;
-  if (priority) normalised.priority = priority.slice(0, 40);
+  const priority = optionalText(data.priority?.summary ?? data.urgency, 40);
+  if (priority) normalised.priority = priority;
   return normalised;
 }
 

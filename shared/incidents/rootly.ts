@@ -25,11 +25,10 @@ import {
   safeEqualAny,
   SHA256_HEX,
 } from '../webhooks/hmac.js';
-import { extractEmails } from './emails.js';
+import { distinctEmails, extractEmails } from './emails.js';
 import type { IncidentAction, IncidentEvent } from './event.js';
 import {
   boundedList,
-  capEmails,
   defineSource,
   emailsFromUserTags,
   MAX_SERVICE_CHARS,
@@ -132,7 +131,7 @@ export function normaliseRootly(rawBody: string): IncidentEvent {
     incidentId: action === 'ignored' && !data.id ? '' : requiredId(data.id, 'invalid Rootly webhook: data.id'),
     action,
     eventType: ev.type,
-    userEmails: capEmails(
+    userEmails: distinctEmails(
       labelEmails(data.labels),
       extractEmails(data.title ?? undefined),
       extractEmails(data.summary ?? undefined),

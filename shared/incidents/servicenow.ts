@@ -22,10 +22,9 @@ import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
 import { assertFreshTimestamp, headerValue, hmacSha256, safeEqualAny } from '../webhooks/hmac.js';
 import type { WebhookSection } from '../webhooks/secrets.js';
 import { assertTokenMatches } from '../webhooks/tokens.js';
-import { extractEmails } from './emails.js';
+import { distinctEmails, extractEmails } from './emails.js';
 import type { IncidentAction, IncidentEvent } from './event.js';
 import {
-  capEmails,
   defineSource,
   MAX_SERVICE_CHARS,
   MAX_TITLE_CHARS,
@@ -116,7 +115,7 @@ export function normaliseServiceNow(rawBody: string): IncidentEvent {
     incidentId: body.sys_id,
     action,
     eventType: `${operation ?? 'update'}:state=${optionalText(state, 10) ?? '?'}`,
-    userEmails: capEmails(extractEmails(body.caller_email ?? undefined)),
+    userEmails: distinctEmails(extractEmails(body.caller_email ?? undefined)),
   };
   const title = [optionalText(body.number, 40), optionalText(body.short_description, MAX_TITLE_CHARS)]
     .filter(Boolean)

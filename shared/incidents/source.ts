@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../errors.js';
 import type { WebhookSection, WebhookSectionName } from '../webhooks/secrets.js';
+import { cleanText, refusedCharacter } from '../validation/sqsText.js';
 import { extractEmails } from './emails.js';
 import type { IncidentEvent } from './event.js';
 
@@ -46,8 +47,6 @@ export type AnyIncidentSource = IncidentSource<WebhookSectionName>;
 export const defineSource = <K extends WebhookSectionName>(source: IncidentSource<K>): AnyIncidentSource =>
   source as unknown as AnyIncidentSource;
 
-/** Addresses taken from one event (like the generic source): each fans out to device look-ups and traces. */
-export const MAX_USER_EMAILS = 50;
 /** Items read from any one list in a payload (tags, custom fields, labels); the rest are not looked at. */
 export const MAX_LIST_ITEMS = 100;
 /** Longest title, service and link we keep (they end up in chat messages and ZDX-facing reports). */
@@ -55,35 +54,6 @@ export const MAX_TITLE_CHARS = 300;
 export const MAX_SERVICE_CHARS = 200;
 /** Longest incident or event id accepted: vendor ids are far shorter; a longer one is not a real delivery. */
 export const MAX_ID_CHARS = 256;
-
-/**
- * Whether SQS refuses the code point in a message, or it is a Unicode non-character. SQS's allowed set is #x9,
- * #xA, #xD, #x20–#xD7FF, #xE000–#xFFFD and #x10000–#x10FFFF: other control characters, lone surrogates, U+FFFE
- * and U+FFFF are out, and a send holding one fails the whole request. The other non-characters
- * (U+FDD0–U+FDEF, and the last two code points of every plane) are inside that set but no real text holds them,
- * so they go too.
- */
-function refused(cp: number): boolean {
-  if (cp < 0x20) return cp !== 0x9 && cp !== 0xa && cp !== 0xd;
-  if (cp >= 0xd800 && cp <= 0xdfff) return true; // for…of yields a surrogate alone only when it is unpaired
-  if (cp >= 0xfdd0 && cp <= 0xfdef) return true;
-  return (cp & 0xfffe) === 0xfffe;
-}
-
-/** Whether `value` holds a character {@link refused} would drop. */
-const holdsRefused = (value: string): boolean => {
-  for (const ch of value) if (refused(ch.codePointAt(0) ?? 0)) return true;
-  return false;
-};
-
-/** `value` without the characters SQS refuses (see {@link refused}), trimmed, cut to `max` characters. */
-export function cleanText(value: string, max: number): string {
-  let kept = '';
-  for (const ch of value) if (!refused(ch.codePointAt(0) ?? 0)) kept += ch;
-  // Cut by code points, so a cut never leaves half a surrogate pair (itself a character SQS refuses).
-  const chars = Array.from(kept.trim());
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : chars.join('');
-}
 
 /** Optional text: cleaned, and undefined when nothing is left. */
 export function optionalText(value: unknown, max: number): string | undefined {
@@ -101,7 +71,8 @@ export function requiredId(value: unknown, what: string): string {
   const id = typeof value === 'number' && Number.isSafeInteger(value) ? String(value) : value;
   if (typeof id !== 'string' || id.trim() === '') throw new ValidationError(`${what}: required`);
   if (id.length > MAX_ID_CHARS) throw new ValidationError(`${what}: must have at most ${MAX_ID_CHARS} characters`);
-  if (holdsRefused(id)) throw new ValidationError(`${what}: holds a character SQS refuses`);
+  const bad = refusedCharacter(id);
+  if (bad) throw new ValidationError(`${what}: holds ${bad}, a character a queue message cannot carry`);
   return id.trim();
 }
 
@@ -113,11 +84,6 @@ export function emailsFromUserTags(tags: readonly unknown[], prefix = 'user:'): 
   return tags.flatMap((t) =>
     typeof t === 'string' && t.toLowerCase().startsWith(prefix) ? extractEmails(t.slice(prefix.length)) : [],
   );
-}
-
-/** The first {@link MAX_USER_EMAILS} distinct addresses of the lists, in order. */
-export function capEmails(...lists: readonly string[][]): string[] {
-  return [...new Set(lists.flat())].slice(0, MAX_USER_EMAILS);
 }
 
 /**

@@ -3,6 +3,7 @@ import { ValidationError } from '../../../shared/errors.js';
 import { datadogSource, normaliseDatadog } from '../../../shared/incidents/datadog.js';
 import { parseIncidentEvent } from '../../../shared/incidents/event.js';
 import { commandIdFor } from '../../../shared/incidents/ingest.js';
+import { MAX_LIST_ITEMS } from '../../../shared/incidents/source.js';
 import { expectUnauthorized, readFixture, thrown } from './helpers.js';
 
 const triggered = readFixture('datadog-triggered.json');
@@ -50,7 +51,8 @@ describe('Datadog monitors', () => {
     const body = { ...JSON.parse(triggered), tags: 'env:prod', user_email: 'Bob@Corp.Example' };
     expect(normaliseDatadog(JSON.stringify(body)).userEmails).toEqual(['bob@corp.example']);
     const many = Array.from({ length: 150 }, (_, i) => `user:u${i}@corp.example`).join(',');
-    expect(normaliseDatadog(JSON.stringify({ ...body, tags: many })).userEmails).toHaveLength(50);
+    // The tags read are bounded (MAX_LIST_ITEMS), plus the template field; the user cap is in ingest.test.ts.
+    expect(normaliseDatadog(JSON.stringify({ ...body, tags: many })).userEmails).toHaveLength(MAX_LIST_ITEMS + 1);
     expect(normaliseDatadog(readFixture('datadog-warn.json'))).toMatchObject({ action: 'ignored' });
   });
 

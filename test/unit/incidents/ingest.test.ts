@@ -30,3 +30,46 @@ describe('ingest: events without a user', () => {
     expect(parseCommand(JSON.stringify(sent[0]))).toMatchObject({ type: 'trace.stop', userEmails: [] });
   });
 });
+
+describe('ingest: the cap on affected users, whatever the source', () => {
+  const many = (n: number) => Array.from({ length: n }, (_, i) => `user${i}@corp.example`);
+
+  it.each([
+    ['opened', 10_000],
+    ['resolved', 51],
+  ] as const)('a %s event naming %i users acts on the first 50 and says how many it left out', async (action, n) => {
+    const sent: Command[] = [];
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', sink: (l) => lines.push(l) });
+    const result = await ingestIncident(
+      { ...event(action), eventId: `evt-many-${action}`, userEmails: many(n) },
+      { send: async (c) => void sent.push(c) },
+      logger,
+    );
+    expect(result).toEqual({
+      status: 'accepted',
+      commandId: sent[0]!.id,
+      command: action === 'opened' ? 'trace.start' : 'trace.stop',
+      usersOmitted: n - 50,
+      note: `the event names ${n} affected users; the first 50 are acted on, the other ${n - 50} are not (the limit per incident event)`,
+    });
+    expect(sent).toHaveLength(1);
+    expect((sent[0] as { userEmails: string[] }).userEmails).toEqual(many(50));
+    // One warning with the counts; no line carries the list beyond the kept 50 (nor the list at all in the warning).
+    const warn = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.level === 'warn');
+    expect(warn).toMatchObject({ usersFound: n, usersKept: 50, usersOmitted: n - 50 });
+    expect(JSON.stringify(warn)).not.toContain('user0@corp.example');
+    for (const line of lines) expect(line).not.toContain('user50@corp.example');
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(2_000);
+  });
+
+  it('says nothing extra at exactly the limit', async () => {
+    const sent: Command[] = [];
+    const result = await ingestIncident(
+      { ...event('opened'), eventId: 'evt-50', userEmails: many(50) },
+      { send: async (c) => void sent.push(c) },
+      createLogger({ level: 'error', sink: () => undefined }),
+    );
+    expect(result).toEqual({ status: 'accepted', commandId: sent[0]!.id, command: 'trace.start' });
+  });
+});

@@ -53,14 +53,14 @@ describe('Opsgenie / JSM alerts', () => {
     expect(normaliseOpsgenie(body, ['requester']).userEmails).toEqual(['bob@corp.example']);
   });
 
-  it('caps users at 50 and strips characters SQS refuses from the title', () => {
+  it("reads every user tag it looks at (the cap is ingestIncident's) and strips characters SQS refuses from the title", () => {
     const tags = Array.from({ length: 80 }, (_, i) => `user:u${i}@corp.example`);
     const body = JSON.stringify({
       action: 'Create',
       alert: { alertId: 'a2', tags, message: 'bad\uFFFE\uFFFFtitle\u0000' },
     });
     const event = normaliseOpsgenie(body);
-    expect(event.userEmails).toHaveLength(50);
+    expect(event.userEmails).toHaveLength(80);
     expect(event.title).toBe('badtitle');
   });
 

@@ -232,3 +232,39 @@ describe('normalisePagerDuty', () => {
     });
   });
 });
+
+describe('normalisePagerDuty: hostile but correctly signed content', () => {
+  const withData = (patch: Record<string, unknown>, eventPatch: Record<string, unknown> = {}) => {
+    const body = JSON.parse(triggered) as { event: Record<string, unknown> & { data: Record<string, unknown> } };
+    return JSON.stringify({ event: { ...body.event, ...eventPatch, data: { ...body.event.data, ...patch } } });
+  };
+  const opts = { emailFields: ['custom_details.affected_user'] };
+
+  it("finds every address (the cap is ingestIncident's), so 10,000 are counted, not silently lost", () => {
+    const users = Array.from({ length: 10_000 }, (_, i) => `u${i}@corp.example`);
+    const event = normalisePagerDuty(withData({ custom_details: { affected_user: users } }), opts);
+    expect(event.userEmails).toHaveLength(10_000);
+  });
+
+  it('cleans free text of characters SQS refuses, bounds it, and refuses such characters in ids', () => {
+    const event = normalisePagerDuty(
+      withData({
+        title: `Payroll\uFFFF is \uFFFEslow\u0000 ${'x'.repeat(5_000)}`,
+        service: { summary: 'Pay\uFFFFroll' },
+        priority: { summary: 'P1\uFFFE' },
+        html_url: 'https://example.pagerduty.com/incidents/\uFFFF',
+      }),
+      opts,
+    );
+    expect(event.title?.startsWith('Payroll is slow xxx')).toBe(true);
+    expect(Array.from(event.title ?? '').length).toBeLessThanOrEqual(300);
+    expect(event).toMatchObject({ service: 'Payroll', priority: 'P1' });
+    expect(event.link).toBeUndefined();
+    for (const [data, ev] of [
+      [{ id: 'Q\uFFFF1' }, {}],
+      [{}, { id: 'evt\uFFFE' }],
+      [{ id: 'x'.repeat(300) }, {}],
+    ] as const)
+      expect(thrown(() => normalisePagerDuty(withData(data, ev), opts))).toBeInstanceOf(ValidationError);
+  });
+});

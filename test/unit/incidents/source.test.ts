@@ -1,54 +1,11 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../shared/errors.js';
 import { SOURCE_NAME } from '../../../shared/incidents/event.js';
-import {
-  capEmails,
-  cleanText,
-  emailsFromUserTags,
-  MAX_ID_CHARS,
-  requiredId,
-  vendorTime,
-} from '../../../shared/incidents/source.js';
+import { capUserEmails, distinctEmails, listText, MAX_USER_EMAILS } from '../../../shared/incidents/emails.js';
+import { emailsFromUserTags, MAX_ID_CHARS, requiredId, vendorTime } from '../../../shared/incidents/source.js';
 import { findSource, INCIDENT_SOURCES } from '../../../shared/incidents/sources.js';
 import { webhookSectionSchemas } from '../../../shared/webhooks/secrets.js';
 import { thrown } from './helpers.js';
-
-/** SQS's allowed character set, as documented: #x9 | #xA | #xD | #x20–#xD7FF | #xE000–#xFFFD | #x10000–#x10FFFF. */
-const sqsAllows = (cp: number) =>
-  cp === 0x9 ||
-  cp === 0xa ||
-  cp === 0xd ||
-  (cp >= 0x20 && cp <= 0xd7ff) ||
-  (cp >= 0xe000 && cp <= 0xfffd) ||
-  cp >= 0x10000;
-const isNonCharacter = (cp: number) => (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe;
-
-describe('cleanText', () => {
-  it('drops U+FFFE, U+FFFF, other non-characters, control characters and lone surrogates', () => {
-    expect(cleanText('a\uFFFEb\uFFFFc\uFDD0d\u0000e\u001Ff\uD800g\uDC00h', 100)).toBe('abcdefgh');
-    expect(cleanText('tab\tand\nnewline', 100)).toBe('tab\tand\nnewline');
-    expect(cleanText('emoji 😀 kept, U+1FFFF dropped: \u{1FFFF}', 100)).toBe('emoji 😀 kept, U+1FFFF dropped:');
-  });
-
-  it('cuts to the bound on a character boundary, never inside a surrogate pair', () => {
-    expect(cleanText('😀😀😀😀', 3)).toBe('😀😀…');
-    expect(cleanText('  short  ', 3)).toBe('sh…');
-  });
-
-  it('property: any input gives text SQS accepts, without non-characters, within the bound', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.integer({ min: 1, max: 300 }), (s, max) => {
-        const out = cleanText(s, max);
-        const cps = Array.from(out, (c) => c.codePointAt(0)!);
-        expect(cps.every((cp) => sqsAllows(cp) && !isNonCharacter(cp))).toBe(true);
-        expect(cps.length).toBeLessThanOrEqual(max);
-        // No half of a surrogate pair is left: re-encoding is lossless.
-        expect(Buffer.from(out, 'utf8').toString('utf8')).toBe(out);
-      }),
-    );
-  });
-});
 
 describe('requiredId', () => {
   it('accepts vendor ids and numbers, refuses empty, oversized and refused-character ids', () => {
@@ -74,12 +31,25 @@ describe('vendorTime', () => {
 });
 
 describe('user tags and caps', () => {
-  it('reads user:<email> tags only, and keeps the first 50 distinct addresses', () => {
+  it('reads user:<email> tags only; the cap keeps the first 50 distinct addresses and counts the rest', () => {
     expect(emailsFromUserTags(['env:prod', 'USER:Alice@Corp.Example', 'user:not-an-email', 7])).toEqual([
       'alice@corp.example',
     ]);
     const many = Array.from({ length: 60 }, (_, i) => `u${i}@corp.example`);
-    expect(capEmails(many.slice(0, 30), many)).toEqual(many.slice(0, 50));
+    expect(distinctEmails(many.slice(0, 30), many)).toEqual(many);
+    expect(MAX_USER_EMAILS).toBe(50);
+    expect(capUserEmails(many)).toEqual({ kept: many.slice(0, 50), omitted: 10 });
+    expect(capUserEmails(many.slice(0, 50))).toEqual({ kept: many.slice(0, 50), omitted: 0 });
+    expect(capUserEmails([])).toEqual({ kept: [], omitted: 0 });
+  });
+
+  it('writes a list of any length as at most ten items and a count', () => {
+    expect(listText([])).toBe('');
+    expect(listText(['a', 'b'])).toBe('a, b');
+    const many = Array.from({ length: 10_000 }, (_, i) => `u${i}@corp.example`);
+    expect(listText(many)).toBe(`${many.slice(0, 10).join(', ')} … and 9,990 more`);
+    expect(listText(many, 2)).toBe('u0@corp.example, u1@corp.example … and 9,998 more');
+    expect(listText(many.slice(0, 10))).toBe(many.slice(0, 10).join(', '));
   });
 });
 
