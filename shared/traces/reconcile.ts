@@ -23,6 +23,7 @@
 import type { TraceStart, TraceStop } from '../commands/contract.js';
 import { remainingMs } from '../deadline.js';
 import { AppError, DeadlineExceededError, isRetryable } from '../errors.js';
+import { listText } from '../incidents/emails.js';
 import type { Logger } from '../logger.js';
 import type { Outcome, Reporter } from '../reporting/reporter.js';
 import {
@@ -571,7 +572,7 @@ async function lookUp(r: IncidentRecord, ctx: Ctx, records: Map<string, Incident
   if (devices.length === 0 && r.devices.every((d) => d.note === 'earlier round')) {
     return failIncident(
       r,
-      `no ZDX device active in the last ${ctx.settings.lookbackHours} h for ${r.users.join(', ')}`,
+      `no ZDX device active in the last ${ctx.settings.lookbackHours} h for ${listText(r.users)}`,
       ctx,
       records,
     );
@@ -607,7 +608,7 @@ async function failIncident(
     {
       kind: 'trace.start.failed',
       ok: false,
-      text: `Could not ${what} for ${r.users.join(', ')}: ${message}`,
+      text: `Could not ${what} for ${listText(r.users)}: ${message}`,
       data: { incident: r.incident },
     },
     ctx,
