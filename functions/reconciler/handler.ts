@@ -1,10 +1,12 @@
 /** Lambda entry: the ZPA client and the windows are built once per container. */
 import bundledWindows from '../../config/maintenance-windows.json' with { type: 'json' };
+import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
 import {
   commonFields,
   loadConfig,
   maintenanceFields,
+  policyQueueFields,
   reportFields,
   zscalerFields,
   zscalerOptionsFromConfig,
@@ -18,7 +20,13 @@ import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...zscalerFields, ...maintenanceFields, ...reportFields });
+const config = loadConfig({
+  ...commonFields,
+  ...zscalerFields,
+  ...maintenanceFields,
+  ...reportFields,
+  ...policyQueueFields,
+});
 if (!config.ZPA_CUSTOMER_ID)
   throw new ConfigError('invalid configuration: ZPA_CUSTOMER_ID: is required by the reconciler');
 const logger = rootLogger.child({ function: 'reconciler' });
@@ -39,4 +47,5 @@ export const handler = makeHandler({
   logger,
   reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),
   dryRun: config.BYPASS_DRY_RUN === 'true',
+  policyQueue: sqsCommandQueue(config.POLICY_QUEUE_URL),
 });

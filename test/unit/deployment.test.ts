@@ -36,7 +36,11 @@ describe('serverless.yml', () => {
     expect(secretResources('IngressRole')).not.toContain('zscalerSecretId');
     expect(secretResources('WorkerRole')).not.toContain('webhookSecretId');
     expect(secretResources('ReconcilerRole')).not.toContain('webhookSecretId');
-    expect(JSON.stringify(statements('ReconcilerRole'))).not.toContain('sqs:SendMessage');
+    // The reconciler sends only to its own queue (a run's continuation), nowhere else.
+    const sends = statements('ReconcilerRole').filter((st) => st.Action.includes('sqs:SendMessage'));
+    expect(sends.map((st) => st.Action)).toEqual([['sqs:SendMessage']]);
+    expect(JSON.stringify(sends[0]!.Resource)).toMatch(/^[^,]*PolicyQueue[^,]*Arn/);
+    expect(JSON.stringify(sends[0]!.Resource)).not.toMatch(/WorkQueue|TraceQueue/);
   });
 
   it('serialises every deep-trace command through one FIFO message group, into the ledger table, with least privilege', () => {
