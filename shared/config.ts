@@ -194,3 +194,5 @@ export const slackFields = {
   /** Slack Web API base (users.info for `trace me`); the local stack points it at its fake Slack. */
   SLACK_API_BASE_URL: z._default(url(), 'https://slack.com/api'),
 };
+  /** A bypass still in force this long past its end counts as overdue (the bypass-overdue alarm). */
+  BYPASS_OVERDUE_GRACE_SECONDS: int(0, 3600, 180),

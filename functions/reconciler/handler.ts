@@ -47,5 +47,6 @@ export const handler = makeHandler({
   logger,
   reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),
   dryRun: config.BYPASS_DRY_RUN === 'true',
+  overdueGraceMs: config.BYPASS_OVERDUE_GRACE_SECONDS * 1000,
   policyQueue: sqsCommandQueue(config.POLICY_QUEUE_URL),
 });

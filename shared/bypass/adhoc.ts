@@ -73,6 +73,8 @@ export async function applyAdhocBypass(cmd: BypassApply, deps: AdhocDeps): Promi
   }
   if (existing) await deps.port.updateBypassRule(existing.id, { name, description, appIds: [seg.id] });
   await placeFirst(existing?.id ?? (await deps.port.createBypassRule({ name, description, appIds: [seg.id] })));
+  // An existing bypass only got a new expiry: one bypass, applied once.
+  if (!existing) deps.logger.metric('BypassesApplied', 1, { dims: { kind: 'adhoc' } });
   deps.logger.audit({
     action: 'zpa.bypass.adhoc.apply',
     trigger,
@@ -111,6 +113,7 @@ export async function removeAdhocBypass(cmd: BypassRemove, deps: AdhocDeps): Pro
   }
   // One at a time; a copy already gone (a lost answer, someone else) counts as deleted (the port says so).
   for (const copy of copies) await deps.port.deleteRule(copy.id);
+  deps.logger.metric('BypassesReverted', 1, { dims: { kind: 'adhoc' } });
   deps.logger.audit({
     action: 'zpa.bypass.adhoc.remove',
     trigger,

@@ -5,6 +5,7 @@
  */
 import { DeadlineExceededError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { parseRuleName, parseSegmentMarker } from './markers.js';
 import type { Operation } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
 
@@ -32,6 +33,7 @@ export async function executePlan(
     if (op.op === 'drift') {
       result.drift.push(op);
       ctx.logger.warn('drift', { target: op.target, detail: op.detail, policy: op.policy });
+      ctx.logger.metric('BypassDrift', 1, { dims: { policy: op.policy } });
       ctx.logger.audit({
         action: 'zpa.bypass.drift',
         trigger: ctx.trigger,
@@ -65,6 +67,7 @@ export async function executePlan(
         result: 'success',
         reason: op.why,
       });
+      countChange(op, byId, ctx.logger);
       result.done.push(op);
     } catch (e) {
       // Out of time (a window over hundreds of segments at 10 writes per 10 s): stop cleanly, not with one
@@ -85,6 +88,32 @@ export async function executePlan(
     }
   }
   return result;
+}
+
+/**
+ * BypassesApplied / BypassesReverted for a change made: a rule created or a segment newly set to ALWAYS; a rule
+ * deleted (not a duplicate copy) or a segment restored. A segment handed from one window to another (it carries
+ * our marker already) or put back after drift is neither; a rule created again after drift is applied again.
+ */
+function countChange(op: Exclude<Operation, { op: 'drift' }>, segments: Map<string, SegmentObject>, logger: Logger) {
+  switch (op.op) {
+    case 'create-rule':
+      logger.metric('BypassesApplied', 1, { dims: { kind: 'window' } });
+      return;
+    case 'set-bypass-always':
+      if (!parseSegmentMarker(segments.get(op.segmentId)?.description))
+        logger.metric('BypassesApplied', 1, { dims: { kind: 'window' } });
+      return;
+    case 'delete-rule':
+      if (!op.duplicate)
+        logger.metric('BypassesReverted', 1, { dims: { kind: parseRuleName(op.name)?.kind ?? 'window' } });
+      return;
+    case 'restore-bypass':
+      logger.metric('BypassesReverted', 1, { dims: { kind: 'window' } });
+      return;
+    default:
+      return;
+  }
 }
 
 async function apply(

@@ -56,7 +56,8 @@ export type Operation =
       before: RuleView;
     }
   | { op: 'move-rule-first'; ruleId: string; name: string; why: string; before: RuleView }
-  | { op: 'delete-rule'; ruleId: string; name: string; why: string; before: RuleView }
+  /** `duplicate`: a second copy of a rule that stays (not the end of a bypass). */
+  | { op: 'delete-rule'; ruleId: string; name: string; why: string; before: RuleView; duplicate?: true }
   /** `description`: the segment's description with our marker (the previous bypassType, the original text). */
   | {
       op: 'set-bypass-always';
@@ -167,6 +168,7 @@ function splitDuplicateRules(rules: RuleView[]): { ours: OwnRule[]; duplicates: 
         name: rule.name,
         why: 'duplicate of a rule with the same marker',
         before: rule,
+        duplicate: true,
       });
     else ours.push({ rule, marker });
     names.add(rule.name);

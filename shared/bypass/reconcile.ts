@@ -8,6 +8,7 @@ import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { executePlan, type ExecuteResult } from './execute.js';
 import { parseRuleDescription, parseRuleName } from './markers.js';
+import { DEFAULT_OVERDUE_GRACE_MS, overdueBypasses, stillOverdue, type OverdueBypass } from './overdue.js';
 import {
   firstForeignOrder,
   inForce,
@@ -35,7 +36,7 @@ interface ReconcileMemory {
 export const newReconcileMemory = (): ReconcileMemory => ({ seen: new Set(), driftLogged: new Set() });
 const containerMemory = newReconcileMemory();
 
-export async function reconcile(deps: {
+interface ReconcileDeps {
   port: BypassPort;
   windows: WindowsFile;
   logger: Logger;
@@ -43,12 +44,38 @@ export async function reconcile(deps: {
   dryRun?: boolean;
   trigger?: { kind: string; id: string };
   memory?: ReconcileMemory;
-}): Promise<ReconcileResult> {
+  /** How long past its end a bypass may stay in force before it counts as overdue (overdue.ts). */
+  overdueGraceMs?: number;
+}
+
+export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = deps.now ?? new Date();
   const memory = deps.memory ?? containerMemory;
   const dryRun = deps.dryRun || deps.windows.guardrails.dryRun;
   const segments = await deps.port.listSegments();
   const rules = await deps.port.listForwardingRules();
+  // From here on the run knows what ZPA holds: the overdue gauge is written however the run ends.
+  let overdue = overdueBypasses({
+    rules,
+    segments: segments.map(viewOf),
+    now,
+    graceMs: deps.overdueGraceMs ?? DEFAULT_OVERDUE_GRACE_MS,
+    windowEnd: windowEndFrom(deps.windows, now),
+  });
+  try {
+    const result = await planAndExecute(deps, { now, memory, dryRun, segments, rules });
+    if (!dryRun) overdue = stillOverdue(overdue, result.done);
+    return result;
+  } finally {
+    emitOverdue(deps.logger, overdue);
+  }
+}
+
+async function planAndExecute(
+  deps: ReconcileDeps,
+  run: { now: Date; memory: ReconcileMemory; dryRun: boolean; segments: SegmentObject[]; rules: RuleView[] },
+): Promise<ReconcileResult> {
+  const { now, memory, dryRun, segments, rules } = run;
   const { active, refused } = await resolveActive(deps.windows, now, segments, deps.port);
   for (const r of refused) deps.logger.error('maintenance window refused', r);
   const held = new Set(refused.map((r) => r.windowId));
@@ -69,6 +96,26 @@ export async function reconcile(deps: {
     segments,
   });
   return { ...result, plan, refused, dryRun };
+}
+
+/** A window's bypass ends with its occurrence: while the windows file has it running, nothing of it is overdue. */
+const windowEndFrom =
+  (file: WindowsFile, now: Date) =>
+  (windowId: string, markedUntil: Date | undefined): Date | undefined => {
+    const w = file.windows.find((x) => x.id === windowId);
+    return w && activeOccurrence(w, now) ? undefined : markedUntil;
+  };
+
+/** The gauge, every run (0 too: the alarm sees data); each overdue bypass is named at error level. */
+function emitOverdue(logger: Logger, overdue: OverdueBypass[]): void {
+  logger.metric('BypassesOverdue', overdue.length);
+  for (const o of overdue)
+    logger.error('bypass in force past its end', {
+      kind: o.kind,
+      name: o.name,
+      id: o.id,
+      endedAt: o.endedAt?.toISOString() ?? 'unreadable',
+    });
 }
 
 /** Records which of our bypass rules ZPA shows in force now: the evidence the planner needs to call a later change drift. */

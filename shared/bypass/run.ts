@@ -24,6 +24,8 @@ export interface PolicyDeps {
   reporter: Reporter;
   /** BYPASS_DRY_RUN for the whole deployment; the file's own `guardrails.dryRun` applies as well. */
   dryRun: boolean;
+  /** BYPASS_OVERDUE_GRACE_SECONDS, in ms: past its end plus this, a bypass in force is overdue (overdue.ts). */
+  overdueGraceMs?: number;
 }
 
 /** A scheduled reconcile older than this is skipped (a fresh one arrives every minute). */
@@ -75,7 +77,14 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
     deps.logger.metric('ReconcileRuns');
     try {
       result = await runExclusive(() =>
-        reconcile({ port: deps.port, windows: deps.windows(), logger: deps.logger, dryRun: deps.dryRun, trigger }),
+        reconcile({
+          port: deps.port,
+          windows: deps.windows(),
+          logger: deps.logger,
+          dryRun: deps.dryRun,
+          trigger,
+          overdueGraceMs: deps.overdueGraceMs,
+        }),
       );
     } catch (e) {
       // Counted, whether thrown or swallowed: a queued reconcile's failure is otherwise invisible to Lambda's

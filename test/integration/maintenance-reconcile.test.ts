@@ -547,3 +547,96 @@ describe('the reconciler function', () => {
     expect(await ourRules()).toEqual([]);
   });
 });
+
+describe('metrics: what the bypass alarms and the dashboard watch', () => {
+  /** The sum of each metric's dimensionless data points in the EMF lines written so far (the last, for a gauge). */
+  const metrics = () => {
+    const sums: Record<string, number> = {};
+    const last: Record<string, number> = {};
+    for (const l of lines) {
+      const e = JSON.parse(l) as Record<string, unknown> & { _aws?: { CloudWatchMetrics: Array<Record<string, any>> } };
+      for (const d of e._aws?.CloudWatchMetrics ?? [])
+        for (const m of d.Metrics as Array<{ Name: string }>) {
+          sums[m.Name] = (sums[m.Name] ?? 0) + Number(e[m.Name]);
+          last[m.Name] = Number(e[m.Name]);
+        }
+    }
+    return { sums, last };
+  };
+
+  it('a normal window: applied 1, reverted 1, and the overdue gauge 0 on every run', async () => {
+    const file = windows([oneOff('normal', ['payroll-app'])]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    await reconcile({ port, memory, windows: file, logger, now: at(30) });
+    await reconcile({ port, memory, windows: file, logger, now: at(61) });
+    const { sums } = metrics();
+    expect(sums).toMatchObject({ BypassesApplied: 1, BypassesReverted: 1, BypassesOverdue: 0 });
+    const gauges = lines.filter((l) => l.includes('"BypassesOverdue"'));
+    expect(gauges).toHaveLength(3); // one per run, 0 included: the alarm always has data
+  });
+
+  it('a bypassType window counts each segment applied and restored', async () => {
+    const file = windows([oneOff('seg', ['hr-portal', 'app-007'], { mode: 'bypassType' })]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    await reconcile({ port, memory, windows: file, logger, now: at(61) });
+    expect(metrics().sums).toMatchObject({ BypassesApplied: 2, BypassesReverted: 2, BypassesOverdue: 0 });
+  });
+
+  it('a bypass past its end that ZPA refuses to remove is overdue once the grace has passed, until it is removed', async () => {
+    const file = windows([oneOff('stuck', ['payroll-app'])]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    env.sim.injectFault({ path: '/rule/', method: 'DELETE', status: 403, count: 2 });
+    // Within the grace (3 minutes by default): a late revert is not yet overdue.
+    const first = await reconcile({ port, memory, windows: file, logger, now: at(61) });
+    expect(first.failed.map((f) => f.op.op)).toEqual(['delete-rule']);
+    expect(metrics().last.BypassesOverdue).toBe(0);
+    const second = await reconcile({ port, memory, windows: file, logger, now: at(64) });
+    expect(second.failed.map((f) => f.op.op)).toEqual(['delete-rule']);
+    expect(metrics().last.BypassesOverdue).toBe(1);
+    expect(lines.some((l) => l.includes('bypass in force past its end') && l.includes('zea-bypass:win:stuck'))).toBe(
+      true,
+    );
+    // ZPA accepts the delete again: removed in this run, so this run's gauge is back to 0.
+    await reconcile({ port, memory, windows: file, logger, now: at(65) });
+    expect(await ourRules()).toEqual([]);
+    expect(metrics().last.BypassesOverdue).toBe(0);
+  }, 30_000);
+
+  it('a run that fails after reading ZPA still writes the gauge; an expired segment bypass counts too', async () => {
+    const file = windows([oneOff('late', ['hr-portal'], { mode: 'bypassType' })]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    // The restore's GET-before-PUT keeps failing: the run ends with the segment still ALWAYS, 10 minutes late.
+    env.sim.injectFault({ path: '/application/', method: 'PUT', status: 403, count: 1 });
+    const result = await reconcile({ port, memory, windows: file, logger, now: at(70) });
+    expect(result.failed.map((f) => f.op.op)).toEqual(['restore-bypass']);
+    expect(metrics().last.BypassesOverdue).toBe(1);
+    // ZPA failing after the reads (resolving another window's segment group): the run ends without a write, and
+    // its gauge, from what it read, still says the segment is overdue.
+    const gauges = lines.filter((l) => l.includes('"BypassesOverdue"')).length;
+    env.sim.injectFault({ path: '/segmentGroup', method: 'GET', status: 503, count: 5 });
+    const grouped = windows([
+      {
+        ...oneOff('grp', []),
+        segmentGroups: ['Finance Apps'],
+        schedule: { start: at(70).toISOString(), end: at(90).toISOString() },
+      },
+    ]);
+    await expect(reconcile({ port, memory, windows: grouped, logger, now: at(71) })).rejects.toMatchObject({
+      retryable: true,
+    });
+    expect(lines.filter((l) => l.includes('"BypassesOverdue"'))).toHaveLength(gauges + 1);
+    expect(metrics().last.BypassesOverdue).toBe(1);
+  }, 30_000);
+
+  it('drift restored: BypassDrift 1 (by policy), and the re-created rule counts as applied again', async () => {
+    const file = windows([oneOff('drifty', ['payroll-app'])]);
+    await reconcile({ port, memory, windows: file, logger, now: at(0) });
+    await reconcile({ port, memory, windows: file, logger, now: at(1) });
+    const ps = await getPolicySet(s, 'CLIENT_FORWARDING_POLICY');
+    for (const r of await ourRules()) await deleteRule(s, ps.id, r.id);
+    await reconcile({ port, memory, windows: file, logger, now: at(2) });
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:drifty']);
+    expect(metrics().sums).toMatchObject({ BypassDrift: 1, BypassesApplied: 2, BypassesOverdue: 0 });
+    expect(lines.some((l) => l.includes('"BypassDrift"') && l.includes('"policy":"restore"'))).toBe(true);
+  });
+});
