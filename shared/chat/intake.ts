@@ -10,6 +10,7 @@ import { isAppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { helpText, parseChatCommand, type ChatCommand, type UserRef } from './grammar.js';
 import { missingPermission, permissionsFor, type Caller, type Permissions } from './permissions.js';
+import { cleanText, refusedCharacter } from '../validation/sqsText.js';
 
 export interface IntakeDeps {
   queue: CommandQueue;
@@ -36,10 +37,17 @@ export type IntakeAnswer =
 export const chatCommandId = (platform: string, requestId: string) =>
   `chat_${createHash('sha256').update(`${platform}:${requestId}`).digest('hex').slice(0, 24)}`;
 
-export async function handleChatRequest(req: ChatRequest, deps: IntakeDeps): Promise<IntakeAnswer> {
-  const cmd = parseChatCommand(req.text);
-  if (cmd.name === 'help') return { status: 'answered', text: helpText(req.prefix) };
-  if (cmd.name === 'usage') return { status: 'answered', text: `${cmd.message}\n\n${helpText(req.prefix)}` };
+export async function handleChatRequest(raw: ChatRequest, deps: IntakeDeps): Promise<IntakeAnswer> {
+  const parsed = parseChatCommand(raw.text);
+  if (parsed.name === 'help') return { status: 'answered', text: helpText(raw.prefix) };
+  if (parsed.name === 'usage') return { status: 'answered', text: `${parsed.message}\n\n${helpText(raw.prefix)}` };
+  const safe = queueSafe(parsed, raw);
+  if ('problem' in safe)
+    return {
+      status: 'answered',
+      text: `That cannot be done as typed: ${safe.problem}. Type it again without that character.`,
+    };
+  const { cmd, req } = safe;
 
   const id = chatCommandId(req.caller.platform, req.requestId);
   const by = `${req.caller.platform}:${req.caller.userId}`;
@@ -86,8 +94,43 @@ export async function handleChatRequest(req: ChatRequest, deps: IntakeDeps): Pro
   return { status: 'accepted', commandId: id, command: command.type, text: `${ackText(command)} (${later}).` };
 }
 
+/** What a free-text reason may hold once cleaned (a ZPA description takes less: the marker cuts it further). */
+const MAX_REASON_CHARS = 1000;
+/** The caller's display name as it travels with the command (who asked). */
+const MAX_NAME_CHARS = 100;
+
+type Actionable = Exclude<ChatCommand, { name: 'help' | 'usage' }>;
+
+/**
+ * The request with nothing a queue message cannot carry (shared/validation/sqsText.ts), handled as incidents
+ * handle it: free text (the reason, the caller's display name) loses such characters; an identifier holding one
+ * (a segment name, the caller's or the channel's id, the reply URL) is refused with what was wrong, because a
+ * repaired name would name something else. SQS would otherwise refuse the send, the function would answer 500
+ * and the platform would retry the same request.
+ */
+function queueSafe(cmd: Actionable, req: ChatRequest): { cmd: Actionable; req: ChatRequest } | { problem: string } {
+  const ids: [string, string | undefined][] = [
+    ['your user id', req.caller.userId],
+    ['the channel id', req.caller.channelId],
+    ['the reply address', req.reply && ('responseUrl' in req.reply ? req.reply.responseUrl : req.reply.url)],
+  ];
+  if (cmd.name === 'bypass' || cmd.name === 'unbypass')
+    ids.unshift([`the segment name "${cleanText(cmd.segment, 60)}"`, cmd.segment]);
+  for (const [what, value] of ids) {
+    const bad = value === undefined ? undefined : refusedCharacter(value);
+    if (bad) return { problem: `${what} holds ${bad}, a character that cannot be sent on` };
+  }
+  const userName =
+    req.caller.userName === undefined ? undefined : cleanText(req.caller.userName, MAX_NAME_CHARS) || undefined;
+  const cleanReq = { ...req, caller: { ...req.caller, userName } };
+  if (cmd.name !== 'bypass') return { cmd, req: cleanReq };
+  const reason = cleanText(cmd.reason, MAX_REASON_CHARS);
+  if (reason === '') return { problem: 'the reason holds nothing but characters that cannot be sent on' };
+  return { cmd: { ...cmd, reason }, req: cleanReq };
+}
+
 async function toCommand(
-  cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>,
+  cmd: Actionable,
   req: ChatRequest,
   id: string,
   email: (u: UserRef) => Promise<string>,

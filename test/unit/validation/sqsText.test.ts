@@ -8,6 +8,7 @@ import {
   sqsAllows,
   sqsRefusedCharacter,
 } from '../../../shared/validation/sqsText.js';
+import { hostileText } from '../../fuzz/arbitraries.js';
 
 /**
  * SQS's allowed character set, written out again here from its documentation so the module is checked against
@@ -42,7 +43,7 @@ describe('sqsAllows', () => {
   it('property: JSON.stringify of any string leaves only U+FFFE/U+FFFF for SQS to refuse', () => {
     // Why the values are checked and not only the body: JSON escapes the rest, not these two.
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 100 }), (s) => {
+      fc.property(hostileText(100), (s) => {
         const bad = sqsRefusedCharacter(JSON.stringify({ s }));
         expect(bad === undefined || bad === 'U+FFFE' || bad === 'U+FFFF').toBe(true);
         expect(bad !== undefined).toBe(s.includes('\uFFFE') || s.includes('\uFFFF'));
@@ -66,7 +67,7 @@ describe('cleanText', () => {
 
   it('property: any input gives text SQS accepts, without non-characters, within the bound', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.integer({ min: 1, max: 300 }), (s, max) => {
+      fc.property(hostileText(200), fc.integer({ min: 1, max: 300 }), (s, max) => {
         const out = cleanText(s, max);
         const cps = Array.from(out, (c) => c.codePointAt(0) ?? -1);
         expect(cps.every((cp) => documented(cp) && !isNonCharacter(cp))).toBe(true);
