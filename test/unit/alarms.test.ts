@@ -25,6 +25,10 @@ import {
 import fc from 'fast-check';
 import { createSqsServer } from 'local-aws-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ruleDescription, ruleNameFor } from '../../shared/bypass/markers.js';
+import type { BypassPort } from '../../shared/bypass/port.js';
+import { newReconcileMemory, reconcile } from '../../shared/bypass/reconcile.js';
+import { parseWindowsFile } from '../../shared/bypass/windows.js';
 import { createLogger } from '../../shared/logger.js';
 import { METRICS, METRICS_NAMESPACE, type MetricName } from '../../shared/metrics.js';
 
@@ -266,6 +270,37 @@ describe('alarms of the packaged template', () => {
     expect(
       evaluate(a, emitted([...everyMinute(5, 'BypassesOverdue', 0), { at: 20_000, name: 'BypassesOverdue' }])),
     ).toBe('ALARM');
+  });
+
+  it('bypass overdue from what the real reconciler wrote: ZPA refusing the revert of an ended window fires', async () => {
+    const a = alarm('BypassOverdueAlarm');
+    const until = new Date(NOW - 10 * MINUTE);
+    const rules = [
+      { id: 'r1', name: ruleNameFor('window', 'ended'), action: 'BYPASS', ruleOrder: '1', appIds: ['1'] },
+      { id: 'f', name: 'Existing intercept rule', action: 'INTERCEPT', ruleOrder: '2', appIds: [] },
+    ].map((r) => ({ ...r, description: ruleDescription({ until, by: 'window:ended', reason: 'patching' }) }));
+    const refusing = new Proxy({} as BypassPort, {
+      get: (_t, name) =>
+        name === 'listForwardingRules'
+          ? async () => rules
+          : name === 'listSegments'
+            ? async () => []
+            : async () => Promise.reject(Object.assign(new Error('ZPA 403'), { status: 403 })),
+    });
+    const lines: string[] = [];
+    const logger = createLogger({ sink: (l) => lines.push(l) });
+    const windows = parseWindowsFile({ guardrails: { allowedSegments: ['*'], maxWindowMinutes: 60 }, windows: [] });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      for (const at of [3 * MINUTE - 5_000, 2 * MINUTE - 5_000, MINUTE - 5_000]) {
+        vi.setSystemTime(NOW - at);
+        const run = await reconcile({ port: refusing, windows, logger, memory: newReconcileMemory() });
+        expect(run.failed).toHaveLength(1);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(evaluate(a, fromEmf(lines))).toBe('ALARM');
   });
 
   it('Zscaler auth failing: one refusal after the refresh-and-retry fires; token fetches alone do not', () => {
