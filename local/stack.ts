@@ -16,6 +16,8 @@ import { startGateway } from './gateway.js';
 import { loadHandler, makeContext } from './lambda.js';
 import { startPoller } from './poller.js';
 import { startReceiver } from './receiver.js';
+import { LOCAL_REPORTS_SECRET, LOCAL_REPORTS_SECRET_ID } from './vendors/credentials.js';
+import { startVendorApis } from './vendors/server.js';
 import { startLocalSecretsManager } from './secretsManager.js';
 import { readServerlessYml, type FunctionDef } from './serverlessYml.js';
 import { resolveEnvironment } from './env.js';
@@ -34,6 +36,7 @@ export interface LocalStackOptions {
     secrets?: number;
     receiver?: number;
     dynamodb?: number;
+    vendors?: number;
   };
   simulator?: SimulatorOptions;
   /** Environment values that win over serverless.yml (e.g. a short TRACE_CHECK_DELAY_SECONDS). */
@@ -52,13 +55,19 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   const yml = readServerlessYml();
   const sim: RunningSimulator = await startSimulator({ timeScale: 60, ...opts.simulator, port: ports.simulator ?? 0 });
   const receiver = await startReceiver(ports.receiver ?? 0);
+  // The incident tools the trace reconciler reports into (PagerDuty, ServiceNow, Opsgenie, Slack).
+  const vendors = await startVendorApis({ port: ports.vendors ?? 0 });
   // Teams outcomes go to a Workflows URL kept with the security token; locally, the receiver.
   const webhookSecret = {
     ...LOCAL_WEBHOOK_SECRETS,
     teams: { ...LOCAL_WEBHOOK_SECRETS.teams, replyUrl: `${receiver.url}/teams-reply` },
   };
   const secrets = await startLocalSecretsManager(
-    { [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET, [LOCAL_SECRET_IDS.webhooks]: webhookSecret },
+    {
+      [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET,
+      [LOCAL_SECRET_IDS.webhooks]: webhookSecret,
+      [LOCAL_REPORTS_SECRET_ID]: LOCAL_REPORTS_SECRET,
+    },
     ports.secrets ?? 0,
   );
 
@@ -79,7 +88,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
   });
   const dynamo = await startLocalDynamo(yml.tables, { port: ports.dynamodb, service: yml.service });
   const params = {
-    ...localParams(yml, { simulator: sim.url, receiver: receiver.url }),
+    ...localParams(yml, { simulator: sim.url, receiver: receiver.url, vendors: vendors.urls }),
     logLevel: process.env.LOG_LEVEL ?? 'info',
   };
   Object.assign(process.env, {
@@ -141,6 +150,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
     gatewayUrl: gateway.url,
     simulator: sim,
     receiver,
+    vendors,
     secrets,
     sqs,
     sqsUrl,
@@ -155,7 +165,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
       await gateway.close();
       await new Promise<void>((r) => sqsServer.close(() => r()));
       sqs.destroy();
-      await Promise.all([sim.close(), receiver.close(), secrets.close(), dynamo.close()]);
+      await Promise.all([sim.close(), receiver.close(), vendors.close(), secrets.close(), dynamo.close()]);
     },
   };
 }

@@ -7,6 +7,8 @@ import { CreateQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { SIM_CREDENTIALS } from '../simulator/credentials.js';
 import { LOCAL_SECRET_IDS } from './fakeSecrets.js';
 import type { readServerlessYml } from './serverlessYml.js';
+import { LOCAL_INCIDENT_CHANNEL, LOCAL_REPORTS_SECRET_ID } from './vendors/credentials.js';
+import type { VendorName } from './vendors/server.js';
 
 type Yml = ReturnType<typeof readServerlessYml>;
 
@@ -42,7 +44,10 @@ export async function createQueues(
 }
 
 /** serverless.yml's defaults, with every endpoint and secret id pointed at the local stand-ins. */
-export const localParams = (yml: Yml, urls: { simulator: string; receiver: string }): Record<string, string> => ({
+export const localParams = (
+  yml: Yml,
+  urls: { simulator: string; receiver: string; vendors?: Record<VendorName, string> },
+): Record<string, string> => ({
   ...yml.params,
   zscalerSecretId: LOCAL_SECRET_IDS.zscaler,
   webhookSecretId: LOCAL_SECRET_IDS.webhooks,
@@ -54,4 +59,14 @@ export const localParams = (yml: Yml, urls: { simulator: string; receiver: strin
   zpaCustomerId: SIM_CREDENTIALS.zpaCustomerId,
   reportCallbackUrl: `${urls.receiver}/callback`,
   slackApiBaseUrl: `${urls.receiver}/slack-api`,
+  reportsSecretId: LOCAL_REPORTS_SECRET_ID,
+  // The incident tools' stand-ins (local/vendors); Datadog monitors get a Slack thread, as a demo of the slack sink.
+  ...(urls.vendors && {
+    incidentReports: 'pagerduty=note,servicenow=worknote,opsgenie=note,datadog=slack,*=none',
+    pagerdutyApiBaseUrl: urls.vendors.pagerduty,
+    servicenowInstanceUrl: urls.vendors.servicenow,
+    opsgenieApiBaseUrl: urls.vendors.opsgenie,
+    incidentSlackApiBaseUrl: urls.vendors.slack,
+    incidentSlackChannel: LOCAL_INCIDENT_CHANNEL,
+  }),
 });

@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { DEFAULT_INCIDENT_REPORTS, parseIncidentRoutes } from './reporting/routes.js';
 import { formatZodIssues } from './validation/parse.js';
 import { SESSION_MINUTES, type SessionMinutes } from './zdx/sessionLengths.js';
 import type { ZscalerOptions } from './zscaler/clients.js';
@@ -158,6 +159,38 @@ export const reportFields = {
   REPORT_CALLBACK_URL: z.optional(url()),
 };
 
+/**
+ * The trace reconciler's reports into the incident itself (shared/reporting/routes.ts, docs/sources.md
+ * "Reports back into the incident"): which sink each source's outcomes go to, and where each vendor's API is.
+ */
+export const incidentReportFields = {
+  /** `<source>=<sink>[+<sink>]` pairs, `*` for every other source; sinks: note, worknote, slack, none. */
+  INCIDENT_REPORTS: z.prefault(
+    z.pipe(
+      z.string(),
+      z.transform((v, ctx) => {
+        try {
+          return parseIncidentRoutes(v);
+        } catch (e) {
+          ctx.issues.push({ code: 'custom', message: (e as Error).message, input: v });
+          return z.NEVER;
+        }
+      }),
+    ),
+    DEFAULT_INCIDENT_REPORTS,
+  ),
+  /** Secrets Manager id of the vendor API credentials the reports use (README "Secrets"). */
+  REPORTS_SECRET_ID: text(),
+  PAGERDUTY_API_BASE_URL: z._default(url(), 'https://api.pagerduty.com'),
+  /** `https://<instance>.service-now.com`: where work notes are written (none: ServiceNow reports fail, logged). */
+  SERVICENOW_INSTANCE_URL: z.optional(url()),
+  /** `https://api.opsgenie.com`, or `https://api.eu.opsgenie.com` for an EU account. */
+  OPSGENIE_API_BASE_URL: z._default(url(), 'https://api.opsgenie.com'),
+  /** The Slack channel id (`C…`) incident threads are posted in; required when a source reports to `slack`. */
+  INCIDENT_SLACK_CHANNEL: z.optional(z.string().check(z.regex(/^[CG][A-Z0-9]{2,30}$/, 'must be a Slack channel id'))),
+  INCIDENT_SLACK_API_BASE_URL: z._default(url(), 'https://slack.com/api'),
+};
+
 type Shape = Record<string, z.core.$ZodType>;
 export type ConfigOf<S extends Shape> = Readonly<z.infer<z.ZodMiniObject<S>>>;
 
@@ -181,6 +214,8 @@ export const maintenanceFields = {
   WINDOWS_FILE: z.optional(text()),
   /** `true` forces dry-run whatever the windows file says: plans are logged, nothing is written. */
   BYPASS_DRY_RUN: z._default(z.enum(['true', 'false']), 'false'),
+  /** A bypass still in force this long past its end counts as overdue (the bypass-overdue alarm). */
+  BYPASS_OVERDUE_GRACE_SECONDS: int(0, 3600, 180),
 };
 
 /** Both chat functions (Slack and Teams). */
@@ -194,5 +229,3 @@ export const slackFields = {
   /** Slack Web API base (users.info for `trace me`); the local stack points it at its fake Slack. */
   SLACK_API_BASE_URL: z._default(url(), 'https://slack.com/api'),
 };
-  /** A bypass still in force this long past its end counts as overdue (the bypass-overdue alarm). */
-  BYPASS_OVERDUE_GRACE_SECONDS: int(0, 3600, 180),

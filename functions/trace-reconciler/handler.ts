@@ -3,6 +3,7 @@ import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
 import {
   commonFields,
+  incidentReportFields,
   ledgerFields,
   loadConfig,
   queueFields,
@@ -14,6 +15,7 @@ import {
 import { dynamoLedger } from '../../shared/ledger/store.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
+import { incidentReportsFromConfig } from '../../shared/reporting/wiring.js';
 import { zdxTracePort } from '../../shared/traces/zdxPort.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
@@ -26,6 +28,7 @@ const config = loadConfig({
   ...traceFields,
   ...reportFields,
   ...ledgerFields,
+  ...incidentReportFields,
 });
 const logger = rootLogger.child({ function: 'trace-reconciler' });
 const secret = jsonSecret({
@@ -35,10 +38,16 @@ const secret = jsonSecret({
 });
 const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger });
 
+const ledger = dynamoLedger({ tableName: config.LEDGER_TABLE, retentionDays: config.LEDGER_RETENTION_DAYS });
+
 export const handler = makeHandler({
   traces: zdxTracePort(clients.zdx),
-  ledger: dynamoLedger({ tableName: config.LEDGER_TABLE, retentionDays: config.LEDGER_RETENTION_DAYS }),
-  reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),
+  ledger,
+  reporter: createReporter({
+    callbackUrl: config.REPORT_CALLBACK_URL,
+    logger,
+    incident: incidentReportsFromConfig(config, { ledger, logger }),
+  }),
   wakeQueue: sqsCommandQueue(config.WORK_QUEUE_URL),
   logger,
   settings: {

@@ -1,6 +1,10 @@
 /**
- * Reporting outcomes back: always to the log, to the configured callback URL, and to the command's own
- * reply target. A failed POST throws a retryable error so SQS redelivers the step (at-least-once).
+ * Reporting outcomes back: always to the log, into the incident itself when the deployment routes its source
+ * to a sink (incidentReports.ts: a PagerDuty or Opsgenie note, a ServiceNow work note, a Slack thread), to the
+ * configured callback URL, and to the command's own reply target. A failed POST throws a retryable error so the
+ * step is retried (at-least-once). The incident sinks go first: they remember what they delivered, so a step
+ * retried because they failed does not post the callback twice, and a retry caused by a later target does not
+ * write the same note twice.
  */
 import { request } from '../http/undici.js';
 import { AppError } from '../errors.js';
@@ -20,7 +24,13 @@ export interface Reporter {
   report(outcome: Outcome, target?: ReplyTarget): Promise<void>;
 }
 
-export function createReporter(opts: { callbackUrl?: string; logger: Logger; timeoutMs?: number }): Reporter {
+export function createReporter(opts: {
+  callbackUrl?: string;
+  logger: Logger;
+  timeoutMs?: number;
+  /** Writes outcomes into the incident (the trace reconciler's reporter only). */
+  incident?: { deliver(outcome: Outcome): Promise<void> };
+}): Reporter {
   const post = async (url: string, body: unknown) => {
     try {
       const res = await request(url, {
@@ -46,6 +56,7 @@ export function createReporter(opts: { callbackUrl?: string; logger: Logger; tim
   return {
     async report(outcome, target) {
       opts.logger.info('outcome', { outcome });
+      await opts.incident?.deliver(outcome);
       if (opts.callbackUrl) await post(opts.callbackUrl, outcome);
       if (target?.kind === 'callback') await post(target.url, outcome);
       // The command chose who sees it in Slack (status and dry runs: only the caller).
