@@ -9,6 +9,9 @@
  * section of the existing BENCH_OUT, the rest of the file kept. Storm knobs: BENCH_STORM_SCENARIOS (comma
  * separated names), BENCH_STORM_USERS (cap every scenario, for a quick look), BENCH_STORM_TIME_SCALE [5],
  * BENCH_STORM_CHECK_DELAY_S [60 / time scale].
+ *
+ * `npx tsx bench/run.ts envelope`: only the long window through the reconciler function and its queue
+ * (bench/envelope.ts, about 10 minutes for 200 segments: BENCH_ENVELOPE_SEGMENTS), written into its section.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -16,6 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { measureCalls } from './calls.js';
+import { ENVELOPE_SEGMENTS, measureEnvelope, renderEnvelope, spliceEnvelope } from './envelope.js';
 import { measureColdStarts } from './coldstart.js';
 import { INGRESS, writeBenchWindows } from './events.js';
 import type { Floor } from './floors.js';
@@ -42,6 +46,21 @@ const outFile = process.env.BENCH_OUT ?? 'docs/PERFORMANCE.md';
 const readNotes = () => (existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : undefined);
 /** The file as it is when we write (others may have refreshed it while the benchmark ran). */
 const previous = () => (existsSync(outFile) ? readFileSync(outFile, 'utf8') : undefined);
+
+if (process.argv[2] === 'envelope') {
+  step(`long window through the function and its queue (bench/envelope.ts, ${ENVELOPE_SEGMENTS} segments)`);
+  const envelope = await measureEnvelope(undefined, (line) => step(line));
+  const md = spliceEnvelope(previous() ?? '# Performance\n', renderEnvelope(envelope));
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, md);
+  console.log(renderEnvelope(envelope));
+  const missed = envelope.phases.filter((p) => p.ratio > 1.1);
+  step(
+    `wrote the envelope section of ${outFile}; ${missed.length ? `over 1.1×: ${missed.map((p) => p.phase).join(', ')}` : 'both phases within 1.1× of the minimum'}`,
+  );
+  if (missed.length && process.env.BENCH_STRICT === '1') process.exitCode = 1;
+  process.exit();
+}
 
 if (process.argv[2] === 'storm') {
   step('deep-trace storm only (bench/storm.ts)');

@@ -59,6 +59,8 @@ export interface SimulatorOptions {
   zpaCustomerId?: string;
   /** How long (real ms) a ZPA policy-set write holds that set's lock (a concurrent write gets 409); default 50. */
   zpaConcurrencyWindowMs?: number;
+  /** How many app-NNN segments the ZPA seed holds (default 55). */
+  zpaBulkSegments?: number;
   /** Makes the seeds picked for rate faults queued without one reproducible. */
   faultSeed?: number;
 }
@@ -72,6 +74,7 @@ function productByName(name: ProductName, clock: SimClock, opts: SimulatorOption
         customerId: opts.zpaCustomerId ?? SIM_CREDENTIALS.zpaCustomerId,
         rateLimits: opts.zpaRateLimits,
         concurrencyWindowMs: opts.zpaConcurrencyWindowMs,
+        bulkSegments: opts.zpaBulkSegments,
       });
   }
 }

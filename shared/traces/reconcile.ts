@@ -206,9 +206,22 @@ async function applyCommand(cmd: TraceStart | TraceStop, ctx: Ctx): Promise<stri
     const { record, changed, note } = applyTraceCommand(existing, cmd, ctx.now().toISOString());
     if (!changed) return key;
     try {
-      await ctx.ledger.put(record);
+      const saved = await ctx.ledger.put(record);
       ctx.result.applied++;
       if (note) ctx.logger.info('ledger', { key: record.key, commandId: cmd.id, note });
+      // A resolve for an incident this tool never saw open is recorded (a late open then traces nothing) and said
+      // once, so whoever resolved it is not left wondering whether a trace was stopped.
+      if (note === 'resolved-before-open')
+        await report(
+          saved,
+          {
+            kind: 'trace.stop.unknown',
+            ok: true,
+            text: `Nothing to stop for ${saved.incident.incidentId}: no deep trace was started for it. If its open arrives later, nothing is traced.`,
+            data: { incident: saved.incident },
+          },
+          ctx,
+        ).catch((e: unknown) => ctx.logger.warn('could not report the unknown resolve', { key, error: e }));
       return key;
     } catch (e) {
       if (!(e instanceof LedgerConflictError)) throw e;

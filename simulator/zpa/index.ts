@@ -24,6 +24,8 @@ export interface ZpaSimulatorOptions {
   rateLimits?: RateLimits | false;
   /** How long (real ms) a policy-set write holds that set's lock. Default 50. */
   concurrencyWindowMs?: number;
+  /** How many app-NNN segments the seed holds (default 55). */
+  bulkSegments?: number;
 }
 
 export type { RateLimits } from './ratelimit.js';
@@ -34,7 +36,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function createZpaSimulator(clock: SimClock, opts: ZpaSimulatorOptions): SimProduct {
   const fresh = () => {
     const s = new Store(clock);
-    seed(s);
+    seed(s, { bulkSegments: opts.bulkSegments });
     return s;
   };
   let store = fresh();

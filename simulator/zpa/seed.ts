@@ -51,7 +51,8 @@ const NAMED: SegmentSeed[] = [
   },
 ];
 
-export function seed(store: Store): void {
+/** `bulkSegments`: how many app-NNN segments to seed (default 55; benchmarks ask for more). */
+export function seed(store: Store, opts: { bulkSegments?: number } = {}): void {
   const at = String(store.nowSec() - 30 * DAY);
   const subsidiary = store.newId();
   store.microtenants.set(subsidiary, { id: subsidiary, name: 'Subsidiary-EU' });
@@ -180,10 +181,12 @@ export function seed(store: Store): void {
   });
 
   // app-001…app-053 spread over the three Default groups for paging/bulk tests; app-054/055 live in the
-  // Subsidiary-EU microtenant so the microtenantId filter has something to separate.
-  const bulk: SegmentSeed[] = Array.from({ length: 55 }, (_, i) => {
+  // Subsidiary-EU microtenant so the microtenantId filter has something to separate; any more (benchmarks) go
+  // back to the Default groups.
+  const bulk: SegmentSeed[] = Array.from({ length: opts.bulkSegments ?? 55 }, (_, i) => {
     const n = String(i + 1).padStart(3, '0');
-    return { name: `app-${n}`, group: i >= 53 ? 3 : i % 3, domain: `app-${n}.apps.example.internal`, tcp: [port(443)] };
+    const group = i === 53 || i === 54 ? 3 : i % 3;
+    return { name: `app-${n}`, group, domain: `app-${n}.apps.example.internal`, tcp: [port(443)] };
   });
   [...NAMED, ...bulk].forEach((s, i) => {
     const seg = {

@@ -455,12 +455,15 @@ describe('trace reconciler: resolves', () => {
     expect(w.kinds()).toEqual(['trace.started', 'trace.stopped']);
   });
 
-  it('a resolve that arrives before its open means nothing is ever traced', async () => {
+  it('a resolve that arrives before its open means nothing is ever traced, and says so once', async () => {
     const w = traceWorld();
     await w.run(resolve('Q1'), open('Q1'));
-    await w.run(open('Q1'));
+    await w.run(open('Q1'), resolve('Q1'));
     expect(w.zdx.started).toHaveLength(0);
-    expect(w.reports).toEqual([]);
+    expect(w.kinds()).toEqual(['trace.stop.unknown']);
+    expect(w.reports[0]!.text).toBe(
+      'Nothing to stop for Q1: no deep trace was started for it. If its open arrives later, nothing is traced.',
+    );
   });
 
   it('stops before it starts, and a waiting incident that resolves is dropped (and told, as it was told it waits)', async () => {
