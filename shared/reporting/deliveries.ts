@@ -46,6 +46,8 @@ export interface DeliveryStore {
   claimThread(incidentKey: string, claimId: string, leaseMs: number): Promise<boolean>;
   /** Records the opened thread, if the claim is still ours. */
   saveThread(incidentKey: string, claimId: string, thread: SlackThread): Promise<boolean>;
+  /** Gives a claim up (opening failed; no thread was posted): the next attempt may claim at once. */
+  releaseThread(incidentKey: string, claimId: string): Promise<boolean>;
 }
 
 export const markKey = (sink: string, incidentKey: string, event: string) => `@report#${sink}#${incidentKey}#${event}`;
@@ -124,6 +126,23 @@ export function dynamoDeliveries(opts: DynamoDeliveryOptions): DeliveryStore {
           ConditionExpression: 'attribute_not_exists(#k) OR (attribute_not_exists(#ts) AND #at < :stale)',
           ExpressionAttributeNames: { '#k': 'key', '#ts': 'ts', '#at': 'claimedAt' },
           ExpressionAttributeValues: { ':stale': { N: String(now() - leaseMs) } },
+        }),
+      );
+    },
+    releaseThread(incidentKey, claimId) {
+      return conditional(
+        new PutItemCommand({
+          TableName,
+          // A claim of time 0 is stale for every lease.
+          Item: {
+            key: { S: threadKey(incidentKey) },
+            claimId: { S: claimId },
+            claimedAt: { N: '0' },
+            expiresAt: expiresAt(),
+          },
+          ConditionExpression: '#c = :c AND attribute_not_exists(#ts)',
+          ExpressionAttributeNames: { '#c': 'claimId', '#ts': 'ts' },
+          ExpressionAttributeValues: { ':c': { S: claimId } },
         }),
       );
     },

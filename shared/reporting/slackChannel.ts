@@ -8,7 +8,7 @@
  * put, so two runs never open two threads; a run that finds another's claim still fresh and no thread yet
  * fails retryably and replies in the thread on its retry. A run that died between posting and recording the
  * thread leaves a stale claim: the next opener takes it over after the lease (that incident then has a second
- * top-level message — nothing is lost).
+ * top-level message — nothing is lost). A post that fails gives its claim up at once, so its retry opens the thread.
  *
  * Slack answers HTTP 200 with `{ ok: false, error }` for most failures: `ratelimited` and Slack's own
  * internal errors are retried; anything else (`channel_not_found`, `not_in_channel`, `invalid_auth`, …) is a
@@ -20,7 +20,7 @@ import type { SecretSource } from '../aws/secrets.js';
 import type { IncidentRef } from '../commands/contract.js';
 import { AppError, ConfigError } from '../errors.js';
 import { ledgerKey } from '../ledger/record.js';
-import type { DeliveryStore } from './deliveries.js';
+import type { DeliveryStore, SlackThread } from './deliveries.js';
 import { type ReportsSecret, reportSection } from './reportsSecret.js';
 import { HEADING, type IncidentSink } from './sink.js';
 import { callVendor, fitText, ReportRefusedError } from './vendorHttp.js';
@@ -79,10 +79,18 @@ export function slackChannelSink(opts: {
       if (!thread?.ts) {
         const claimId = randomUUID();
         if (await opts.threads.claimThread(key, claimId, THREAD_CLAIM_LEASE_MS)) {
-          const opened = await post({
-            channel: opts.channel,
-            text: fitText(`${threadHeading(incident)}\n${text}`, SLACK_TEXT_MAX_CHARS),
-          });
+          let opened: SlackThread;
+          try {
+            opened = await post({
+              channel: opts.channel,
+              text: fitText(`${threadHeading(incident)}\n${text}`, SLACK_TEXT_MAX_CHARS),
+            });
+          } catch (e) {
+            // Slack said no or did not answer: the retry may open the thread at once rather than wait out the
+            // lease (after a timeout Slack may have posted it after all: a second top-level message, not a loss).
+            await opts.threads.releaseThread(key, claimId);
+            throw e;
+          }
           await opts.threads.saveThread(key, claimId, opened);
           return;
         }

@@ -30,6 +30,12 @@ export function memoryDeliveries(now: () => number = Date.now) {
       threads.set(k, { claimId, claimedAt: now() });
       return true;
     },
+    releaseThread: async (k, claimId) => {
+      const t = threads.get(k);
+      if (t?.claimId !== claimId || t.ts) return false;
+      threads.set(k, { claimId, claimedAt: 0 });
+      return true;
+    },
     saveThread: async (k, claimId, thread) => {
       const t = threads.get(k);
       if (t?.claimId !== claimId || t.ts) return false;

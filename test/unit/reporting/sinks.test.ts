@@ -268,6 +268,17 @@ describe('Slack incident channel', () => {
     expect(d.threads.get('datadog#claimed1')?.ts).toBe(v.slack.messages.at(-1)!.ts);
   });
 
+  it('opening failed (Slack 503): the claim is given up, so the retry opens the thread at once', async () => {
+    const { sink, d } = make();
+    const inc = incident('datadog', 'reopen1');
+    v.failNext('slack', 1, 503);
+    expect(await failure(sink.deliver(inc, started(inc, ['7'])))).toMatchObject({ retryable: true });
+    expect(d.threads.get('datadog#reopen1')).toMatchObject({ claimedAt: 0 });
+    await sink.deliver(inc, started(inc, ['7']));
+    expect(d.threads.get('datadog#reopen1')?.ts).toBe(v.slack.messages.at(-1)!.ts);
+    expect(v.slack.messages.at(-1)!.thread_ts).toBeUndefined();
+  });
+
   it('cuts text at 3,900 characters', async () => {
     const { sink } = make();
     await sink.deliver(incident('datadog', 'long1'), completed(incident('datadog', 'long1'), '3', 'y'.repeat(10_000)));
