@@ -7,6 +7,9 @@ import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { serialiseCommand } from '../commands/contract.js';
 import { routeCommands, type CommandQueue } from '../commands/queue.js';
 
+/** Deliveries before SQS moves a message to its dead-letter queue (every queue's redrive policy in serverless.yml). */
+export const MAX_RECEIVE_COUNT = 5;
+
 let sharedClient: SQSClient | undefined;
 export const sqsClient = (): SQSClient => (sharedClient ??= new SQSClient({}));
 

@@ -22,6 +22,7 @@ import { correlationIdOf } from '../commands/contract.js';
 import { runWithDeadline } from '../deadline.js';
 import { type Logger, withLogContext } from '../logger.js';
 import { errorResponse } from './errorResponse.js';
+import { MAX_RECEIVE_COUNT } from '../aws/queue.js';
 
 /** True until the container's first invocation starts: module state lives as long as the container. */
 let coldStart = true;
@@ -88,13 +89,24 @@ export const sqsHandler = (logger: Logger, processRecord: (record: SQSRecord, co
     })
     .use(
       sqsPartialBatchFailure({
-        logger: (reason: unknown, record: SQSRecord) =>
-          logger.error('record failed; SQS will redeliver it', {
-            messageId: record.messageId,
-            receiveCount: record.attributes?.ApproximateReceiveCount,
-            correlationId: recordFields(record).correlationId,
-            error: reason,
-          }),
+        logger: (reason: unknown, record: SQSRecord) => {
+          const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? 1);
+          // The redrive policy moves a message after its MAX_RECEIVE_COUNT-th failed delivery: counted here, the
+          // moment it happens, rather than only by the DLQ depth alarm's 5-minute metric.
+          const last = receiveCount >= MAX_RECEIVE_COUNT;
+          if (last) logger.metric('DeadLetters');
+          logger.error(
+            last
+              ? 'record failed its last delivery; SQS moves it to the dead-letter queue'
+              : 'record failed; SQS will redeliver it',
+            {
+              messageId: record.messageId,
+              receiveCount,
+              correlationId: recordFields(record).correlationId,
+              error: reason,
+            },
+          );
+        },
       }),
     );
   return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>

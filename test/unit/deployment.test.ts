@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseServerlessYml } from '../../local/serverlessYml.js';
+import { MAX_RECEIVE_COUNT } from '../../shared/aws/queue.js';
 import { parseCommand } from '../../shared/commands/contract.js';
 
 // The local stack's own reader: CloudFormation tags in their JSON form (`{"Fn::GetAtt": "TraceQueue.Arn"}`).
@@ -177,7 +178,7 @@ describe('serverless.yml', () => {
 
   it('puts a dead-letter queue behind every queue and reports partial batch failures', () => {
     for (const q of ['WorkQueue', 'PolicyQueue'])
-      expect(resources[q].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
+      expect(resources[q].Properties.RedrivePolicy).toMatchObject({ maxReceiveCount: MAX_RECEIVE_COUNT });
     expect(fns.worker!.events[0].sqs.functionResponseType).toBe('ReportBatchItemFailures');
     expect(Object.values(fns).every((f) => f.role && f.package.patterns.length === 1)).toBe(true); // one bundle per function
   });

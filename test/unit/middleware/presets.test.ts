@@ -156,6 +156,21 @@ describe('sqsHandler', () => {
     expect(failed).toMatchObject({ messageId: 'm4', correlationId: 'c4', requestId: 'req-9' });
   });
 
+  it('counts a record failing its last delivery as a dead letter (DeadLetters), not one that will be redelivered', async () => {
+    const { logger, entries } = capture();
+    const handler = presets.sqsHandler(logger, async () => {
+      throw new Error('fails');
+    });
+    const at = (messageId: string, count: number) =>
+      ({ messageId, body: '{}', attributes: { ApproximateReceiveCount: String(count) } }) as unknown as SQSRecord;
+    await handler({ Records: [at('early', 1), at('fourth', 4), at('fifth', 5)] }, context('req-dl'));
+    const deadLetters = entries().filter((l) => (l._aws as unknown) && l.DeadLetters !== undefined);
+    expect(deadLetters).toHaveLength(1);
+    expect(
+      entries().find((l) => l.msg === 'record failed its last delivery; SQS moves it to the dead-letter queue'),
+    ).toMatchObject({ messageId: 'fifth', receiveCount: 5 });
+  });
+
   it('any message body: each record is handled with its message id, nothing throws out of the chain', async () => {
     const { logger, entries } = capture();
     const handler = presets.sqsHandler(logger, async (r) => logger.info('seen', { seen: r.messageId }));
