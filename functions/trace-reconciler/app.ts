@@ -4,6 +4,7 @@
  * batch (FIFO order is kept; applying a command twice is a no-op).
  */
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { MAX_RECEIVE_COUNT } from '../../shared/aws/queue.js';
 import { runWithDeadline } from '../../shared/deadline.js';
 import { runTraceQueue, type TraceQueueDeps } from '../../shared/traces/run.js';
 
@@ -21,9 +22,13 @@ export function makeHandler(deps: TraceReconcilerHandlerDeps) {
       return { batchItemFailures: [] };
     } catch (e) {
       deps.logger.metric('TraceReconcileFailures');
+      // Messages on their last delivery now go to the DLQ (the redrive policy): counted for the dead-letters alarm.
+      const last = messages.filter((m) => m.receiveCount >= MAX_RECEIVE_COUNT).length;
+      if (last) deps.logger.metric('DeadLetters', last);
       deps.logger.error('trace reconcile failed; SQS will redeliver the batch', {
         error: e,
         messages: event.Records.length,
+        toDeadLetterQueue: last,
       });
       return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
     }
