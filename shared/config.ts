@@ -218,6 +218,9 @@ export const maintenanceFields = {
   BYPASS_OVERDUE_GRACE_SECONDS: int(0, 3600, 180),
 };
 
+/** The reconciler's emergency stops of windows (shared/windows/stops.ts): one item of the ledger table. */
+export const windowStopFields = { LEDGER_TABLE: ledgerFields.LEDGER_TABLE };
+
 /** Both chat functions (Slack and Teams). */
 export const chatopsFields = {
   /** Who may do what from chat, as JSON; unset → the bundled config/chatops-permissions.json. */

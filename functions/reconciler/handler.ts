@@ -8,6 +8,7 @@ import {
   maintenanceFields,
   policyQueueFields,
   reportFields,
+  windowStopFields,
   zscalerFields,
   zscalerOptionsFromConfig,
 } from '../../shared/config.js';
@@ -15,6 +16,7 @@ import { ConfigError } from '../../shared/errors.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { windowsSource } from '../../shared/bypass/load.js';
 import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
+import { dynamoWindowStops } from '../../shared/windows/stops.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
@@ -26,6 +28,7 @@ const config = loadConfig({
   ...maintenanceFields,
   ...reportFields,
   ...policyQueueFields,
+  ...windowStopFields,
 });
 if (!config.ZPA_CUSTOMER_ID)
   throw new ConfigError('invalid configuration: ZPA_CUSTOMER_ID: is required by the reconciler');
@@ -48,5 +51,6 @@ export const handler = makeHandler({
   reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),
   dryRun: config.BYPASS_DRY_RUN === 'true',
   overdueGraceMs: config.BYPASS_OVERDUE_GRACE_SECONDS * 1000,
+  windowStops: dynamoWindowStops({ tableName: config.LEDGER_TABLE }),
   policyQueue: sqsCommandQueue(config.POLICY_QUEUE_URL),
 });

@@ -11,6 +11,7 @@ import type { LedgerStore } from '../../shared/ledger/store.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
 import { collectStatus, type StatusPort } from '../../shared/status/status.js';
 import { relayWake } from '../../shared/traces/run.js';
+import { withStoppedWindows, type WindowStopStore } from '../../shared/windows/stops.js';
 
 export interface WorkerDeps extends RunDeps {
   ledger: Pick<LedgerStore, 'listPending'>;
@@ -18,6 +19,8 @@ export interface WorkerDeps extends RunDeps {
   traceQueue: CommandQueue;
   /** ZPA reads for `status`; absent when no ZPA tenant is configured. */
   zpa?: StatusPort;
+  /** The maintenance windows' emergency stops, which status lists (read only). */
+  windowStops?: Pick<WindowStopStore, 'read'>;
 }
 
 export function makeHandler(deps: WorkerDeps) {
@@ -34,7 +37,8 @@ export function makeHandler(deps: WorkerDeps) {
         throw new PoisonMessageError(
           `the worker does not handle ${command.type}; it belongs on the ${queueOf(command.type)} queue`,
         );
-      const outcome = await collectStatus(command, deps);
+      const status = await collectStatus(command, deps);
+      const outcome = deps.windowStops ? await withStoppedWindows(status, deps.windowStops) : status;
       await deps.reporter.report(outcome, command.reply);
       return outcome;
     });

@@ -12,6 +12,7 @@ import {
   zscalerOptionsFromConfig,
 } from '../../shared/config.js';
 import { dynamoLedger } from '../../shared/ledger/store.js';
+import { dynamoWindowStops } from '../../shared/windows/stops.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
@@ -35,6 +36,7 @@ const zpa = config.ZPA_CUSTOMER_ID
 export const handler = makeHandler({
   zpa: zpa && { listForwardingRules: zpa.listForwardingRules, listSegments: zpa.listSegments },
   ledger: dynamoLedger({ tableName: config.LEDGER_TABLE, retentionDays: config.LEDGER_RETENTION_DAYS }),
+  windowStops: dynamoWindowStops({ tableName: config.LEDGER_TABLE }),
   traceQueue: sqsCommandQueue(config.TRACE_QUEUE_URL, undefined, TRACE_MESSAGE_GROUP),
   reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),
   logger,

@@ -140,5 +140,6 @@ async function findSegment(deps: AdhocDeps, ref: string): Promise<SegmentObject>
   return seg;
 }
 
-const who = (cmd: { requestedBy: { kind: string; id: string; name?: string } }) =>
+/** Who asked, as audit records and ZPA descriptions name them: `slack:U…(name)`. */
+export const who = (cmd: { requestedBy: { kind: string; id: string; name?: string } }) =>
   `${cmd.requestedBy.kind}:${cmd.requestedBy.id}${cmd.requestedBy.name ? `(${cmd.requestedBy.name})` : ''}`;

@@ -7,7 +7,7 @@
 import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { executePlan, type ExecuteResult } from './execute.js';
-import { parseRuleDescription, parseRuleName } from './markers.js';
+import { parseRuleDescription, parseRuleName, ruleNameFor } from './markers.js';
 import { DEFAULT_OVERDUE_GRACE_MS, overdueBypasses, stillOverdue, type OverdueBypass } from './overdue.js';
 import {
   firstForeignOrder,
@@ -20,7 +20,8 @@ import {
   type SegmentView,
 } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
-import { activeOccurrence, isAllowed, type WindowsFile } from './windows.js';
+import { activeOccurrence, isAllowed, type MaintenanceWindow, type WindowsFile } from './windows.js';
+import { stopApplies, type WindowStop } from '../windows/stops.js';
 
 export interface ReconcileResult extends ExecuteResult {
   plan: Operation[];
@@ -46,6 +47,11 @@ interface ReconcileDeps {
   memory?: ReconcileMemory;
   /** How long past its end a bypass may stay in force before it counts as overdue (overdue.ts). */
   overdueGraceMs?: number;
+  /**
+   * The windows' emergency stops (shared/windows/stops.ts), or why they could not be read: then no window that
+   * is running may be changed (it could be stopped), and each is held as it is, like a refused one.
+   */
+  stops?: WindowStop[] | { unreadable: string };
 }
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
@@ -60,7 +66,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
     segments: segments.map(viewOf),
     now,
     graceMs: deps.overdueGraceMs ?? DEFAULT_OVERDUE_GRACE_MS,
-    windowEnd: windowEndFrom(deps.windows, now),
+    windowEnd: windowEndFrom(deps.windows, now, deps.stops),
   });
   try {
     const result = await planAndExecute(deps, { now, memory, dryRun, segments, rules });
@@ -76,8 +82,13 @@ async function planAndExecute(
   run: { now: Date; memory: ReconcileMemory; dryRun: boolean; segments: SegmentObject[]; rules: RuleView[] },
 ): Promise<ReconcileResult> {
   const { now, memory, dryRun, segments, rules } = run;
-  const { active, refused } = await resolveActive(deps.windows, now, segments, deps.port);
+  const { active, refused, stopped } = await resolveActive(deps.windows, now, segments, deps.port, deps.stops);
   for (const r of refused) deps.logger.error('maintenance window refused', r);
+  // Our own removal of a stopped window's rule is not drift: when it is resumed, its bypass is simply put back.
+  for (const id of stopped) {
+    const prefix = `${ruleNameFor('window', id)}@`;
+    for (const key of memory.seen) if (key.startsWith(prefix)) memory.seen.delete(key);
+  }
   const held = new Set(refused.map((r) => r.windowId));
   const plan = planReconcile({ now, active, rules, segments: segments.map(viewOf), held, seen: memory.seen });
   rememberInForce(memory, active, rules);
@@ -100,11 +111,18 @@ async function planAndExecute(
 
 /** A window's bypass ends with its occurrence: while the windows file has it running, nothing of it is overdue. */
 const windowEndFrom =
-  (file: WindowsFile, now: Date) =>
+  (file: WindowsFile, now: Date, stops: ReconcileDeps['stops']) =>
   (windowId: string, markedUntil: Date | undefined): Date | undefined => {
     const w = file.windows.find((x) => x.id === windowId);
-    return w && activeOccurrence(w, now) ? undefined : markedUntil;
+    const occ = w && activeOccurrence(w, now);
+    if (!occ) return markedUntil;
+    // A stopped window's bypass ended when it was stopped.
+    const stop = Array.isArray(stops) ? stopOf(stops, w, occ.start) : undefined;
+    return stop ? new Date(stop.stoppedAt) : undefined;
   };
+
+const stopOf = (stops: WindowStop[], w: MaintenanceWindow, start: Date) =>
+  stops.find((s) => s.windowId === w.id && stopApplies(s, start));
 
 /** The gauge, every run (0 too: the alarm sees data); each overdue bypass is named at error level. */
 function emitOverdue(logger: Logger, overdue: OverdueBypass[]): void {
@@ -130,14 +148,30 @@ function rememberInForce(memory: ReconcileMemory, active: ActiveWindow[], rules:
   }
 }
 
-async function resolveActive(file: WindowsFile, now: Date, segments: SegmentObject[], port: BypassPort) {
+async function resolveActive(
+  file: WindowsFile,
+  now: Date,
+  segments: SegmentObject[],
+  port: BypassPort,
+  stops: ReconcileDeps['stops'] = [],
+) {
   const active: ActiveWindow[] = [];
   const refused: Array<{ windowId: string; reason: string }> = [];
+  const stopped: string[] = [];
   const byName = new Map(segments.map((s) => [s.name.toLowerCase(), s]));
   const byId = new Map(segments.map((s) => [s.id, s]));
   for (const window of file.windows) {
     const occ = activeOccurrence(window, now);
     if (!occ) continue;
+    if (!Array.isArray(stops)) {
+      refused.push({ windowId: window.id, reason: `its emergency stops could not be read (${stops.unreadable})` });
+      continue;
+    }
+    // Stopped: not active, so whatever it holds in ZPA is removed like the bypass of a window that ended.
+    if (stopOf(stops, window, occ.start)) {
+      stopped.push(window.id);
+      continue;
+    }
     try {
       const ids = new Set<string>();
       for (const ref of window.segments) {
@@ -160,7 +194,7 @@ async function resolveActive(file: WindowsFile, now: Date, segments: SegmentObje
       refused.push({ windowId: window.id, reason: (e as Error).message });
     }
   }
-  return { active, refused };
+  return { active, refused, stopped };
 }
 
 const viewOf = (s: SegmentObject): SegmentView => ({

@@ -15,6 +15,8 @@ import { runExclusive } from './exclusive.js';
 import type { BypassPort } from './port.js';
 import { describeOp, reconcile, type ReconcileResult } from './reconcile.js';
 import type { WindowsFile } from './windows.js';
+import { resumeWindow, stopWindow, type StopOutcome } from '../windows/emergencyStop.js';
+import { stopsInForce, type WindowStopStore } from '../windows/stops.js';
 
 export interface PolicyDeps {
   port: BypassPort;
@@ -26,6 +28,8 @@ export interface PolicyDeps {
   dryRun: boolean;
   /** BYPASS_OVERDUE_GRACE_SECONDS, in ms: past its end plus this, a bypass in force is overdue (overdue.ts). */
   overdueGraceMs?: number;
+  /** The windows' emergency stops (shared/windows/stops.ts); absent: `window stop` is refused as not configured. */
+  windowStops?: WindowStopStore;
 }
 
 /** A scheduled reconcile older than this is skipped (a fresh one arrives every minute). */
@@ -53,7 +57,7 @@ interface PolicyRunner {
   runCommand(
     command: Command,
     meta?: { sentAt?: number },
-  ): Promise<AdhocOutcome | ReconcileSummary | { failed: string } | undefined>;
+  ): Promise<AdhocOutcome | StopOutcome | ReconcileSummary | { failed: string } | undefined>;
   /** One reconcile outside the queue (a scheduled event, a manual invocation): a failure is reported, then thrown (Lambda's error metric). */
   reconcileNow(trigger: Trigger): Promise<ReconcileSummary>;
 }
@@ -76,8 +80,10 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
     const began = Date.now();
     deps.logger.metric('ReconcileRuns');
     try {
+      const stops = await readStops();
       result = await runExclusive(() =>
         reconcile({
+          stops,
           port: deps.port,
           windows: deps.windows(),
           logger: deps.logger,
@@ -119,6 +125,17 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
     return summarise(result);
   }
 
+  /** The stops in force, or why they could not be read (reconcile.ts then changes no running window). */
+  async function readStops() {
+    if (!deps.windowStops) return undefined;
+    try {
+      return stopsInForce((await deps.windowStops.read()).stops, new Date());
+    } catch (e) {
+      deps.logger.error('window stops could not be read; running windows are left as they are', { error: e });
+      return { unreadable: (e as Error).message };
+    }
+  }
+
   async function runCommand(command: Command, meta: { sentAt?: number } = {}) {
     // Read before the command runs, for every command: a windows file that cannot be read fails the message
     // (thrown, not reported).
@@ -143,6 +160,35 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
           await reportBestEffort(
             deps,
             { kind: command.type, ok: true, text: outcome.text, data: outcome.data },
+            command.reply,
+          );
+          return outcome;
+        }
+        case 'window.stop':
+        case 'window.resume': {
+          const store = deps.windowStops;
+          if (!store)
+            throw new ValidationError('emergency stops are not configured in this deployment (no LEDGER_TABLE)');
+          const scoped = { store, windows: deps.windows(), logger };
+          const outcome = await runExclusive(() =>
+            command.type === 'window.stop' ? stopWindow(command, scoped) : resumeWindow(command, scoped),
+          );
+          // ZPA follows now, not at the next tick: the same reconcile as every minute's, with the new stops.
+          const summary = outcome.changed
+            ? await reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report')
+            : undefined;
+          const text =
+            outcome.changed && !summary
+              ? `${outcome.text} The reconcile that makes ZPA follow failed; the next one, within a minute, retries.`
+              : outcome.text;
+          await reportBestEffort(
+            deps,
+            {
+              kind: command.type,
+              ok: true,
+              text,
+              data: { ...outcome.data, ...(summary ? { reconcile: summary } : {}) },
+            },
             command.reply,
           );
           return outcome;

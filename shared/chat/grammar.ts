@@ -6,6 +6,8 @@
  *   bypass <segment> <duration> <reason…>       dry-run bypass …
  *   unbypass <segment>                          dry-run unbypass …
  *   status [me|<email>…]
+ *   window stop <window-id> [until-resumed] [reason…]
+ *   window resume <window-id>
  *
  * Parsing is pure and never throws: a mistake yields `{ name: 'usage' }` with a message saying what was
  * wrong and the line that would have been right, so the ingress can answer at once without queueing.
@@ -24,7 +26,10 @@ export type ChatCommand =
   | { name: 'trace'; user: UserRef; sessionMinutes?: SessionMinutes; dryRun: boolean }
   | { name: 'bypass'; segment: string; durationMinutes: number; reason: string; dryRun: boolean }
   | { name: 'unbypass'; segment: string; dryRun: boolean }
-  | { name: 'status'; users: UserRef[] };
+  | { name: 'status'; users: UserRef[] }
+  /** Emergency stop of a maintenance window (shared/windows/stops.ts) and lifting it. */
+  | { name: 'window'; action: 'stop'; windowId: string; untilResumed: boolean; reason: string }
+  | { name: 'window'; action: 'resume'; windowId: string };
 
 const SESSION: Record<string, SessionMinutes> = {
   ...Object.fromEntries(SESSION_MINUTES.map((m) => [`${m}m`, m])),
@@ -32,12 +37,18 @@ const SESSION: Record<string, SessionMinutes> = {
 };
 const LENGTHS = SESSION_MINUTES.map((m) => `${m}m`);
 
-export const USAGE: Record<'trace' | 'bypass' | 'unbypass' | 'status', string> = {
+export const USAGE: Record<'trace' | 'bypass' | 'unbypass' | 'status' | 'window', string> = {
   trace: `trace <email>|me [${LENGTHS.join('|')}]`,
   bypass: 'bypass <segment> <duration, e.g. 90m or 2h> <reason>',
   unbypass: 'unbypass <segment>',
   status: `status [me|<email> …] (up to ${MAX_STATUS_USERS} users)`,
+  window: 'window stop <window-id> [until-resumed] [reason] | window resume <window-id>',
 };
+
+/** A window id as the windows file allows it (shared/bypass/windows.ts); matched case-insensitively. */
+const WINDOW_ID = /^[a-z0-9][a-z0-9-]{0,47}$/i;
+/** The longest reason a stop records (it goes into the audit trail and status). */
+export const MAX_STOP_REASON = 300;
 
 /** The text `help` answers with; `prefix` is how the caller invokes us (`/zscaler`, `@Zscaler`). */
 export function helpText(prefix: string): string {
@@ -47,6 +58,7 @@ export function helpText(prefix: string): string {
     `• ${USAGE.bypass} — bypass a ZPA application segment until the duration ends`,
     `• ${USAGE.unbypass} — end an ad-hoc bypass now`,
     `• ${USAGE.status} — active bypasses (expiry, who asked) and the deep traces running or waiting (all, or the users named)`,
+    `• ${USAGE.window} — emergency stop of a running maintenance window: its bypass is removed now and stays removed for the rest of that occurrence (or every occurrence, until-resumed); resume puts it back`,
     '• dry-run trace … / dry-run bypass … / dry-run unbypass … — show what would change, change nothing',
     '• help — this list',
   ].join('\n');
@@ -85,6 +97,8 @@ export function parseChatCommand(text: string): ChatCommand {
       if (bad !== undefined) return usage(`"${bad}" is not an email address or "me"`, USAGE.status);
       return { name: 'status', users: users as UserRef[] };
     }
+    case 'window':
+      return dryRun ? usage('dry-run does not apply to window') : parseWindow(args);
     default:
       return usage(`unknown command "${verb}"`);
   }
@@ -112,6 +126,31 @@ function parseBypass(args: string[], dryRun: boolean): ChatCommand {
   if (durationMinutes === undefined)
     return usage(`"${duration}" is not a duration; use minutes or hours such as 90m, 2h or 1h30m`, USAGE.bypass);
   return { name: 'bypass', segment, durationMinutes, reason: reason.join(' ').trim(), dryRun };
+}
+
+function parseWindow(args: string[]): ChatCommand {
+  const [action = '', id = '', ...rest] = args;
+  const act = action.toLowerCase();
+  if (act !== 'stop' && act !== 'resume') return usage('expected "window stop" or "window resume"', USAGE.window);
+  if (!WINDOW_ID.test(id))
+    return usage(
+      id ? `"${id}" is not a window id (lowercase letters, digits and dashes)` : 'expected a window id',
+      USAGE.window,
+    );
+  const windowId = id.toLowerCase();
+  if (act === 'resume') {
+    if (rest.length) return usage('window resume takes only the window id', USAGE.window);
+    return { name: 'window', action: 'resume', windowId };
+  }
+  const first = rest[0]?.toLowerCase();
+  const untilResumed = first === 'until-resumed' || (first === 'until' && rest[1]?.toLowerCase() === 'resumed');
+  const reason = rest
+    .slice(untilResumed ? (first === 'until' ? 2 : 1) : 0)
+    .join(' ')
+    .trim();
+  if (reason.length > MAX_STOP_REASON)
+    return usage(`the reason is ${reason.length} characters; at most ${MAX_STOP_REASON}`, USAGE.window);
+  return { name: 'window', action: 'stop', windowId, untilResumed, reason };
 }
 
 /** `90m`, `2h`, `1h30m` → minutes; a bare number is refused (minutes or hours would be a guess). */

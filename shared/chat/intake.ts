@@ -61,7 +61,7 @@ export async function handleChatRequest(raw: ChatRequest, deps: IntakeDeps): Pro
       result: 'refused',
       reason: needs,
     });
-    const what = `${'dryRun' in cmd && cmd.dryRun ? 'dry-run ' : ''}${cmd.name}${cmd.name === 'trace' && 'me' in cmd.user ? ' me' : ''}`;
+    const what = `${'dryRun' in cmd && cmd.dryRun ? 'dry-run ' : ''}${cmd.name}${cmd.name === 'trace' && 'me' in cmd.user ? ' me' : ''}${cmd.name === 'window' ? ` ${cmd.action}` : ''}`;
     // Someone allowed to look at their own devices only is told how to do that.
     const hint =
       missing[0] === 'trace' && (cmd.name === 'status' || cmd.name === 'trace')
@@ -123,6 +123,8 @@ function queueSafe(cmd: Actionable, req: ChatRequest): { cmd: Actionable; req: C
   const userName =
     req.caller.userName === undefined ? undefined : cleanText(req.caller.userName, MAX_NAME_CHARS) || undefined;
   const cleanReq = { ...req, caller: { ...req.caller, userName } };
+  if (cmd.name === 'window' && cmd.action === 'stop')
+    return { cmd: { ...cmd, reason: cleanText(cmd.reason, MAX_REASON_CHARS) }, req: cleanReq };
   if (cmd.name !== 'bypass') return { cmd, req: cleanReq };
   const reason = cleanText(cmd.reason, MAX_REASON_CHARS);
   if (reason === '') return { problem: 'the reason holds nothing but characters that cannot be sent on' };
@@ -174,6 +176,17 @@ async function toCommand(
       const emails = [...new Set(await Promise.all(cmd.users.map(email)))];
       return { ...common, type: 'status', userEmails: emails.length ? emails : undefined };
     }
+    case 'window':
+      return cmd.action === 'stop'
+        ? {
+            ...common,
+            type: 'window.stop',
+            windowId: cmd.windowId,
+            reason: cmd.reason,
+            untilResumed: cmd.untilResumed || undefined,
+            requestedAt: new Date().toISOString(),
+          }
+        : { ...common, type: 'window.resume', windowId: cmd.windowId, requestedAt: new Date().toISOString() };
   }
 }
 
@@ -186,7 +199,7 @@ function replyFor(
   cmd: Exclude<ChatCommand, { name: 'help' | 'usage' }>,
   reply: ReplyTarget | undefined,
 ): ReplyTarget | undefined {
-  const isPrivate = cmd.name === 'status' || cmd.dryRun;
+  const isPrivate = cmd.name === 'status' || ('dryRun' in cmd && cmd.dryRun);
   return reply?.kind === 'slack' && isPrivate ? { ...reply, responseType: 'ephemeral' } : reply;
 }
 
@@ -198,6 +211,10 @@ function ackText(c: Command): string {
       return `${c.dryRun ? 'Dry run: checking what bypassing' : 'Bypassing'} ${c.segment} for ${c.durationMinutes} minutes${c.dryRun ? ' would change' : ''}`;
     case 'bypass.remove':
       return `${c.dryRun ? 'Dry run: checking what ending' : 'Ending'} the bypass of ${c.segment}${c.dryRun ? ' would change' : ''}`;
+    case 'window.stop':
+      return `Stopping maintenance window ${c.windowId}${c.untilResumed ? ' until resumed' : ''}`;
+    case 'window.resume':
+      return `Resuming maintenance window ${c.windowId}`;
     case 'status':
       return `Collecting the status${c.userEmails ? ` (traces of ${c.userEmails.join(', ')})` : ''}`;
     default:

@@ -6,7 +6,8 @@
  * the shipped file grants nothing.
  *
  * Permissions: `trace` (anyone's devices; implies `trace:self`), `trace:self` (`trace me` only), `bypass`,
- * `unbypass`, `status`, `dry-run` (previews of ZPA changes), `*` (everything). The permissions of every grant
+ * `unbypass`, `status`, `dry-run` (previews of ZPA changes), `window:stop` (stop and resume maintenance windows),
+ * `*` (everything). The permissions of every grant
  * that applies to a caller add up.
  *
  * A command needs the right to what it *shows* as well as to what it *does*: looking at a user's devices and
@@ -19,7 +20,16 @@ import { ConfigError } from '../errors.js';
 import type { ChatCommand } from './grammar.js';
 import { formatZodIssues } from '../validation/parse.js';
 
-export const PERMISSIONS = ['trace', 'trace:self', 'bypass', 'unbypass', 'status', 'dry-run', '*'] as const;
+export const PERMISSIONS = [
+  'trace',
+  'trace:self',
+  'bypass',
+  'unbypass',
+  'status',
+  'dry-run',
+  'window:stop',
+  '*',
+] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 const ids = z.optional(z.array(z.string().check(z.minLength(1))));
@@ -77,6 +87,8 @@ export type Requirement = readonly (readonly Permission[])[];
  * - `bypass`/`unbypass`: the permission of that name; their dry runs: `dry-run` or the real one.
  * - `status` / `status me`: `status`; naming anyone else by email also needs `trace`, since it shows that
  *   user's devices and traces. (An email is "someone else" even when it is the caller's own: say `me`.)
+ * - `window stop` / `window resume`: `window:stop`, a permission of its own: ending a scheduled window early
+ *   overrides the reviewed windows file, which an ad-hoc `unbypass` never does.
  */
 export function permissionsFor(cmd: ChatCommand): Requirement | undefined {
   switch (cmd.name) {
@@ -87,6 +99,8 @@ export function permissionsFor(cmd: ChatCommand): Requirement | undefined {
       return [cmd.dryRun ? ['dry-run', cmd.name] : [cmd.name]];
     case 'status':
       return cmd.users.some((u) => !('me' in u)) ? [['status'], ['trace']] : [['status']];
+    case 'window':
+      return [['window:stop']];
     default:
       return undefined;
   }

@@ -127,6 +127,29 @@ export const bypassRemoveSchema = z.object({
   requestedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
+/**
+ * Emergency stop of a maintenance window (shared/windows/stops.ts): its bypass is removed now and not applied
+ * again for the rest of the running occurrence, or for every occurrence until resumed.
+ */
+export const windowStopSchema = z.object({
+  ...common,
+  type: z.literal('window.stop'),
+  windowId: z.string().check(z.minLength(1), z.maxLength(48)),
+  reason: z.string().check(z.maxLength(300)),
+  untilResumed: z.optional(z.boolean()),
+  requestedBy,
+  requestedAt: z.optional(z.iso.datetime({ offset: true })),
+});
+
+/** Lifts a window's emergency stop. */
+export const windowResumeSchema = z.object({
+  ...common,
+  type: z.literal('window.resume'),
+  windowId: z.string().check(z.minLength(1), z.maxLength(48)),
+  requestedBy,
+  requestedAt: z.optional(z.iso.datetime({ offset: true })),
+});
+
 /** Active bypasses (from ZPA) and the deep traces on the given users' devices (from ZDX). */
 export const statusSchema = z.object({
   ...common,
@@ -157,6 +180,8 @@ export const commandSchema = z.discriminatedUnion('type', [
   bypassApplySchema,
   bypassRemoveSchema,
   statusSchema,
+  windowStopSchema,
+  windowResumeSchema,
   reconcileSchema,
   tracesReconcileSchema,
   tracesWakeSchema,
@@ -167,6 +192,8 @@ export type TraceStop = z.infer<typeof traceStopSchema>;
 export type BypassApply = z.infer<typeof bypassApplySchema>;
 export type BypassRemove = z.infer<typeof bypassRemoveSchema>;
 export type StatusCommand = z.infer<typeof statusSchema>;
+export type WindowStopCommand = z.infer<typeof windowStopSchema>;
+export type WindowResumeCommand = z.infer<typeof windowResumeSchema>;
 export type RequestedBy = z.infer<typeof requestedBySchema>;
 
 /** A message on a queue that is not a valid command: it can never succeed. */

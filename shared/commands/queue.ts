@@ -15,7 +15,13 @@ export interface CommandQueue {
   send(command: Command, opts?: { delaySeconds?: number }): Promise<void>;
 }
 
-export const POLICY_COMMANDS: ReadonlySet<Command['type']> = new Set(['bypass.apply', 'bypass.remove', 'reconcile']);
+export const POLICY_COMMANDS: ReadonlySet<Command['type']> = new Set([
+  'bypass.apply',
+  'bypass.remove',
+  'window.stop',
+  'window.resume',
+  'reconcile',
+]);
 export const TRACE_COMMANDS: ReadonlySet<Command['type']> = new Set(['trace.start', 'trace.stop', 'traces.reconcile']);
 
 export type QueueName = 'work' | 'policy' | 'trace';

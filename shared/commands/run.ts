@@ -97,6 +97,10 @@ function describe(c: Command): string {
       return 'show the status';
     case 'reconcile':
       return 'reconcile maintenance windows';
+    case 'window.stop':
+      return `stop maintenance window ${c.windowId}`;
+    case 'window.resume':
+      return `resume maintenance window ${c.windowId}`;
     case 'traces.reconcile':
       return 'reconcile deep traces';
     case 'traces.wake':
