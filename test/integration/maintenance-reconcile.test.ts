@@ -640,3 +640,106 @@ describe('metrics: what the bypass alarms and the dashboard watch', () => {
     expect(lines.some((l) => l.includes('"BypassDrift"') && l.includes('"policy":"restore"'))).toBe(true);
   });
 });
+
+describe('emergency stops (shared/windows/stops.ts) honoured by the reconcile', () => {
+  // Every day 00:00 UTC for 2 hours; T0-relative times are found from the cron below.
+  const daily = (id: string, over: Record<string, unknown> = {}) => ({
+    id,
+    segments: ['payroll-app'],
+    schedule: { cron: '0 0 * * *', timezone: 'UTC', durationMinutes: 120 },
+    reason: 'nightly patching',
+    ...over,
+  });
+  const midnight = new Date(Date.UTC(T0.getUTCFullYear(), T0.getUTCMonth(), T0.getUTCDate() + 1));
+  const day = (d: number, minutes: number) => new Date(midnight.getTime() + d * 86_400_000 + minutes * 60_000);
+  const stopOf = (windowId: string, occurrence: number, untilResumed = false) => ({
+    windowId,
+    occurrenceStart: day(occurrence, 0).toISOString(),
+    occurrenceEnd: day(occurrence, 120).toISOString(),
+    untilResumed,
+    stoppedAt: day(occurrence, 30).toISOString(),
+    by: 'slack:U1(alice)',
+    reason: 'db on fire',
+    commandId: 'chat_1',
+  });
+  const ruleNames = async () => (await ourRules()).map((r) => r.name);
+
+  it('a stopped occurrence is reverted and stays so; the next occurrence of a recurring window runs normally', async () => {
+    const file = windows([daily('nightly')]);
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 10), stops: [] });
+    expect(await ruleNames()).toEqual(['zea-bypass:win:nightly']);
+    const stops = [stopOf('nightly', 0)];
+    const stopped = await reconcile({ port, memory, windows: file, logger, now: day(0, 31), stops });
+    expect(stopped.done.map((o) => o.op)).toEqual(['delete-rule']);
+    for (const minute of [32, 60, 119]) {
+      expect((await reconcile({ port, memory, windows: file, logger, now: day(0, minute), stops })).plan).toEqual([]);
+      expect(await ruleNames()).toEqual([]);
+    }
+    // The stop names its occurrence: the next night's runs as declared, stop or no stop.
+    await reconcile({ port, memory, windows: file, logger, now: day(1, 5), stops });
+    expect(await ruleNames()).toEqual(['zea-bypass:win:nightly']);
+  });
+
+  it('until resumed: every occurrence stays stopped; resumed within an occurrence, its bypass comes back and is not drift', async () => {
+    const file = windows([daily('held', { onDrift: 'respect' })]);
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 10), stops: [] });
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 11), stops: [] }); // seen in force
+    const stops = [stopOf('held', 0, true)];
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 31), stops });
+    expect(await ruleNames()).toEqual([]);
+    await reconcile({ port, memory, windows: file, logger, now: day(1, 5), stops });
+    expect(await ruleNames()).toEqual([]);
+    await reconcile({ port, memory, windows: file, logger, now: day(1, 6), stops: [] }); // resumed
+    expect(await ruleNames()).toEqual(['zea-bypass:win:held']);
+    await reconcile({ port, memory, windows: file, logger, now: day(1, 7), stops: [] }); // seen in force again
+    // Stopped and resumed within one occurrence: our own removal is not someone else's change, so even
+    // `respect` puts the bypass back, and no drift is logged.
+    const again = [{ ...stopOf('held', 1), stoppedAt: day(1, 8).toISOString() }];
+    await reconcile({ port, memory, windows: file, logger, now: day(1, 8), stops: again });
+    expect(await ruleNames()).toEqual([]);
+    const resumed = await reconcile({ port, memory, windows: file, logger, now: day(1, 9), stops: [] });
+    expect(resumed.drift).toEqual([]);
+    expect(await ruleNames()).toEqual(['zea-bypass:win:held']);
+  });
+
+  it('a stopped bypassType window restores its segments exactly', async () => {
+    const file = windows([daily('seg', { segments: ['hr-portal'], mode: 'bypassType' })]);
+    const before = await full('hr-portal');
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 10), stops: [] });
+    expect((await full('hr-portal')).bypassType).toBe('ALWAYS');
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 31), stops: [stopOf('seg', 0)] });
+    expect(await full('hr-portal')).toEqual(before);
+  });
+
+  it('stops that cannot be read hold every running window as it is, while an ended one is still removed', async () => {
+    const file = windows([
+      daily('running'),
+      oneOff('over', ['hr-portal'], { schedule: { start: day(0, 0).toISOString(), end: day(0, 20).toISOString() } }),
+    ]);
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 10), stops: [] });
+    expect((await ruleNames()).sort()).toEqual(['zea-bypass:win:over', 'zea-bypass:win:running']);
+    const blind = await reconcile({
+      port,
+      memory,
+      windows: file,
+      logger,
+      now: day(0, 30),
+      stops: { unreadable: 'DynamoDB timed out' },
+    });
+    expect(blind.refused).toEqual([
+      { windowId: 'running', reason: 'its emergency stops could not be read (DynamoDB timed out)' },
+    ]);
+    expect(await ruleNames()).toEqual(['zea-bypass:win:running']);
+  });
+
+  it('a stopped window whose bypass ZPA keeps is overdue once the grace after the stop has passed', async () => {
+    const file = windows([daily('stuck')]);
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 10), stops: [] });
+    env.sim.injectFault({ path: '/rule/', method: 'DELETE', status: 403, count: 2 });
+    const stops = [stopOf('stuck', 0)]; // stopped at minute 30
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 31), stops });
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 34), stops });
+    const gauges = lines.filter((l) => l.includes('"BypassesOverdue"')).map((l) => JSON.parse(l).BypassesOverdue);
+    expect(gauges).toEqual([0, 0, 1]);
+  }, 30_000);
+});
