@@ -61,6 +61,8 @@ export const localParams = (
   slackApiBaseUrl: `${urls.receiver}/slack-api`,
   reportsSecretId: LOCAL_REPORTS_SECRET_ID,
   // The incident tools' stand-ins (local/vendors); Datadog monitors get a Slack thread, as a demo of the slack sink.
+  // Without stand-ins (benches, drills) nothing is reported into incidents: no call may leave the machine.
+  incidentReports: '*=none',
   ...(urls.vendors && {
     incidentReports: 'pagerduty=note,servicenow=worknote,opsgenie=note,datadog=slack,*=none',
     pagerdutyApiBaseUrl: urls.vendors.pagerduty,
