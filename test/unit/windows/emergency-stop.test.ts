@@ -11,6 +11,7 @@ import { readServerlessYml } from '../../../local/serverlessYml.js';
 import { parseWindowsFile } from '../../../shared/bypass/windows.js';
 import { parseCommand } from '../../../shared/commands/contract.js';
 import { createLogger } from '../../../shared/logger.js';
+import type { Outcome } from '../../../shared/reporting/reporter.js';
 import { resumeWindow, stopWindow } from '../../../shared/windows/emergencyStop.js';
 import {
   dynamoWindowStops,
@@ -201,11 +202,12 @@ describe('stops in force and status', () => {
 
   it('status lists the stops in force, and says so when they cannot be read', async () => {
     await stop({ reason: 'db on fire' });
-    const out = await withStoppedWindows({ kind: 'status', ok: true, text: 'Bypasses in force: none.' }, store, NOW);
+    const status: Outcome = { kind: 'status', ok: true, text: 'Bypasses in force: none.', data: { bypasses: [] } };
+    const out = await withStoppedWindows(status, store, NOW);
     expect(out.text).toBe(
       'Bypasses in force: none.\nStopped maintenance windows:\n• sunday-patch: stopped for the rest of its occurrence (ends 2026-12-06T04:00:00.000Z) by slack:U1(alice) at 2026-12-06T02:30:00.000Z (db on fire)',
     );
-    expect(out.data?.stoppedWindows).toHaveLength(1);
+    expect(out.data).toEqual({ bypasses: [], stoppedWindows: [expect.objectContaining({ windowId: 'sunday-patch' })] });
     const broken = { read: () => Promise.reject(new Error('DynamoDB timed out')) };
     expect((await withStoppedWindows({ kind: 'status', ok: true, text: 'x' }, broken)).text).toBe(
       'x\nStopped maintenance windows: could not be read (DynamoDB timed out).',
