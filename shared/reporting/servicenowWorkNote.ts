@@ -6,7 +6,8 @@
  * with write access to the incident's `work_notes`, or an OAuth bearer token. The instance comes from
  * configuration, never from the webhook body, so a delivery cannot point our credentials elsewhere.
  *
- * A journal entry is cut at 4,000 characters (saying so): the length a journal field holds by default.
+ * A journal entry is cut at 4,000 characters (saying so), to stay within what a journal entry holds on an instance
+ * with default dictionary settings.
  */
 import type { SecretSource } from '../aws/secrets.js';
 import { ConfigError } from '../errors.js';
