@@ -117,7 +117,11 @@ export const zscalerFields = {
  * config). The ZPA tenant (customer and microtenant id) is not the core's: the handlers pass it to the ZPA
  * resource scope.
  */
-export function zscalerOptionsFromConfig(config: ConfigOf<typeof zscalerFields>): ZscalerOptions {
+export function zscalerOptionsFromConfig(
+  config: ConfigOf<typeof zscalerFields>,
+  /** This function's share of ZPA's GETs per 10 s (below); absent: ZPA's whole published budget. */
+  zpaReads?: number,
+): ZscalerOptions {
   let auth: ZscalerOptions['auth'];
   if (config.ZSCALER_AUTH_MODE === 'oneapi') {
     if (!config.ZIDENTITY_TOKEN_URL)
@@ -132,9 +136,27 @@ export function zscalerOptionsFromConfig(config: ConfigOf<typeof zscalerFields>)
     rateLimits: {
       zdxRequestsPerSecond: config.ZDX_REQUESTS_PER_SECOND,
       zdxRequestsPerMinute: config.ZDX_REQUESTS_PER_MINUTE || undefined,
+      zpa: zpaReads === undefined ? undefined : zpaShare(zpaReads),
     },
   };
 }
+
+/**
+ * ZPA allows 20 GET and 10 writes per 10 s per calling IP. The reconciler and the worker (status) call it from one
+ * egress and pace separately, so the GET budget is split between them (serverless.yml's params, whose sums
+ * test/unit/deployment.test.ts checks). Two keys, not one: the local stack runs every function in one process.
+ */
+export const zpaReconcilerFields = {
+  /** The reconciler's share of ZPA's 20 GET per 10 s; it is the only writer and keeps all 10 writes. */
+  ZPA_READS_PER_10S: int(1, 20, 16),
+};
+export const zpaStatusFields = {
+  /** The worker's (status) share of ZPA's 20 GET per 10 s; it never writes. */
+  ZPA_STATUS_READS_PER_10S: int(1, 20, 4),
+};
+
+/** A function's ZPA pacing for its GET share: all 10 writes per 10 s (only the reconciler has a write path). */
+const zpaShare = (reads: number) => ({ getPer10s: reads, writePer10s: 10, windowMs: 10_000 });
 
 export const traceFields = {
   /** ZDX only finds devices active in the last 2 hours unless asked for a wider window. */

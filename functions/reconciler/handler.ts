@@ -11,6 +11,7 @@ import {
   windowStopFields,
   zscalerFields,
   zscalerOptionsFromConfig,
+  zpaReconcilerFields,
 } from '../../shared/config.js';
 import { ConfigError } from '../../shared/errors.js';
 import { logger as rootLogger } from '../../shared/logger.js';
@@ -29,6 +30,7 @@ const config = loadConfig({
   ...reportFields,
   ...policyQueueFields,
   ...windowStopFields,
+  ...zpaReconcilerFields,
 });
 if (!config.ZPA_CUSTOMER_ID)
   throw new ConfigError('invalid configuration: ZPA_CUSTOMER_ID: is required by the reconciler');
@@ -38,7 +40,7 @@ const secret = jsonSecret({
   schema: zscalerSecretSchema,
   ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000,
 });
-const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger });
+const clients = createZscalerClients(zscalerOptionsFromConfig(config, config.ZPA_READS_PER_10S), { secret, logger });
 
 export const handler = makeHandler({
   port: zpaBypassPort({

@@ -10,6 +10,7 @@ import {
   traceQueueFields,
   zscalerFields,
   zscalerOptionsFromConfig,
+  zpaStatusFields,
 } from '../../shared/config.js';
 import { dynamoLedger } from '../../shared/ledger/store.js';
 import { dynamoWindowStops } from '../../shared/windows/stops.js';
@@ -19,14 +20,24 @@ import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
 import { makeHandler } from './app.js';
 
-const config = loadConfig({ ...commonFields, ...traceQueueFields, ...zscalerFields, ...reportFields, ...ledgerFields });
+const config = loadConfig({
+  ...commonFields,
+  ...traceQueueFields,
+  ...zscalerFields,
+  ...reportFields,
+  ...ledgerFields,
+  ...zpaStatusFields,
+});
 const logger = rootLogger.child({ function: 'worker' });
 const secret = jsonSecret({
   secretId: config.ZSCALER_SECRET_ID,
   schema: zscalerSecretSchema,
   ttlMs: config.SECRET_CACHE_TTL_SECONDS * 1000,
 });
-const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret, logger });
+const clients = createZscalerClients(zscalerOptionsFromConfig(config, config.ZPA_STATUS_READS_PER_10S), {
+  secret,
+  logger,
+});
 
 // Status reads ZPA through the bypass port's two list calls only (typed as StatusPort): no writes here.
 const zpa = config.ZPA_CUSTOMER_ID

@@ -23,6 +23,26 @@ const secretResources = (role: string) =>
   );
 
 describe('serverless.yml', () => {
+  it("splits ZPA's per-IP budget between the functions that call it: the sums stay within 20 GET and 10 writes per 10 s", () => {
+    const params = (doc.params as { default: Record<string, string> }).default;
+    const value = (v: unknown) => Number(String(v).replace(/^\$\{param:(\w+)\}$/, (_, name) => params[name]!));
+    // The worker (status) and the reconciler call ZPA; the trace reconciler and ingress never do.
+    const reads = [
+      value(fns.worker!.environment.ZPA_STATUS_READS_PER_10S),
+      value(fns.reconciler!.environment.ZPA_READS_PER_10S),
+    ];
+    expect(reads.every((r) => r >= 1)).toBe(true);
+    expect(reads.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(20);
+    // Nobody else paces ZPA: the other functions get no share.
+    for (const [name, f] of Object.entries(fns))
+      if (!['worker', 'reconciler'].includes(name))
+        expect(
+          Object.keys(f.environment ?? {}).filter((k) => /^ZPA_.*READS/.test(k)),
+          name,
+        ).toEqual([]);
+    // Only the reconciler writes (the worker's ZPA port is the read-only StatusPort): it keeps all 10 writes.
+  });
+
   it('gives every function a role of its own kind; ingress roles cannot read the Zscaler credentials', () => {
     expect(Object.fromEntries(Object.entries(fns).map(([n, f]) => [n, f.role]))).toEqual({
       'incident-webhook': 'IngressRole',
