@@ -248,6 +248,36 @@ const FIELDS: Record<SourceName, string[]> = {
   ],
 };
 
+/** Fields each source carries on into the command as text or ids: where a character SQS refuses would travel. */
+const TEXT_FIELDS: Record<SourceName, string[]> = {
+  pagerduty: [
+    'event.data.title',
+    'event.data.service.summary',
+    'event.data.priority.summary',
+    'event.data.urgency',
+    'event.id',
+    'event.data.id',
+    'event.data.html_url',
+  ],
+  generic: ['title', 'service', 'priority', 'event_id', 'incident_id', 'link'],
+  opsgenie: ['alert.message', 'alert.entity', 'alert.priority', 'alert.alertId', 'alert.tinyId'],
+  servicenow: ['short_description', 'business_service', 'cmdb_ci', 'number', 'priority', 'sys_id'],
+  datadog: ['title', 'priority', 'hostname', 'id', 'cycle_key', 'link'],
+  incidentio: [
+    'public_incident.incident_created_v2.name',
+    'public_incident.incident_created_v2.reference',
+    'public_incident.incident_created_v2.id',
+    'public_incident.incident_created_v2.severity.name',
+    'public_incident.incident_created_v2.incident_type.name',
+  ],
+  rootly: ['data.title', 'data.id', 'event.id', 'data.sequential_id'],
+};
+
+/** Text holding at least one character SQS refuses, somewhere among other hostile ones. */
+const refusedText = fc
+  .tuple(hostileText(20), fc.constantFrom('\uFFFE', '\uFFFF', '\uD800', '\u0000', '\u001B', '\uDFFF'), hostileText(20))
+  .map(([a, bad, b]) => `${a}${bad}${b}`);
+
 function setPath(root: Record<string, unknown>, path: string, value: unknown) {
   const keys = path.split('.');
   // incident.io's payload key has a dot in it: join it back.
@@ -469,6 +499,7 @@ describe('incident-webhook under hostile input', () => {
         }),
       },
       { weight: 2, arbitrary: fc.record({ raw: fc.constant(true as const), pick: fc.nat() }) },
+      { weight: 4, arbitrary: fc.record({ raw: fc.constant('text' as const), field: fc.nat(), value: refusedText }) },
     );
     await fc.assert(
       fc.asyncProperty(
@@ -481,7 +512,12 @@ describe('incident-webhook under hostile input', () => {
         async (s, e, ct, noise, seed, alternative) => {
           const body = incidentBody(s);
           let text: string;
-          if (e.raw) {
+          if (e.raw === 'text') {
+            // A real delivery, valid but for one text field or id holding a character SQS refuses.
+            const fields = TEXT_FIELDS[s];
+            setPath(body, fields[e.field % fields.length]!, e.value);
+            text = JSON.stringify(body);
+          } else if (e.raw) {
             const raws = fc.sample(hostileRawBody(JSON.stringify(body)), { numRuns: 1, seed: seed + e.pick });
             text = raws[0]!;
           } else {
@@ -808,6 +844,50 @@ describe('teams-webhook under hostile input', () => {
       expect((await check('unsigned', d)).a.status).toBe(401);
     }
   });
+});
+
+// ---------- characters SQS refuses, through each chat function ----------
+
+describe('characters SQS refuses, through each chat function (real middy chain, real SQS client)', () => {
+  const slack = (text: string, fields: Record<string, string> = {}) =>
+    signSlack(new URLSearchParams({ ...slackFields(text, SLACK_RESPONSE_URL), ...fields }).toString());
+  const teams = (text: string, from: Record<string, string> = {}) => {
+    const a = teamsActivity(text);
+    Object.assign(a.from as object, from);
+    return signTeams(JSON.stringify(a));
+  };
+
+  it.each([
+    ['slack', () => slack('bypass payroll-app 2h patch\uFFFF db\uFFFE', { user_name: 'ali\uFFFFce' }), 'alice'],
+    [
+      'teams',
+      () => teams('bypass payroll-app 2h patch\uFFFF db\uFFFE', { name: 'Alice\uFFFE Example' }),
+      'Alice Example',
+    ],
+  ] as const)('%s: a reason and a display name holding U+FFFE/U+FFFF are enqueued cleaned', async (_fn, d, name) => {
+    const { sends } = await check('valid', d());
+    expect(sends[0]!.body).not.toMatch(/[\uFFFE\uFFFF]/);
+    expect(sends[0]!.command).toMatchObject({ type: 'bypass.apply', reason: 'patch db' });
+    expect((sends[0]!.command as { requestedBy: { name?: string } }).requestedBy.name).toBe(name);
+  });
+
+  it.each([
+    ['slack', () => slack('bypass pay\uFFFFroll 2h x')],
+    ['slack', () => slack('unbypass payroll\uFFFE')],
+    ['slack', () => slack('status', { response_url: 'https://hooks.slack.com/commands/T0/1/\uFFFF' })],
+    ['teams', () => teams('bypass pay\uFFFFroll 2h x')],
+    ['teams', () => teams('status', { aadObjectId: `${LOCAL_CHAT.teams.oncall.aadObjectId}\uFFFF` })],
+  ] as const)(
+    '%s: a segment, id or reply URL holding one is answered with what was wrong; nothing is sent',
+    async (_fn, d) => {
+      const { a, sends } = await check('signed', d());
+      expect(a.status).toBe(200);
+      expect(sends).toEqual([]);
+      expect((a.json as { text: string }).text).toMatch(
+        /^That cannot be done as typed: .* holds U\+FFF[EF], a character that cannot be sent on/,
+      );
+    },
+  );
 });
 
 // ---------- over real HTTP, through the local gateway ----------
