@@ -1021,10 +1021,22 @@ describe('after the fuzz', () => {
   it('no log line and no answer carries a secret, in any encoding', () => {
     const needles = secretNeedles();
     expect(needles.length).toBeGreaterThan(50);
-    const hits: string[] = [];
-    for (const [i, line] of [...edge.lines, ...answers].entries())
-      for (const { what, needle } of needles)
-        if (line.includes(needle)) hits.push(`${what} in line ${i}: ${line.slice(0, 200)}`);
+    const scan = (lines: string[]) => {
+      const found: string[] = [];
+      for (const [i, line] of lines.entries())
+        for (const { what, needle } of needles)
+          if (line.includes(needle)) found.push(`${what} in line ${i}: ${line.slice(0, 200)}`);
+      return found;
+    };
+    // The scanner finds what it looks for: a key in hex, a token in base64, a capability URL URL-encoded.
+    for (const planted of [
+      `{"k":"${Buffer.from(FUZZ_SECRETS.teams.securityToken, 'base64').toString('hex')}"}`,
+      `{"t":"${Buffer.from(FUZZ_SECRETS.slack.botToken).toString('base64')}"}`,
+      `{"u":"${encodeURIComponent(FUZZ_SECRETS.teams.replyUrl)}"}`,
+      `{"p":"${FUZZ_SECRETS.servicenow.basicAuth[0].password}"}`,
+    ])
+      expect(scan([planted]).length, planted).toBeGreaterThan(0);
+    const hits = scan([...edge.lines, ...answers]);
     console.log(
       `log scan: ${edge.lines.length} log lines and ${answers.length} answers against ${needles.length} secret forms: ${hits.length} hits`,
     );
