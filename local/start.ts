@@ -12,6 +12,7 @@ const PORTS = {
   secrets: ['LOCAL_SECRETS_PORT', 4584],
   receiver: ['LOCAL_RECEIVER_PORT', 9090],
   dynamodb: ['LOCAL_DYNAMODB_PORT', 8000],
+  vendors: ['LOCAL_VENDORS_PORT', 9091],
 } as const;
 type Server = keyof typeof PORTS;
 
@@ -60,6 +61,9 @@ console.log(`local sqs:  ${stack.sqsUrl}  queues: ${Object.values(stack.queueUrl
 console.log(`secrets:    ${stack.secrets.url}  (fake credentials only)`);
 console.log(`dynamodb:   ${stack.dynamo.url}  tables: ${Object.values(stack.dynamo.tableNames).join(' ')}`);
 console.log(`reports:    ${stack.receiver.url}/  (GET lists every report received)`);
+console.log(
+  `incidents:  ${stack.vendors.url}  (PagerDuty, ServiceNow, Opsgenie, Slack stand-ins; GET /__vendors lists what they received)`,
+);
 console.log(`ready: ${stack.gatewayUrl}`);
 
 const stop = async () => {
