@@ -610,7 +610,7 @@ describe('slack-command under hostile input', () => {
         header: fc.constantFrom('x-slack-signature', 'x-slack-request-timestamp'),
         value: fc.oneof(
           hostileText(80),
-          fc.constant('v0=' + '0'.repeat(64)),
+          fc.constant(`v0=${'0'.repeat(64)}`),
           fc.constant('1e3'),
           fc.constant('  '),
           fc.constant(`${'9'.repeat(400)}`),
