@@ -92,7 +92,12 @@ describe('serverless.yml', () => {
         .flatMap((s: { Action: string | string[] }) => [s.Action].flat())
         .filter((a: string) => a.startsWith('dynamodb:'));
     expect(actions('TraceReconcilerRole').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
-    expect(actions('WorkerRole')).toEqual(['dynamodb:Query']);
+    expect(actions('WorkerRole')).toEqual(['dynamodb:Query', 'dynamodb:Query']);
+    // Of the table itself the worker may read only the window-stops item; the index is what status lists.
+    const tableQuery = statements('WorkerRole').find(
+      (s) => s.Action.includes('dynamodb:Query') && !JSON.stringify(s.Resource).includes('index/pending'),
+    ) as { Condition?: unknown };
+    expect(tableQuery.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['window-stops'] } });
     expect(actions('IngressRole')).toEqual([]);
     expect(JSON.stringify(statements('TraceReconcilerRole'))).not.toContain('webhookSecretId');
   });
