@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../../shared/commands/contract.js';
 import type { Command } from '../../../shared/commands/contract.js';
@@ -71,5 +72,38 @@ describe('ingest: the cap on affected users, whatever the source', () => {
       createLogger({ level: 'error', sink: () => undefined }),
     );
     expect(result).toEqual({ status: 'accepted', commandId: sent[0]!.id, command: 'trace.start' });
+  });
+});
+
+describe('ingest: the cap, as a property', () => {
+  it('for any number of users: the first min(n, 50) are sent, the answer counts the rest, no line lists them', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 400 }),
+        fc.constantFrom('opened', 'resolved') as fc.Arbitrary<'opened' | 'resolved'>,
+        async (n, action) => {
+          const users = Array.from({ length: n }, (_, i) => `p${i}@corp.example`);
+          const sent: Command[] = [];
+          const lines: string[] = [];
+          const result = await ingestIncident(
+            { ...event(action), eventId: `evt-p-${n}-${action}`, userEmails: users },
+            { send: async (c) => void sent.push(c) },
+            createLogger({ level: 'debug', sink: (l) => lines.push(l) }),
+          );
+          if (n === 0 && action === 'opened') {
+            expect(result.status).toBe('ignored');
+            expect(sent).toEqual([]);
+            return;
+          }
+          expect((sent[0] as { userEmails: string[] }).userEmails).toEqual(users.slice(0, 50));
+          expect(result).toMatchObject(n > 50 ? { status: 'accepted', usersOmitted: n - 50 } : { status: 'accepted' });
+          if (n <= 50) expect(result).not.toHaveProperty('usersOmitted');
+          for (const line of lines) expect(line).not.toContain('p50@corp.example');
+          // Parsing what was sent as the consumer does accepts it.
+          expect(parseCommand(JSON.stringify(sent[0])).type).toBe(action === 'opened' ? 'trace.start' : 'trace.stop');
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
