@@ -19,6 +19,8 @@ import { loadConfig, zscalerFields, zscalerOptionsFromConfig, type ConfigOf } fr
 import { runWithDeadline } from '../shared/deadline.js';
 import { AppError, ConfigError } from '../shared/errors.js';
 import { createLogger, redact } from '../shared/logger.js';
+import { reportSection, reportsSecret, type ReportSectionName } from '../shared/reporting/reportsSecret.js';
+import { parseIncidentRoutes, routedSinks, type SinkName } from '../shared/reporting/routes.js';
 import { webhookSecrets } from '../shared/webhooks/secrets.js';
 import { getPolicySet } from '../shared/zpa/policySets.js';
 import { q, v1, type ZpaScope } from '../shared/zpa/scope.js';
@@ -75,12 +77,22 @@ export function parseArgs(argv: readonly string[]): SmokeArgs {
 /** The functions that hold Zscaler credentials; local/env.ts fails if they were configured differently. */
 const ZSCALER_FUNCTIONS = ['worker', 'reconciler', 'trace-reconciler'];
 const INGRESS_FUNCTION = 'incident-webhook';
+const REPORTING_FUNCTION = 'trace-reconciler';
+/** The reports secret's section each sink reads. */
+const SECTION_OF: Record<SinkName, ReportSectionName> = {
+  'pagerduty-note': 'pagerduty',
+  'servicenow-worknote': 'servicenow',
+  'opsgenie-note': 'opsgenie',
+  'slack-channel': 'slack',
+};
 
 export interface SmokeTarget {
   region: string;
   /** Where the region came from: said on the first line, so a mismatch with the secrets' region is visible. */
   regionSource: string;
   webhookSecretId: string;
+  /** The trace reconciler's reports into incidents: the secret and the routes that say which sections it needs. */
+  reports: { secretId: string; routes: string };
   /** The Zscaler keys of the functions' environment. */
   env: Record<string, string>;
 }
@@ -115,13 +127,20 @@ export function resolveTarget(args: SmokeArgs, ymlPath = 'serverless.yml'): Smok
     );
   const env = environment(ZSCALER_FUNCTIONS, Object.keys(zscalerFields));
   const { WEBHOOK_SECRET_ID } = environment([INGRESS_FUNCTION], ['WEBHOOK_SECRET_ID']);
+  const reports = environment([REPORTING_FUNCTION], ['REPORTS_SECRET_ID', 'INCIDENT_REPORTS']);
   const providerRegion = parseServerlessYml(readFileSync(ymlPath, 'utf8')).provider?.region;
   let region: string;
   let regionSource: string;
   if (local) [region, regionSource] = ['us-east-1', 'the local stack'];
   else if (args.region) [region, regionSource] = [args.region, '--region'];
   else [region, regionSource] = [defaultRegion(providerRegion), "serverless.yml's default, as osls deploy uses it"];
-  return { region, regionSource, webhookSecretId: WEBHOOK_SECRET_ID!, env };
+  return {
+    region,
+    regionSource,
+    webhookSecretId: WEBHOOK_SECRET_ID!,
+    reports: { secretId: reports.REPORTS_SECRET_ID ?? '', routes: reports.INCIDENT_REPORTS ?? '' },
+    env,
+  };
 }
 
 /** The local stack's wiring (local/wiring.ts) at the ports `npm start` uses (or SIM_PORT, LOCAL_SECRETS_PORT). */
@@ -289,6 +308,40 @@ export async function runSmoke(argv: readonly string[], write: (line: string) =>
     report(`secret ${secretId}`, fail(errorText(e), secretHint(e, secretId, region)));
     report('Zscaler', { status: 'SKIP', detail: 'no credentials to try without the secret' });
     return done();
+  }
+
+  // The reports secret, when incidentReports routes outcomes into some tool (only the sections in use are needed).
+  const { secretId: reportsId, routes: routesText } = target.reports;
+  let sections: ReportSectionName[] = [];
+  try {
+    sections = [...new Set(routedSinks(parseIncidentRoutes(routesText)).map((s) => SECTION_OF[s]))];
+  } catch (e) {
+    report(
+      'incidentReports',
+      fail(errorText(e), 'fix the incidentReports param (docs/sources.md, "Reports back into the incident")'),
+    );
+  }
+  if (!sections.length)
+    report(`secret ${reportsId}`, { status: 'SKIP', detail: 'incidentReports routes nothing into incidents' });
+  else {
+    try {
+      const value = await within(() => reportsSecret(reportsId, 0).get());
+      for (const section of sections) reportSection(value, section);
+      report(`secret ${reportsId}`, {
+        status: 'PASS',
+        detail: `readable in ${region}; sections in use: ${sections.join(', ')}`,
+      });
+    } catch (e) {
+      report(
+        `secret ${reportsId}`,
+        fail(
+          errorText(e),
+          e instanceof ConfigError
+            ? `incidentReports (${routesText}) needs the section(s) ${sections.join(', ')} in ${reportsId} (docs/deploy.md, "Secrets"); or pass --param="incidentReports=*=none" to write no notes into incidents`
+            : secretHint(e, reportsId, region),
+        ),
+      );
+    }
   }
 
   // 2. Tokens and one read per product, through the functions' own clients.

@@ -13,6 +13,7 @@ import { ConfigError } from '../../shared/errors.js';
 import { ZscalerApiError, ZscalerAuthError, ZscalerNetworkError } from '../../shared/zscaler/errors.js';
 import { LOCAL_SECRET_IDS, LOCAL_WEBHOOK_SECRETS, LOCAL_ZSCALER_SECRET } from '../../local/fakeSecrets.js';
 import { startLocalSecretsManager, type LocalSecrets } from '../../local/secretsManager.js';
+import { LOCAL_REPORTS_SECRET, LOCAL_REPORTS_SECRET_ID } from '../../local/vendors/credentials.js';
 import { startSimulator, SIM_CREDENTIALS, type RunningSimulator } from '../../simulator/index.js';
 import { parseServerlessYml } from '../../local/serverlessYml.js';
 import { defaultRegion, parseArgs, secretHint, zscalerHint, type HintContext } from '../../scripts/smoke.js';
@@ -26,6 +27,7 @@ beforeAll(async () => {
   secrets = await startLocalSecretsManager({
     [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET,
     [LOCAL_SECRET_IDS.webhooks]: LOCAL_WEBHOOK_SECRETS,
+    [LOCAL_REPORTS_SECRET_ID]: LOCAL_REPORTS_SECRET,
   });
 });
 afterAll(async () => {
@@ -61,16 +63,19 @@ const SECRET_VALUES = [
   ...LOCAL_WEBHOOK_SECRETS.pagerduty,
   LOCAL_WEBHOOK_SECRETS.slack.signingSecret,
   LOCAL_WEBHOOK_SECRETS.slack.botToken,
+  LOCAL_REPORTS_SECRET.pagerduty.apiToken,
 ];
 
 describe('npm run smoke against the local stack', () => {
   it('passes every check with the simulator’s credentials, and exits 0', async () => {
-    const { code, out } = await smoke();
+    // PagerDuty notes routed, as serverless.yml's default does: the reports secret's pagerduty section is checked.
+    const { code, out } = await smoke('--param=incidentReports=pagerduty=note,*=none');
     expect(out).toMatch(/^smoke: stage dev, region us-east-1 \(from the local stack\), Zscaler auth mode legacy$/m);
     for (const check of [
       'configuration',
       `secret ${LOCAL_SECRET_IDS.webhooks}`,
       `secret ${LOCAL_SECRET_IDS.zscaler}`,
+      `secret ${LOCAL_REPORTS_SECRET_ID}`,
       'ZPA token',
       'ZPA read',
       'ZDX token',
@@ -79,7 +84,8 @@ describe('npm run smoke against the local stack', () => {
     ])
       expect({ check, status: statusOf(out, check) }).toEqual({ check, status: 'PASS' });
     expect(out).toContain(`customer ${SIM_CREDENTIALS.zpaCustomerId}: application segments listed`);
-    expect(out).toMatch(/^smoke: 8 passed, 0 failed, 0 skipped$/m);
+    expect(out).toContain(`PASS  secret ${LOCAL_REPORTS_SECRET_ID}: readable in us-east-1; sections in use: pagerduty`);
+    expect(out).toMatch(/^smoke: 9 passed, 0 failed, 0 skipped$/m);
     expect(code).toBe(0);
     for (const value of SECRET_VALUES) expect(out).not.toContain(value);
     // The simulator saw the reads, and nothing else: the smoke check writes nothing.
@@ -104,7 +110,7 @@ describe('npm run smoke against the local stack', () => {
       expect(statusOf(out, 'ZPA read')).toBe('SKIP');
       // ZDX's key is still right: its checks are independent of ZPA's.
       expect(statusOf(out, 'ZDX read')).toBe('PASS');
-      expect(out).toMatch(/^smoke: \d+ passed, 1 failed, 1 skipped$/m);
+      expect(out).toMatch(/^smoke: \d+ passed, 1 failed, 2 skipped$/m); // ZPA read, and the reports secret (routes nothing locally)
       for (const value of [wrong, ...SECRET_VALUES]) expect(out).not.toContain(value);
     } finally {
       secrets.put(LOCAL_SECRET_IDS.zscaler, LOCAL_ZSCALER_SECRET);
