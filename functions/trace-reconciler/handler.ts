@@ -3,6 +3,7 @@ import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
 import {
   commonFields,
+  incidentFields,
   incidentReportFields,
   ledgerFields,
   loadConfig,
@@ -12,7 +13,10 @@ import {
   zscalerFields,
   zscalerOptionsFromConfig,
 } from '../../shared/config.js';
+import type { IncidentRef } from '../../shared/commands/contract.js';
+import { lookupPagerDutyUsers, pagerDutyLookupCache } from '../../shared/incidents/lookup/pagerduty.js';
 import { dynamoLedger } from '../../shared/ledger/store.js';
+import { reportSection, reportsSecret } from '../../shared/reporting/reportsSecret.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
 import { incidentReportsFromConfig } from '../../shared/reporting/wiring.js';
@@ -29,6 +33,8 @@ const config = loadConfig({
   ...reportFields,
   ...ledgerFields,
   ...incidentReportFields,
+  // Where a PagerDuty incident's affected user is, for the REST lookup of an event that named none.
+  PAGERDUTY_EMAIL_FIELDS: incidentFields.PAGERDUTY_EMAIL_FIELDS,
 });
 const logger = rootLogger.child({ function: 'trace-reconciler' });
 const secret = jsonSecret({
@@ -40,8 +46,24 @@ const clients = createZscalerClients(zscalerOptionsFromConfig(config), { secret,
 
 const ledger = dynamoLedger({ tableName: config.LEDGER_TABLE, retentionDays: config.LEDGER_RETENTION_DAYS });
 
+// The affected users of a PagerDuty incident whose webhook named none, from its REST API with the reports secret's
+// PagerDuty token (no secret or section: a ConfigError, reported on the incident as not traceable).
+const reportsCredentials = reportsSecret(config.REPORTS_SECRET_ID, config.SECRET_CACHE_TTL_SECONDS);
+const lookupCache = pagerDutyLookupCache();
+const findUsers = async (incident: IncidentRef): Promise<string[]> => {
+  if (incident.source !== 'pagerduty') return [];
+  const { apiToken } = reportSection(await reportsCredentials.get(), 'pagerduty');
+  return lookupPagerDutyUsers(incident.incidentId, {
+    baseUrl: config.PAGERDUTY_API_BASE_URL,
+    apiToken,
+    emailFields: config.PAGERDUTY_EMAIL_FIELDS,
+    cache: lookupCache,
+  });
+};
+
 export const handler = makeHandler({
   traces: zdxTracePort(clients.zdx),
+  findUsers,
   ledger,
   reporter: createReporter({
     callbackUrl: config.REPORT_CALLBACK_URL,

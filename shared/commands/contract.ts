@@ -7,6 +7,7 @@
 import * as z from 'zod/mini';
 import { AppError, ValidationError } from '../errors.js';
 import { emailSchema } from '../validation/email.js';
+import { sqsRefusedCharacter } from '../validation/sqsText.js';
 import { formatZodIssues, issueMessage, parseJsonBody } from '../validation/parse.js';
 
 import { SESSION_MINUTES, type SessionMinutes } from '../zdx/sessionLengths.js';
@@ -51,7 +52,11 @@ export const requestedBySchema = z.object({
   name: z.optional(z.string()),
 });
 const requestedBy = requestedBySchema;
-const emails = z.array(emailSchema).check(z.minLength(1));
+/**
+ * The most users one command names: every incident source keeps the first 50 of an event's affected users
+ * (`MAX_USER_EMAILS` in shared/incidents/emails.ts, which a test keeps equal), so a ZDX lookup stays one request.
+ */
+export const MAX_COMMAND_USERS = 50;
 const common = {
   id: z.string().check(z.minLength(1)),
   reply: z.optional(replyTargetSchema),
@@ -76,30 +81,40 @@ export function correlationIdOf(command: {
   return command.id;
 }
 
-export const traceStartSchema = z.object({
-  ...common,
-  type: z.literal('trace.start'),
-  incident: incidentRefSchema,
-  userEmails: emails,
-  requestedBy,
-  sessionMinutes: z.optional(
-    z.union(
-      SESSION_MINUTES.map((m) => z.literal(m)) as [
-        z.ZodMiniLiteral<SessionMinutes>,
-        ...z.ZodMiniLiteral<SessionMinutes>[],
-      ],
+export const traceStartSchema = z
+  .object({
+    ...common,
+    type: z.literal('trace.start'),
+    incident: incidentRefSchema,
+    /** Empty only with `findUsers`: the event named nobody and the incident tool is asked (PagerDuty's REST API). */
+    userEmails: z.array(emailSchema).check(z.maxLength(MAX_COMMAND_USERS)),
+    /** The trace reconciler asks the incident's tool for its affected users (the event itself carried none). */
+    findUsers: z.optional(z.boolean()),
+    requestedBy,
+    sessionMinutes: z.optional(
+      z.union(
+        SESSION_MINUTES.map((m) => z.literal(m)) as [
+          z.ZodMiniLiteral<SessionMinutes>,
+          ...z.ZodMiniLiteral<SessionMinutes>[],
+        ],
+      ),
     ),
-  ),
-  /** Find the devices and the app that would be traced, start nothing (chat `dry-run trace`). */
-  dryRun: z.optional(z.boolean()),
-});
+    /** Find the devices and the app that would be traced, start nothing (chat `dry-run trace`). */
+    dryRun: z.optional(z.boolean()),
+  })
+  .check(
+    z.refine((c) => c.userEmails.length > 0 || c.findUsers === true, {
+      message: 'must name at least one user (or ask for the incident tool to be asked: findUsers)',
+      path: ['userEmails'],
+    }),
+  );
 
 export const traceStopSchema = z.object({
   ...common,
   type: z.literal('trace.stop'),
   incident: incidentRefSchema,
   /** May be empty: a resolve names its incident, whose devices the ledger holds (tools send no user on close). */
-  userEmails: z.array(emailSchema),
+  userEmails: z.array(emailSchema).check(z.maxLength(MAX_COMMAND_USERS)),
   requestedBy,
 });
 
@@ -234,7 +249,13 @@ export function parseCommand(body: string): Command {
 export function serialiseCommand(command: Command): string {
   const problem = commandProblem(command);
   if (problem) throw new ValidationError(problem);
-  return JSON.stringify(command);
+  const body = JSON.stringify(command);
+  // SQS refuses a message holding such a character (the edge removes them; this is the last line): a 400 naming
+  // it, never a 500 from SendMessage that the sender would retry forever.
+  const refused = sqsRefusedCharacter(body);
+  if (refused)
+    throw new ValidationError(`invalid ${command.type} command: holds ${refused}, which a queue message cannot carry`);
+  return body;
 }
 
 /** What is wrong with a command by the contract (paths and rules, never values), or undefined when it is valid. */

@@ -78,6 +78,8 @@ export async function commandOfMessage(
         .catch((err: unknown) => deps.logger.warn('could not report an invalid command', { error: err }));
     }
     if (meta.onPoison === 'throw') throw e;
+    // Given up on without a DLQ (it would hold the FIFO group): counted as one, for the dead-letters alarm.
+    deps.logger.metric('DeadLetters');
     deps.logger.error('invalid command dropped', { error: e });
     return undefined;
   }
@@ -95,12 +97,12 @@ function describe(c: Command): string {
       return `end the bypass of ${c.segment}`;
     case 'status':
       return 'show the status';
-    case 'reconcile':
-      return 'reconcile maintenance windows';
     case 'window.stop':
       return `stop maintenance window ${c.windowId}`;
     case 'window.resume':
       return `resume maintenance window ${c.windowId}`;
+    case 'reconcile':
+      return 'reconcile maintenance windows';
     case 'traces.reconcile':
       return 'reconcile deep traces';
     case 'traces.wake':

@@ -8,6 +8,7 @@ import type { Command } from '../commands/contract.js';
 import type { Logger } from '../logger.js';
 import { capUserEmails, MAX_USER_EMAILS } from './emails.js';
 import type { IncidentEvent } from './event.js';
+import { USER_LOOKUP_SOURCES } from './lookup/sources.js';
 
 export type IngestResult =
   | {
@@ -71,8 +72,11 @@ export async function ingestIncident(
     });
     return { status: 'ignored', reason: stale };
   }
-  // A resolve needs no user: the ledger knows the incident's devices. Only an open without one has nothing to act on.
-  if (event.userEmails.length === 0 && event.action === 'opened') {
+  // A resolve needs no user: the ledger knows the incident's devices. An open without one is acted on only where the
+  // trace reconciler can ask the incident's tool for its affected users (PagerDuty's REST API: a v3 webhook carries
+  // neither alert details nor custom field values).
+  const findUsers = event.userEmails.length === 0 && event.action === 'opened' && USER_LOOKUP_SOURCES.has(event.source);
+  if (event.userEmails.length === 0 && event.action === 'opened' && !findUsers) {
     // Nothing to act on; answering 2xx stops the sender's retries. The README explains the email fields.
     logger.warn('incident has no affected user email; check the email field configuration', {
       source: event.source,
@@ -100,7 +104,9 @@ export async function ingestIncident(
     requestedBy: { kind: 'incident' as const, id: `${event.source}:${event.incidentId}` },
   };
   const command: Command =
-    event.action === 'opened' ? { ...common, type: 'trace.start' } : { ...common, type: 'trace.stop' };
+    event.action === 'opened'
+      ? { ...common, type: 'trace.start', ...(findUsers ? { findUsers: true } : {}) }
+      : { ...common, type: 'trace.stop' };
   await queue.send(command);
   logger.info('incident enqueued', {
     commandId: id,

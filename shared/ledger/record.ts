@@ -8,7 +8,14 @@
  * a command id seen before changes nothing, and a resolve is final unless the source reopens the incident
  * with a later event time.
  */
-import type { IncidentRef, ReplyTarget, RequestedBy, TraceStart, TraceStop } from '../commands/contract.js';
+import {
+  MAX_COMMAND_USERS,
+  type IncidentRef,
+  type ReplyTarget,
+  type RequestedBy,
+  type TraceStart,
+  type TraceStop,
+} from '../commands/contract.js';
 import type { SessionMinutes } from '../zdx/sessionLengths.js';
 
 /**
@@ -224,7 +231,8 @@ function pastRounds(r: IncidentRecord): DeviceEntry[] {
 }
 
 function mergeUsers(r: IncidentRecord, cmd: TraceStart): IncidentRecord {
-  const users = [...new Set([...r.users, ...cmd.userEmails])];
+  // Bounded like every command (the first ones kept): reopens and new opens never grow a record past it.
+  const users = [...new Set([...r.users, ...cmd.userEmails])].slice(0, MAX_COMMAND_USERS);
   // New users in an open incident are looked up on the next run.
   return users.length === r.users.length ? r : { ...r, users, lookedUp: false };
 }

@@ -20,7 +20,7 @@
  * recognised on the next run by the trace's session name and tracked like any other. Every step checks the
  * time left first: what does not fit is left to the next run, and everything already done is in the ledger.
  */
-import type { TraceStart, TraceStop } from '../commands/contract.js';
+import { MAX_COMMAND_USERS, type IncidentRef, type TraceStart, type TraceStop } from '../commands/contract.js';
 import { remainingMs } from '../deadline.js';
 import { AppError, DeadlineExceededError, isRetryable } from '../errors.js';
 import { listText } from '../incidents/emails.js';
@@ -45,6 +45,11 @@ import { summariseSeries, summaryText } from './summary.js';
 
 export interface TraceReconcilerDeps {
   traces: TracePort;
+  /**
+   * The affected users of an incident whose event named none (`findUsers`), read from the incident tool's API
+   * (PagerDuty). Absent: such an incident is reported as having no user to trace.
+   */
+  findUsers?: (incident: IncidentRef) => Promise<string[]>;
   ledger: LedgerStore;
   reporter: Reporter;
   logger: Logger;
@@ -572,8 +577,41 @@ async function reportEnded(ctx: Ctx, records: Map<string, IncidentRecord>): Prom
 }
 
 // 3: devices of open incidents.
-async function lookUp(r: IncidentRecord, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
+async function lookUp(initial: IncidentRecord, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
   ensureTime(ctx);
+  let r = initial;
+  if (r.users.length === 0) {
+    // The event named nobody: ask the incident's tool (bounded in time; a tool that is down is retried next run).
+    const source = r.incident.source;
+    if (!ctx.findUsers)
+      return failIncident(
+        r,
+        `the ${source} event named no affected user, and no ${source} lookup is configured`,
+        ctx,
+        records,
+      );
+    let found: string[];
+    try {
+      found = await ctx.findUsers(r.incident);
+    } catch (e) {
+      if (isRetryable(e)) throw e;
+      return failIncident(
+        r,
+        `looking up the affected user in ${source} failed: ${e instanceof AppError ? e.message : String(e)}`,
+        ctx,
+        records,
+      );
+    }
+    if (!found.length)
+      return failIncident(
+        r,
+        `no affected user found in ${source} for the incident (its alerts and custom fields)`,
+        ctx,
+        records,
+      );
+    r = await save({ ...r, users: found.slice(0, MAX_COMMAND_USERS) }, ctx, records);
+    ctx.logger.info('affected users found in the incident tool', { key: r.key, source, users: r.users.length });
+  }
   const known = new Set(r.devices.filter((d) => d.note !== 'earlier round').map((d) => d.deviceId));
   let devices: Awaited<ReturnType<TracePort['findDevices']>>;
   try {
@@ -621,7 +659,7 @@ async function failIncident(
     {
       kind: 'trace.start.failed',
       ok: false,
-      text: `Could not ${what} for ${listText(r.users)}: ${message}`,
+      text: `Could not ${what} for ${r.users.length ? listText(r.users) : `the incident ${r.incident.incidentId}`}: ${message}`,
       data: { incident: r.incident },
     },
     ctx,

@@ -118,11 +118,24 @@ describe('incident-webhook handler', () => {
   it('answers 404 for an unknown source and 2xx without enqueueing for events that need no action', async () => {
     const { sent, call } = setup();
     expect((await call('nagios', '{}', {})).statusCode).toBe(404);
-    const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q5' }); // no affected user email
-    const res = await call('pagerduty', d.body, d.headers);
+    // An acknowledgement needs no action.
+    const acked = JSON.parse(pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q5' }).body);
+    acked.event.event_type = 'incident.acknowledged';
+    const body = JSON.stringify(acked);
+    const sig = createHmac('sha256', SECRETS.pagerduty[0]!).update(body).digest('hex');
+    const res = await call('pagerduty', body, { 'x-pagerduty-signature': `v1=${sig}` });
     expect(res.statusCode).toBe(202);
     expect(JSON.parse(res.body!)).toMatchObject({ status: 'ignored' });
     expect(sent).toHaveLength(0);
+  });
+
+  it('a PagerDuty open naming no affected user is enqueued for the trace reconciler to ask PagerDuty (findUsers)', async () => {
+    const { sent, call } = setup();
+    const d = pagerDutyDelivery({ kind: 'triggered', incidentId: 'Q6' }); // v3 webhooks carry no alert details
+    const res = await call('pagerduty', d.body, d.headers);
+    expect(res.statusCode).toBe(202);
+    expect(JSON.parse(res.body!)).toMatchObject({ status: 'accepted', command: 'trace.start' });
+    expect(sent).toEqual([expect.objectContaining({ type: 'trace.start', userEmails: [], findUsers: true })]);
   });
 
   describe('replay bound on the signed event time', () => {

@@ -448,6 +448,43 @@ describe('trace reconciler: resolves', () => {
     expect(w2.zdx.started).toHaveLength(0);
   });
 
+  it('an open naming nobody asks the incident tool for its users: traced when found, said once when not', async () => {
+    const nobody = (id: string) => ({ ...open(id, []), findUsers: true });
+    const w = traceWorld();
+    const asked: string[] = [];
+    w.deps.findUsers = async (incident) => (
+      asked.push(incident.incidentId), incident.incidentId === 'F1' ? ['alice@corp.example'] : []
+    );
+    await w.run(nobody('F1'), nobody('F2'));
+    expect(asked.sort()).toEqual(['F1', 'F2']);
+    expect((await w.ledger.store.get('pagerduty#F1'))!.users).toEqual(['alice@corp.example']);
+    expect(w.kinds().sort()).toEqual(['trace.start.failed', 'trace.started']);
+    expect(w.reports.find((r) => r.kind === 'trace.start.failed')!.text).toBe(
+      'Could not start a deep trace for the incident F2: no affected user found in pagerduty for the incident (its alerts and custom fields)',
+    );
+    await w.run();
+    expect(asked).toHaveLength(2); // asked once per incident, not on every run
+  });
+
+  it('the incident tool down leaves the incident pending and asks again; no lookup configured is said once', async () => {
+    const w = traceWorld();
+    let down = true;
+    w.deps.findUsers = async () => {
+      if (down) throw Object.assign(new Error('PagerDuty answered 503'), { retryable: true });
+      return ['alice@corp.example'];
+    };
+    await w.run({ ...open('F3', []), findUsers: true });
+    expect(w.reports).toEqual([]);
+    down = false;
+    await w.run();
+    expect(w.kinds()).toEqual(['trace.started']);
+    const w2 = traceWorld();
+    await w2.run({ ...open('F4', []), findUsers: true });
+    expect(w2.reports.map((r) => r.text)).toEqual([
+      'Could not start a deep trace for the incident F4: the pagerduty event named no affected user, and no pagerduty lookup is configured',
+    ]);
+  });
+
   it('a resolve that names no user (tools send none on close) stops the trace its incident started', async () => {
     const w = traceWorld();
     await w.run(open('Q1'));
