@@ -107,3 +107,30 @@ describe('runReported', () => {
     expect(reports).toHaveLength(0);
   });
 });
+
+describe('the contract bounds what one command carries', () => {
+  it('names at most as many users as every incident source keeps, and refuses what SQS cannot carry', async () => {
+    const { MAX_COMMAND_USERS, serialiseCommand } = await import('../../../shared/commands/contract.js');
+    const { MAX_USER_EMAILS } = await import('../../../shared/incidents/emails.js');
+    expect(MAX_COMMAND_USERS).toBe(MAX_USER_EMAILS);
+    const start = (users: string[], extra = {}) =>
+      ({
+        id: 'c1',
+        type: 'trace.start',
+        incident: { source: 'pagerduty', incidentId: 'Q1' },
+        userEmails: users,
+        requestedBy: { kind: 'incident', id: 'pagerduty:Q1' },
+        ...extra,
+      }) as Command;
+    const many = Array.from({ length: MAX_COMMAND_USERS + 1 }, (_, i) => `u${i}@corp.example`);
+    expect(() => serialiseCommand(start(many))).toThrow(/userEmails/);
+    expect(() => serialiseCommand(start(many.slice(0, MAX_COMMAND_USERS)))).not.toThrow();
+    expect(() => serialiseCommand(start([]))).toThrow(/must name at least one user/);
+    expect(() => serialiseCommand(start([], { findUsers: true }))).not.toThrow();
+    const odd = {
+      ...start(['a@corp.example']),
+      incident: { source: 'pagerduty', incidentId: 'Q1', title: 'x\uFFFEy' },
+    };
+    expect(() => serialiseCommand(odd as Command)).toThrow(/holds U\+FFFE, which a queue message cannot carry/);
+  });
+});
