@@ -205,6 +205,7 @@ describe('alarms of the packaged template', () => {
       'BypassesOverdue',
       'DeadLetters',
       'ReconcileFailures',
+      'ReportsFailed',
       'TraceReconcileFailures',
       'ZscalerAuthFailures',
     ]);
@@ -339,6 +340,14 @@ describe('alarms of the packaged template', () => {
     const a = alarm('DeadLettersAlarm');
     expect(evaluate(a, emitted([]))).toBe('OK');
     expect(evaluate(a, emitted([{ at: 30_000, name: 'DeadLetters', dims: { queue: 'policy' } }]))).toBe('ALARM');
+  });
+
+  it('an outcome given up on for its incident fires; notes written stay quiet', () => {
+    const a = alarm('ReportsFailedAlarm');
+    expect(evaluate(a, emitted(everyMinute(5, 'ReportsSent')))).toBe('OK');
+    expect(evaluate(a, emitted([{ at: 100_000, name: 'ReportsFailed', dims: { sink: 'pagerduty-note' } }]))).toBe(
+      'ALARM',
+    );
   });
 
   it('5xx from the HTTP API fires; 4xx (bad signatures, throttling) do not', () => {
