@@ -128,6 +128,16 @@ describe('npm run smoke against the local stack', () => {
     expect(statusOf(out, 'Zscaler')).toBe('SKIP');
   }, 60_000);
 
+  it('checks one ZIdentity client for both products in OneAPI mode', async () => {
+    const { code, out } = await smoke('--param=zscalerAuthMode=oneapi');
+    expect(out).toMatch(/Zscaler auth mode oneapi$/m);
+    for (const check of ['ZIdentity token (OneAPI)', 'ZPA read', 'ZDX read', 'ZDX deep traces'])
+      expect({ check, status: statusOf(out, check) }).toEqual({ check, status: 'PASS' });
+    expect(statusOf(out, 'ZDX token')).toBeUndefined(); // one token serves both: not asked twice
+    expect(code).toBe(0);
+    for (const value of SECRET_VALUES) expect(out).not.toContain(value);
+  }, 60_000);
+
   it('names the customer id when ZPA does not know it', async () => {
     const { code, out } = await smoke('--param=zpaCustomerId=216196257331281999');
     expect(code).toBe(1);
