@@ -51,6 +51,7 @@ export async function buildFloor(clients: string[]): Promise<Floor> {
     outfile: file,
     bundle: true,
     minify: true,
+    keepNames: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
