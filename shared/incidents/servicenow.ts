@@ -56,17 +56,26 @@ export function authenticateServiceNow(
   if (signature !== undefined && section.hmacSecrets) {
     const timestamp = headerValue(req.headers, SERVICENOW_TIMESTAMP_HEADER);
     assertFreshTimestamp(timestamp, nowSec);
-    if (!BASE64_SHA256.test(signature)) throw new UnauthorizedError();
+    // Canonical base64 only: the last character's two unused bits must be zero, so one signature has one spelling.
+    if (!BASE64_SHA256.test(signature) || Buffer.from(signature, 'base64').toString('base64') !== signature)
+      throw new UnauthorizedError();
     const signed = `${timestamp?.trim()}.${req.rawBody}`;
     const expected = section.hmacSecrets.map((s) => hmacSha256(s, signed));
     if (!safeEqualAny(expected, [Buffer.from(signature, 'base64')])) throw new UnauthorizedError();
     return;
   }
-  const auth = /^Basic\s+([A-Za-z0-9+/=]{1,1024})$/i.exec(headerValue(req.headers, 'authorization')?.trim() ?? '');
+  // RFC 7617: the scheme, one space, the credentials; anything else (a CR or tab in place of the space) is refused.
+  const auth = /^Basic ([A-Za-z0-9+/=]{1,1024})$/i.exec(headerValue(req.headers, 'authorization')?.trim() ?? '');
   if (!auth?.[1] || !section.basicAuth) throw new UnauthorizedError();
   // user:password compared as one string, so neither half is checked on its own.
   const pairs = section.basicAuth.map((b) => `${b.username}:${b.password}`);
-  assertTokenMatches(Buffer.from(auth[1], 'base64').toString('utf8'), pairs, 'ServiceNow');
+  // Compared as the canonical base64 of each pair: decoding first would accept other spellings of the same bytes
+  // (base64's unused low bits), which a byte-exact credential check must not.
+  assertTokenMatches(
+    auth[1],
+    pairs.map((p) => Buffer.from(p, 'utf8').toString('base64')),
+    'ServiceNow',
+  );
 }
 
 const idLike = z.union([z.string(), z.number()]);

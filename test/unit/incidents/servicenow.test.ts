@@ -108,6 +108,38 @@ describe('ServiceNow: authentication', () => {
     expectUnauthorized(() => authenticateServiceNow(signed(insert), { hmacSecrets: [NEXT] }, NOW));
   });
 
+  it('takes only the canonical spellings: one space after Basic, base64 with zero unused bits (found by the fuzz suite)', () => {
+    const token = Buffer.from('snow:servicenow-basic-password').toString('base64');
+    const req = (authorization: string) => ({ rawBody: insert, headers: { authorization }, query: {} });
+    expect(() => authenticateServiceNow(req(`Basic ${token}`), basic, NOW)).not.toThrow();
+    for (const sep of ['\r', '\t', '  ', '\n'])
+      expectUnauthorized(() => authenticateServiceNow(req(`Basic${sep}${token}`), basic, NOW));
+    // The same bytes spelled differently: the character before the padding with one of its unused bits set
+    // ('snow:pw1' is 8 bytes: its base64 ends in one padding character, the one before it has two unused bits).
+    const short = { basicAuth: [{ username: 'snow', password: 'pw1' }] };
+    const shortToken = Buffer.from('snow:pw1').toString('base64');
+    expect(() => authenticateServiceNow(req(`Basic ${shortToken}`), short, NOW)).not.toThrow();
+    const i = shortToken.indexOf('=') - 1;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const other = `${shortToken.slice(0, i)}${alphabet[alphabet.indexOf(shortToken[i]!) ^ 1]}${shortToken.slice(i + 1)}`;
+    expect(Buffer.from(other, 'base64').equals(Buffer.from(shortToken, 'base64'))).toBe(true);
+    expectUnauthorized(() => authenticateServiceNow(req(`Basic ${other}`), short, NOW));
+    const sig = signServiceNowPayload(insert, SECRET, NOW);
+    const alt = `${sig.slice(0, 42)}${alphabet[alphabet.indexOf(sig[42]!) ^ 1]}=`;
+    expect(Buffer.from(alt, 'base64').equals(Buffer.from(sig, 'base64'))).toBe(true);
+    expectUnauthorized(() =>
+      authenticateServiceNow(
+        {
+          rawBody: insert,
+          headers: { 'x-servicenow-signature': alt, 'x-servicenow-timestamp': String(NOW) },
+          query: {},
+        },
+        hmacOnly,
+        NOW,
+      ),
+    );
+  });
+
   it('accepts basic auth when configured, refuses a wrong password, and refuses what the section does not enable', () => {
     expect(() => authenticateServiceNow(withBasic('snow', 'servicenow-basic-password'), basic, NOW)).not.toThrow();
     expectUnauthorized(() => authenticateServiceNow(withBasic('snow', 'servicenow-basic-passwore'), basic, NOW));
