@@ -125,6 +125,9 @@ let md = `${renderMarkdown(results)}\n${notes ? `\n${notes}` : ''}`;
 const before = previous();
 const kept = results.storm ? undefined : before && stormSectionOf(before);
 if (kept) md = spliceStorm(md, kept, notes);
+// The sections other modes write (`envelope`) are kept as they are: this run did not measure them.
+const envelopeSection = before && /<!-- bench:envelope:start -->[\s\S]*?<!-- bench:envelope:end -->/.exec(before)?.[0];
+if (envelopeSection) md = spliceEnvelope(md, envelopeSection);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, md);
 console.log(md);
