@@ -53,10 +53,32 @@ export function summariseSeries(results: TraceResults): SeriesSummary[] {
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
-export function summaryText(deviceName: string, series: SeriesSummary[], limit = 8): string {
+/** The longest summary text: it fits a Slack message block (3,000) and a PagerDuty note with room to spare. */
+export const SUMMARY_MAX_CHARS = 2_800;
+
+/**
+ * Every series, grouped (health, web probe, cloud path per leg), one line each; none is dropped silently: when the
+ * text would pass {@link SUMMARY_MAX_CHARS}, it ends with how many series were left out (all are in the outcome's
+ * data and the log).
+ */
+export function summaryText(deviceName: string, series: SeriesSummary[], maxChars = SUMMARY_MAX_CHARS): string {
   if (!series.length) return `Deep trace on ${deviceName} finished with no metric data.`;
-  const lines = series
-    .slice(0, limit)
-    .map((s) => `• ${s.group}: ${s.metric} avg ${s.avg}${s.unit ? ` ${s.unit}` : ''}, max ${s.max}`);
-  return [`Deep trace on ${deviceName} finished:`, ...lines].join('\n');
+  const lines = [`Deep trace on ${deviceName} finished (${series.length} series):`];
+  let length = lines[0]!.length;
+  let group: string | undefined;
+  for (const [i, s] of series.entries()) {
+    const heading = s.group !== group ? `${s.group}:` : undefined;
+    const line = `• ${s.metric} avg ${s.avg}${s.unit ? ` ${s.unit}` : ''}, max ${s.max}`;
+    const more = `… and ${series.length - i} more series (all in the outcome data and the log)`;
+    const add = (heading ? heading.length + 1 : 0) + line.length + 1;
+    if (length + add + more.length + 1 > maxChars) {
+      lines.push(more);
+      break;
+    }
+    if (heading) lines.push(heading);
+    lines.push(line);
+    length += add;
+    group = s.group;
+  }
+  return lines.join('\n');
 }
