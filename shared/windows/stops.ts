@@ -13,13 +13,9 @@
  * occurrences that are over are dropped on the next write. It carries no `expiresAt` (a stop until resumed must
  * not expire) and no `pending` (the trace reconciler's index never sees it).
  */
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { AppError } from '../errors.js';
+import { dynamoDocItem } from '../ledger/docItem.js';
 
 /** The one ledger key the stops live under (serverless.yml limits the reconciler's access to it). */
 export const WINDOW_STOPS_KEY = 'window-stops';
@@ -73,57 +69,19 @@ export function describeStop(s: WindowStop): string {
   return `${s.windowId}: stopped ${how} by ${s.by} at ${s.stoppedAt}${s.reason ? ` (${s.reason})` : ''}`;
 }
 
-let sharedClient: DynamoDBClient | undefined;
-const dynamoClient = () => (sharedClient ??= new DynamoDBClient({}));
-
 /**
- * The stops in the ledger table. Read with a Query on the item's key (not GetItem), so the worker's `status`
- * needs only the Query permission it already has on the ledger.
+ * The stops in the ledger table (shared/ledger/docItem.ts: read with a Query on the item's key, so the worker's
+ * `status` needs only the Query permission it already has on the ledger).
  */
 export function dynamoWindowStops(opts: { tableName: string; client?: DynamoDBClient }): WindowStopStore {
-  const client = opts.client ?? dynamoClient();
-  const TableName = opts.tableName;
+  const item = dynamoDocItem<{ stops: WindowStop[] }>({ ...opts, key: WINDOW_STOPS_KEY });
   return {
     async read() {
-      const r = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: '#k = :k',
-          ExpressionAttributeNames: { '#k': 'key' },
-          ExpressionAttributeValues: { ':k': { S: WINDOW_STOPS_KEY } },
-          ConsistentRead: true,
-        }),
-      );
-      const item = r.Items?.[0];
-      if (!item?.doc?.S) return { stops: [], version: 0 };
-      return {
-        stops: (JSON.parse(item.doc.S) as { stops: WindowStop[] }).stops,
-        version: Number(item.version?.N ?? 0),
-      };
+      const { doc, version } = await item.read();
+      return { stops: doc?.stops ?? [], version };
     },
     async save(stops, version) {
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName,
-            Item: {
-              key: { S: WINDOW_STOPS_KEY },
-              doc: { S: JSON.stringify({ stops }) },
-              version: { N: String(version + 1) },
-            },
-            ...(version === 0
-              ? { ConditionExpression: 'attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': 'key' } }
-              : {
-                  ConditionExpression: '#v = :v',
-                  ExpressionAttributeNames: { '#v': 'version' },
-                  ExpressionAttributeValues: { ':v': { N: String(version) } },
-                }),
-          }),
-        );
-      } catch (e) {
-        if (e instanceof ConditionalCheckFailedException) throw new WindowStopsConflictError();
-        throw e;
-      }
+      if (!(await item.save({ stops }, version))) throw new WindowStopsConflictError();
     },
   };
 }
