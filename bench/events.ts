@@ -1,8 +1,9 @@
 /**
  * A representative event per function, as its trigger would deliver it: a signed PagerDuty webhook through the
- * HTTP API, an SQS record with a trace.start command, the one-minute schedule with a window active over
- * 10 segments, a signed Slack slash command, a signed Teams outgoing webhook. Routes come from serverless.yml.
- * A function this file does not know gets an empty event (its row says so).
+ * HTTP API, a trace-queue (FIFO) record with a trace.start command for the trace reconciler, a work-queue record
+ * with a `status` command for the worker, the one-minute schedule with a window active over 10 segments, a
+ * signed Slack slash command, a signed Teams outgoing webhook. Routes come from serverless.yml. A function this
+ * file does not know has no event: the bench refuses to start rather than measure it handling `{}`.
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -124,7 +125,7 @@ export function representativeEvents(
   name: string,
   fn: FunctionDef | undefined,
   count = 1,
-): { events: unknown[]; what: string } {
+): { events: unknown[]; what: string } | undefined {
   const many = (make: (i: number) => unknown) => Array.from({ length: count }, (_, i) => make(i));
   switch (name) {
     case 'incident-webhook':
@@ -135,29 +136,40 @@ export function representativeEvents(
         }),
         what: 'signed PagerDuty incident.triggered → trace.start enqueued',
       };
-    case 'worker':
+    case 'trace-reconciler':
+      // Its one trigger is the FIFO trace queue: an open for Alice (1 device) is recorded in the ledger, her
+      // device looked up, the trace started and reported (PagerDuty note), a wake-up sent to the work queue.
       return {
-        events: many(() => ({
+        events: many((i) => ({
           Records: [
-            {
-              messageId: randomUUID(),
-              receiptHandle: 'bench',
-              body: JSON.stringify(sampleTraceStart()),
-              attributes: {
-                ApproximateReceiveCount: '1',
-                SentTimestamp: String(Date.now()),
-                SenderId: 'bench',
-                ApproximateFirstReceiveTimestamp: String(Date.now()),
-              },
-              messageAttributes: { commandType: { dataType: 'String', stringValue: 'trace.start' } },
-              md5OfBody: '',
-              eventSource: 'aws:sqs',
-              eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:work',
-              awsRegion: 'us-east-1',
-            },
+            sqsRecord(
+              JSON.stringify({ ...sampleTraceStart(), id: `cmd_bench_${i}` }),
+              'trace.start',
+              'arn:aws:sqs:us-east-1:123456789012:trace.fifo',
+              { MessageGroupId: 'zdx-traces', MessageDeduplicationId: `cmd_bench_${i}`, SequenceNumber: String(i + 1) },
+            ),
           ],
         })),
-        what: 'SQS trace.start (1 user, 1 device): trace started, check enqueued',
+        what: 'trace queue: trace.start (1 user, 1 device): ledger written, trace started, reported, wake-up sent',
+      };
+    case 'worker':
+      // trace.start is no longer the worker's (it belongs on the trace queue and would be dropped as poison):
+      // its heaviest command is `status`, which reads ZPA (segments, forwarding rules) and the ledger's pending index.
+      return {
+        events: many((i) => ({
+          Records: [
+            sqsRecord(
+              JSON.stringify({
+                id: `status_bench_${i}`,
+                type: 'status',
+                requestedBy: { kind: 'slack', id: BENCH_CHAT.slackUser },
+              }),
+              'status',
+              'arn:aws:sqs:us-east-1:123456789012:work',
+            ),
+          ],
+        })),
+        what: "work queue: status (ZPA bypasses and the ledger's traces), reported",
       };
     case 'reconciler':
       return {
@@ -230,8 +242,34 @@ export function representativeEvents(
         what: 'signed Teams "@Zscaler trace alice@corp.example" → trace.start enqueued',
       };
     default:
-      return { events: many(() => ({})), what: 'no representative event known: empty event' };
+      return undefined;
   }
+}
+
+/** The functions of `names` that {@link representativeEvents} has no event for (the bench stops on any). */
+export const withoutEvents = (names: string[]): string[] =>
+  names.filter((n) => representativeEvents(n, undefined) === undefined);
+
+/** An SQS record as Lambda's event source mapping delivers it (FIFO attributes for a FIFO queue). */
+function sqsRecord(body: string, commandType: string, arn: string, fifo: Record<string, string> = {}) {
+  const now = String(Date.now());
+  return {
+    messageId: randomUUID(),
+    receiptHandle: 'bench',
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: now,
+      SenderId: 'bench',
+      ApproximateFirstReceiveTimestamp: now,
+      ...fifo,
+    },
+    messageAttributes: { commandType: { dataType: 'String', stringValue: commandType } },
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: arn,
+    awsRegion: 'us-east-1',
+  };
 }
 
 /** Ingress functions: answer a person or a webhook sender synchronously, so their budgets are the strict ones. */

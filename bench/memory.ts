@@ -35,7 +35,9 @@ export async function measureMemory(
   }
   for (const name of functions) {
     const def = infra.fn(name);
-    const { events, what } = representativeEvents(name, def);
+    const known = representativeEvents(name, def);
+    if (!known) throw new Error(`bench: no representative event for ${name} (bench/events.ts)`);
+    const { events, what } = known;
     const r = await runChild<{ maxRssKB: number; status: string; ms: number; response: string }>(
       { name, mode: 'memory', bundle: `dist/${name}/index.mjs`, events, timeoutSec: def?.timeoutSec ?? 10 },
       infra.env,

@@ -21,7 +21,7 @@ import { dirname, join } from 'node:path';
 import { measureCalls } from './calls.js';
 import { ENVELOPE_SEGMENTS, measureEnvelope, renderEnvelope, spliceEnvelope } from './envelope.js';
 import { measureColdStarts } from './coldstart.js';
-import { INGRESS, writeBenchWindows } from './events.js';
+import { INGRESS, withoutEvents, writeBenchWindows } from './events.js';
 import type { Floor } from './floors.js';
 import { startBenchInfra } from './infra.js';
 import { measureMemory } from './memory.js';
@@ -82,6 +82,10 @@ execFileSync(process.execPath, ['scripts/build.mjs'], { stdio: ['ignore', 'inher
 const functions = readdirSync('functions')
   .filter((n) => existsSync(join('functions', n, 'handler.ts')) && existsSync(join('dist', n, 'index.mjs')))
   .sort();
+// A function the bench has no event for would be measured handling `{}` (and die on it minutes into the run).
+const unknown = withoutEvents(functions);
+if (unknown.length)
+  throw new Error(`bench: no representative event for ${unknown.join(', ')}: add one in bench/events.ts`);
 
 const infra = await startBenchInfra({
   WINDOWS_FILE: writeBenchWindows('dist/bench/windows-memory.json', 10, 'bypassType'),

@@ -3,9 +3,12 @@
  * (the real middy chain: signature check, normalisation, SendMessage to local SQS) in one process, next to a
  * bare SendMessage of a command of the same size, with the same attributes, to the same queue, alternated
  * invocation by invocation. The difference is what our code adds per request. Each function gets its own
- * empty work queue (deleted afterwards), so no function runs against a queue its predecessors filled.
+ * empty FIFO queue like the trace queue its trace.start goes to (deleted afterwards), so no function runs against
+ * a queue its predecessors filled, and the bare send pays for FIFO (message group, deduplication id) like the
+ * handler's does.
  */
 import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
+import { TRACE_MESSAGE_GROUP } from '../shared/aws/queue.js';
 import type { BenchInfra } from './infra.js';
 import { runChild } from './child.js';
 import { representativeEvents, sampleTraceStart } from './events.js';
@@ -29,14 +32,22 @@ export async function measureWarm(functions: string[], infra: BenchInfra, n = WA
   for (const name of functions) {
     const def = infra.fn(name);
     const warmup = Math.min(300, Math.ceil(n / 10));
-    const { events, what } = representativeEvents(name, def, warmup + n);
+    const known = representativeEvents(name, def, warmup + n);
+    if (!known) throw new Error(`bench: no representative event for ${name} (bench/events.ts)`);
+    const { events, what } = known;
     const { QueueUrl } = await infra.sqs.send(
-      new CreateQueueCommand({ QueueName: `bench-warm-${name}`, Attributes: { VisibilityTimeout: '360' } }),
+      new CreateQueueCommand({
+        QueueName: `bench-warm-${name}.fifo`,
+        Attributes: { VisibilityTimeout: '360', FifoQueue: 'true', ContentBasedDeduplication: 'true' },
+      }),
     );
+    // As sqsCommandQueue sends to the trace queue; the child gives each bare send its own deduplication id, as
+    // each handler call's command id is its own (a repeated id would be dropped by SQS, cheaper than a send).
     const bare = {
       QueueUrl,
       MessageBody: JSON.stringify({ ...sampleTraceStart(), id: 'cmd_0123456789abcdef' }),
-      DelaySeconds: 0,
+      MessageGroupId: TRACE_MESSAGE_GROUP,
+      MessageDeduplicationId: 'cmd_0123456789abcdef',
       MessageAttributes: { commandType: { DataType: 'String', StringValue: 'trace.start' } },
     };
     const r = await runChild<{ full: number[]; bare: number[]; statuses: Record<string, number> }>(
@@ -50,7 +61,8 @@ export async function measureWarm(functions: string[], infra: BenchInfra, n = WA
         bare,
         timeoutSec: def?.timeoutSec ?? 10,
       },
-      { ...infra.env, WORK_QUEUE_URL: QueueUrl! },
+      // The ingress functions send trace.start to the trace queue (TRACE_QUEUE_URL), status to the work queue.
+      { ...infra.env, TRACE_QUEUE_URL: QueueUrl!, WORK_QUEUE_URL: QueueUrl! },
     );
     await infra.sqs.send(new DeleteQueueCommand({ QueueUrl }));
     rows.push({

@@ -47,7 +47,16 @@ if (spec.mode === 'floor') {
 } else if (spec.mode === 'warm') {
   const { SQSClient, SendMessageCommand } = await import('@aws-sdk/client-sqs');
   const sqs = new SQSClient({});
-  const bare = () => sqs.send(new SendMessageCommand(spec.bare));
+  let sent = 0;
+  // A FIFO bare send gets its own deduplication id each time (SQS would drop a repeat without storing it).
+  const bare = () =>
+    sqs.send(
+      new SendMessageCommand(
+        spec.bare.MessageDeduplicationId
+          ? { ...spec.bare, MessageDeduplicationId: `${spec.bare.MessageDeduplicationId}-${sent++}` }
+          : spec.bare,
+      ),
+    );
   const time = async (fn) => {
     const t = performance.now();
     const r = await fn();
