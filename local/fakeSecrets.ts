@@ -19,6 +19,7 @@ export const LOCAL_WEBHOOK_SECRETS = {
   datadog: ['local-fake-datadog-webhook-token'],
   incidentio: [`whsec_${Buffer.from('local-fake-incidentio-signing-key').toString('base64')}`],
   rootly: ['local-fake-rootly-webhook-secret'],
+  statuspage: ['local-fake-statuspage-url-token'],
 };
 
 export const LOCAL_ZSCALER_SECRET = {

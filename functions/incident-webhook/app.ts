@@ -2,6 +2,8 @@
  * POST /webhooks/{source}: authenticate the raw request, normalise, enqueue, answer 202.
  * Nothing is parsed before the request is authenticated, and nothing is enqueued for a bad request. The
  * sources are the registry's (shared/incidents/sources.ts); this handler knows none of them by name.
+ * A status page's scheduled maintenance (`POST /webhooks/statuspage/{token}`) is not an incident: it declares a
+ * maintenance window, so it goes to the policy queue (shared/windows/statuspage.ts).
  * A refusal is counted (WebhooksRejected, by reason) where every error becomes a response, in
  * shared/middleware/errorResponse.ts; an accepted request is counted here, by source.
  */
@@ -16,10 +18,13 @@ import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
 import { decodeBody } from '../../shared/webhooks/hmac.js';
+import { authenticateStatuspage, declareCommand, parseStatuspage } from '../../shared/windows/statuspage.js';
 import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhooks/secrets.js';
 
 export interface IncidentWebhookDeps {
   queue: CommandQueue;
+  /** The FIFO policy queue: declared maintenances (Statuspage) go to the reconciler. */
+  policyQueue?: CommandQueue;
   secrets: SecretSource<WebhookSecrets>;
   logger: Logger;
   /** PagerDuty: dotted paths under `event.data` that may hold the affected user's email. */
@@ -29,6 +34,8 @@ export interface IncidentWebhookDeps {
   maxBodyBytes: number;
   /** Signed events older than this are ignored (replay bound); default 1 hour. */
   maxEventAgeSeconds?: number;
+  /** Affected users acted on per event (`MAX_AFFECTED_USERS`); default 50, the contract's bound. */
+  maxAffectedUsers?: number;
 }
 
 const VALID = INCIDENT_SOURCES.map((s) => s.name).join(', ');
@@ -37,8 +44,10 @@ export function makeHandler(deps: IncidentWebhookDeps) {
   const verify = verifierWithRotation(deps.secrets);
   return httpHandler(deps.logger, async (event: APIGatewayProxyEventV2) => {
     const name = event.pathParameters?.source;
-    const source = findSource(name);
     const rawBody = decodeBody(event.body, event.isBase64Encoded, deps.maxBodyBytes);
+    if (name === 'statuspage') return statuspage(event.pathParameters?.token, rawBody);
+    // Only a status page authenticates with a token in the path.
+    const source = event.pathParameters?.token === undefined ? findSource(name) : undefined;
     if (!source) throw new NotFoundError(`unknown webhook source "${name ?? ''}"; use one of ${VALID}`);
     const req: WebhookRequest = {
       rawBody,
@@ -52,8 +61,26 @@ export function makeHandler(deps: IncidentWebhookDeps) {
     });
     const result = await ingestIncident(incident, deps.queue, deps.logger, {
       maxEventAgeSeconds: deps.maxEventAgeSeconds,
+      maxAffectedUsers: deps.maxAffectedUsers,
     });
     deps.logger.metric('WebhooksAccepted', 1, { dims: { source: source.name } });
     return jsonResponse(202, result);
   });
+
+  /** Token first (nothing is parsed before it matches), then the maintenance → `maintenance.declare` → 202. */
+  async function statuspage(token: string | undefined, rawBody: string) {
+    await verify((s) => authenticateStatuspage(token, webhookSection(s, 'statuspage')));
+    if (!deps.policyQueue) throw new NotFoundError('maintenance webhooks are not configured in this deployment');
+    const parsed = parseStatuspage(rawBody);
+    deps.logger.metric('WebhooksAccepted', 1, { dims: { source: 'statuspage' } });
+    if (parsed.kind === 'ignored') return jsonResponse(202, { status: 'ignored', reason: parsed.reason });
+    const command = declareCommand(parsed.maintenance);
+    await deps.policyQueue.send(command);
+    deps.logger.info('maintenance enqueued', {
+      commandId: command.id,
+      maintenanceId: parsed.maintenance.id,
+      status: parsed.maintenance.status,
+    });
+    return jsonResponse(202, { status: 'accepted', commandId: command.id, command: command.type });
+  }
 }

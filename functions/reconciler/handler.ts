@@ -18,6 +18,7 @@ import { logger as rootLogger } from '../../shared/logger.js';
 import { windowsSource } from '../../shared/bypass/load.js';
 import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
 import { dynamoWindowStops } from '../../shared/windows/stops.js';
+import { dynamoDeclaredWindows } from '../../shared/windows/declared.js';
 import { createReporter } from '../../shared/reporting/reporter.js';
 import { createZscalerClients } from '../../shared/zscaler/clients.js';
 import { zscalerSecretSchema } from '../../shared/zscaler/credentials.js';
@@ -54,5 +55,6 @@ export const handler = makeHandler({
   dryRun: config.BYPASS_DRY_RUN === 'true',
   overdueGraceMs: config.BYPASS_OVERDUE_GRACE_SECONDS * 1000,
   windowStops: dynamoWindowStops({ tableName: config.LEDGER_TABLE }),
+  declaredWindows: dynamoDeclaredWindows({ tableName: config.LEDGER_TABLE }),
   policyQueue: sqsCommandQueue(config.POLICY_QUEUE_URL),
 });

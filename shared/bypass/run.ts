@@ -17,6 +17,15 @@ import { describeOp, reconcile, type ReconcileResult } from './reconcile.js';
 import type { WindowsFile } from './windows.js';
 import { resumeWindow, stopWindow, type StopOutcome } from '../windows/emergencyStop.js';
 import { stopsInForce, type WindowStopStore } from '../windows/stops.js';
+import {
+  type Declaration,
+  type DeclaredRefusal,
+  type DeclaredWindowStore,
+  type DeclareOutcome,
+  declareMaintenance,
+  declaredWindows,
+  withDeclaredWindows,
+} from '../windows/declared.js';
 
 export interface PolicyDeps {
   port: BypassPort;
@@ -30,6 +39,11 @@ export interface PolicyDeps {
   overdueGraceMs?: number;
   /** The windows' emergency stops (shared/windows/stops.ts); absent: `window stop` is refused as not configured. */
   windowStops?: WindowStopStore;
+  /**
+   * Maintenances declared by a status page (shared/windows/declared.ts), merged with the file's windows on every
+   * run; absent: `maintenance.declare` is refused as not configured.
+   */
+  declaredWindows?: DeclaredWindowStore;
 }
 
 /** A scheduled reconcile older than this is skipped (a fresh one arrives every minute). */
@@ -57,13 +71,36 @@ interface PolicyRunner {
   runCommand(
     command: Command,
     meta?: { sentAt?: number },
-  ): Promise<AdhocOutcome | StopOutcome | ReconcileSummary | { failed: string } | undefined>;
+  ): Promise<AdhocOutcome | StopOutcome | DeclareOutcome | ReconcileSummary | { failed: string } | undefined>;
   /** One reconcile outside the queue (a scheduled event, a manual invocation): a failure is reported, then thrown (Lambda's error metric). */
   reconcileNow(trigger: Trigger): Promise<ReconcileSummary>;
 }
 
 export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
   const reportedRefusals = new Set<string>();
+  /** The declarations read last: a run whose read fails uses them rather than tear their bypasses down. */
+  let lastDeclared: Declaration[] | undefined;
+
+  /**
+   * The windows file with the declared maintenances running now merged in, and the declared ones refused. A
+   * declaration store that cannot be read is not "no declarations" (that would end their bypasses): the ones read
+   * last in this container stand in, and with none read yet the run fails and the next one retries.
+   */
+  async function windowsNow(): Promise<{ file: WindowsFile; refused: DeclaredRefusal[] }> {
+    const file = deps.windows();
+    if (!deps.declaredWindows) return { file, refused: [] };
+    let declarations: Declaration[];
+    try {
+      declarations = (await deps.declaredWindows.read()).declarations;
+      lastDeclared = declarations;
+    } catch (e) {
+      if (!lastDeclared) throw e;
+      deps.logger.error('declared maintenances could not be read; using the ones read last', { error: e });
+      declarations = lastDeclared;
+    }
+    const { windows, refused } = declaredWindows(declarations, file, new Date());
+    return { file: withDeclaredWindows(file, windows), refused };
+  }
 
   /**
    * One reconcile with its reporting. A failure is reported (a bypass may be outliving its window) and then
@@ -77,15 +114,18 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
     onFailure: 'throw' | 'report',
   ): Promise<ReconcileSummary | undefined> {
     let result: ReconcileResult;
+    let declaredRefused: DeclaredRefusal[] = [];
     const began = Date.now();
     deps.logger.metric('ReconcileRuns');
     try {
       const stops = await readStops();
+      const now = await windowsNow();
+      declaredRefused = now.refused;
       result = await runExclusive(() =>
         reconcile({
           stops,
           port: deps.port,
-          windows: deps.windows(),
+          windows: now.file,
           logger: deps.logger,
           dryRun: deps.dryRun,
           trigger,
@@ -108,6 +148,11 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
     deps.logger.metric('ReconcileDuration', Date.now() - began, { unit: 'Milliseconds' });
     if (result.failed.length) deps.logger.metric('ReconcileFailures', result.failed.length);
     if (result.refused.length) deps.logger.metric('BypassesRefused', result.refused.length);
+    // A declared maintenance refused before planning (unmapped, too long, another page) bypasses nothing: said
+    // like a refused window of the file.
+    for (const r of declaredRefused) deps.logger.error('maintenance window refused', r);
+    if (declaredRefused.length) deps.logger.metric('BypassesRefused', declaredRefused.length);
+    result = { ...result, refused: [...result.refused, ...declaredRefused] };
     // A refused window is refused again every minute: report it once per container, log it every run.
     const refused = result.refused.filter((r) => !reportedRefusals.has(`${r.windowId}:${r.reason}`));
     if (refused.length || result.failed.length) {
@@ -174,6 +219,32 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
             command.type === 'window.stop' ? stopWindow(command, scoped) : resumeWindow(command, scoped),
           );
           // ZPA follows now, not at the next tick: the same reconcile as every minute's, with the new stops.
+          const summary = outcome.changed
+            ? await reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report')
+            : undefined;
+          const text =
+            outcome.changed && !summary
+              ? `${outcome.text} The reconcile that makes ZPA follow failed; the next one, within a minute, retries.`
+              : outcome.text;
+          await reportBestEffort(
+            deps,
+            {
+              kind: command.type,
+              ok: true,
+              text,
+              data: { ...outcome.data, ...(summary ? { reconcile: summary } : {}) },
+            },
+            command.reply,
+          );
+          return outcome;
+        }
+        case 'maintenance.declare': {
+          const store = deps.declaredWindows;
+          if (!store)
+            throw new ValidationError('declared maintenances are not configured in this deployment (no LEDGER_TABLE)');
+          const scoped = { store, windows: deps.windows(), logger };
+          const outcome = await runExclusive(() => declareMaintenance(command, scoped));
+          // ZPA follows now (the maintenance may have just started or ended), not at the next tick.
           const summary = outcome.changed
             ? await reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report')
             : undefined;

@@ -34,6 +34,23 @@ const windowSchema = z.object({
   enabled: z._default(z.boolean(), true),
 });
 
+/**
+ * Maintenances declared by a Statuspage page (docs/sources.md, "Statuspage scheduled maintenances"): which of
+ * its components stand for which ZPA segments. A component not listed is never bypassed (nothing is guessed from
+ * names); the segments listed must be in the allowlist like any window's.
+ */
+const statuspageSchema = z.object({
+  /** The page whose maintenances are honoured (`page.id` of every delivery); another page's are refused. */
+  pageId: z.string().check(z.regex(/^[a-z0-9]{1,40}$/, 'must be a Statuspage page id (lowercase letters and digits)')),
+  /** Component id → the application segments (names or ids) it stands for. */
+  components: z.record(
+    z.string().check(z.regex(/^[a-z0-9]{1,40}$/, 'must be a Statuspage component id')),
+    z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+  ),
+  mode: z._default(z.enum(['rule', 'bypassType']), 'rule'),
+  onDrift: z._default(z.enum(['restore', 'respect']), 'restore'),
+});
+
 const windowsFileSchema = z.object({
   guardrails: z.object({
     /** Segment names (with `*` wildcards) or ids that may be bypassed at all. Nothing else ever is. */
@@ -44,11 +61,13 @@ const windowsFileSchema = z.object({
     dryRun: z._default(z.boolean(), false),
   }),
   windows: z.array(windowSchema),
+  statuspage: z.optional(statuspageSchema),
 });
 
 export type MaintenanceWindow = z.infer<typeof windowSchema>;
 export type WindowsFile = z.infer<typeof windowsFileSchema>;
 export type Guardrails = WindowsFile['guardrails'];
+export type StatuspageMapping = NonNullable<WindowsFile['statuspage']>;
 
 /** Validates a parsed windows file: shape, unique ids, each window has targets and fits the guardrails. */
 export function parseWindowsFile(data: unknown): WindowsFile {
@@ -74,6 +93,10 @@ export function parseWindowsFile(data: unknown): WindowsFile {
         problems.push(`${w.id}: lasts ${minutes} min but starts every ${gap} min: occurrences would overlap`);
     }
   }
+  for (const [component, segments] of Object.entries(file.statuspage?.components ?? {}))
+    for (const s of segments)
+      if (!isAllowed(file.guardrails, s))
+        problems.push(`statuspage: component ${component}: segment "${s}" is not in guardrails.allowedSegments`);
   if (problems.length) throw new ValidationError(`invalid windows file: ${problems.join('; ')}`);
   return file;
 }

@@ -53,8 +53,10 @@ export const requestedBySchema = z.object({
 });
 const requestedBy = requestedBySchema;
 /**
- * The most users one command names: every incident source keeps the first 50 of an event's affected users
- * (`MAX_USER_EMAILS` in shared/incidents/emails.ts, which a test keeps equal), so a ZDX lookup stays one request.
+ * The most users one command names: every incident source keeps the first `MAX_AFFECTED_USERS` of an event's
+ * affected users, a setting whose default and ceiling is this bound (`MAX_USER_EMAILS` in
+ * shared/incidents/emails.ts, which a test keeps equal), so a ZDX lookup stays one request. The consumer checks it
+ * on every message: raise it here, and deploy the trace reconciler, before any producer sends more.
  */
 export const MAX_COMMAND_USERS = 50;
 const common = {
@@ -165,6 +167,36 @@ export const windowResumeSchema = z.object({
   requestedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
+/** Components one declared maintenance may name (a Statuspage maintenance names a handful). */
+export const MAX_MAINTENANCE_COMPONENTS = 100;
+
+/**
+ * A maintenance declared by a status page (Statuspage's scheduled maintenance): the vendor's view of it at
+ * `updatedAt`. The reconciler records it (shared/windows/declared.ts) and bypasses the segments its components
+ * map to while it runs; a later `updatedAt` wins, so reordered deliveries end where the vendor did.
+ */
+export const maintenanceDeclareSchema = z.object({
+  ...common,
+  type: z.literal('maintenance.declare'),
+  maintenance: z.object({
+    source: z.enum(['statuspage']),
+    id: z.string().check(z.regex(/^[a-z0-9]{1,40}$/, 'must be lowercase letters and digits (max 40)')),
+    pageId: z.string().check(z.minLength(1), z.maxLength(100)),
+    name: z.string().check(z.maxLength(300)),
+    status: z.enum(['scheduled', 'in_progress', 'verifying', 'completed', 'cancelled']),
+    scheduledFor: z.iso.datetime({ offset: true }),
+    scheduledUntil: z.iso.datetime({ offset: true }),
+    updatedAt: z.iso.datetime({ offset: true }),
+    components: z
+      .array(
+        z.object({ id: z.string().check(z.minLength(1), z.maxLength(100)), name: z.string().check(z.maxLength(300)) }),
+      )
+      .check(z.maxLength(MAX_MAINTENANCE_COMPONENTS)),
+    link: z.optional(z.string().check(z.maxLength(500))),
+  }),
+  requestedBy,
+});
+
 /** Active bypasses (from ZPA) and the deep traces on the given users' devices (from ZDX). */
 export const statusSchema = z.object({
   ...common,
@@ -197,6 +229,7 @@ export const commandSchema = z.discriminatedUnion('type', [
   statusSchema,
   windowStopSchema,
   windowResumeSchema,
+  maintenanceDeclareSchema,
   reconcileSchema,
   tracesReconcileSchema,
   tracesWakeSchema,
@@ -209,6 +242,7 @@ export type BypassRemove = z.infer<typeof bypassRemoveSchema>;
 export type StatusCommand = z.infer<typeof statusSchema>;
 export type WindowStopCommand = z.infer<typeof windowStopSchema>;
 export type WindowResumeCommand = z.infer<typeof windowResumeSchema>;
+export type MaintenanceDeclareCommand = z.infer<typeof maintenanceDeclareSchema>;
 export type RequestedBy = z.infer<typeof requestedBySchema>;
 
 /** A message on a queue that is not a valid command: it can never succeed. */

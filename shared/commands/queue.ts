@@ -20,6 +20,7 @@ export const POLICY_COMMANDS: ReadonlySet<Command['type']> = new Set([
   'bypass.remove',
   'window.stop',
   'window.resume',
+  'maintenance.declare',
   'reconcile',
 ]);
 export const TRACE_COMMANDS: ReadonlySet<Command['type']> = new Set(['trace.start', 'trace.stop', 'traces.reconcile']);

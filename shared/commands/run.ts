@@ -101,6 +101,8 @@ function describe(c: Command): string {
       return `stop maintenance window ${c.windowId}`;
     case 'window.resume':
       return `resume maintenance window ${c.windowId}`;
+    case 'maintenance.declare':
+      return `record ${c.maintenance.source} maintenance ${c.maintenance.id}`;
     case 'reconcile':
       return 'reconcile maintenance windows';
     case 'traces.reconcile':

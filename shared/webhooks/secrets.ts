@@ -59,6 +59,8 @@ export const webhookSectionSchemas = {
   incidentio: rotatingList(whsecSecret),
   /** The Rootly webhook's secret. */
   rootly: rotatingList(secretText()),
+  /** The token(s) in the Statuspage subscription URL's last path segment (`/webhooks/statuspage/<token>`). */
+  statuspage: rotatingList(secretText()),
 };
 export type WebhookSectionName = keyof typeof webhookSectionSchemas;
 export type WebhookSection<K extends WebhookSectionName> = z.infer<(typeof webhookSectionSchemas)[K]>;
@@ -74,6 +76,7 @@ export const webhookSecretSchema = z.object({
   datadog: z.optional(z.unknown()),
   incidentio: z.optional(z.unknown()),
   rootly: z.optional(z.unknown()),
+  statuspage: z.optional(z.unknown()),
 });
 export type WebhookSecrets = z.infer<typeof webhookSecretSchema>;
 
