@@ -5,7 +5,7 @@
  * the Go SDK, so we keep it as a string.
  */
 import * as z from 'zod/mini';
-import { ZscalerApiError, isConflict } from '../zscaler/errors.js';
+import { ZscalerApiError, isConflict, isNotFound } from '../zscaler/errors.js';
 import type { ApiClient } from '../zscaler/http.js';
 import type { SessionMinutes } from './sessionLengths.js';
 
@@ -90,6 +90,8 @@ export interface TraceResults {
   healthMetrics: unknown[];
   webProbeMetrics: unknown[];
   cloudPathMetrics: unknown[];
+  /** The hops of the cloud path (`/cloudpath`: `{timestamp, cloudpath:{src, dst, hops:[…]}}` per sample). */
+  cloudPath: unknown[];
 }
 
 export async function getTraceResults(c: ApiClient, deviceId: number, id: string): Promise<TraceResults> {
@@ -98,5 +100,10 @@ export async function getTraceResults(c: ApiClient, deviceId: number, id: string
   const healthMetrics = asArray(await c.get(`${base}/health-metrics`));
   const webProbeMetrics = asArray(await c.get(`${base}/webprobe-metrics`));
   const cloudPathMetrics = asArray(await c.get(`${base}/cloudpath-metrics`));
-  return { healthMetrics, webProbeMetrics, cloudPathMetrics };
+  // The hops say which hop of a slow leg is slow: one more read, worth it for a report that names the hop.
+  // A trace without a cloud-path probe may have no hops to give: "not found" there is no data, not a failure.
+  const cloudPath = asArray(
+    await c.get(`${base}/cloudpath`).catch((e: unknown) => (isNotFound(e) ? [] : Promise.reject(e))),
+  );
+  return { healthMetrics, webProbeMetrics, cloudPathMetrics, cloudPath };
 }

@@ -115,6 +115,7 @@ export function memoryTracePort(devices: MemoryDevice[]) {
         },
       ],
       cloudPathMetrics: [],
+      cloudPath: [],
     }),
     deviceApps: async (deviceId) => device(deviceId)?.apps ?? [],
     webProbes: async (deviceId, appId) => device(deviceId)?.webProbes?.[appId] ?? [],
