@@ -16,6 +16,7 @@ import {
 import { ConfigError } from '../../shared/errors.js';
 import { logger as rootLogger } from '../../shared/logger.js';
 import { windowsSource } from '../../shared/bypass/load.js';
+import { dynamoMarkedSegments } from '../../shared/bypass/markedSegments.js';
 import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
 import { dynamoWindowStops } from '../../shared/windows/stops.js';
 import { dynamoDeclaredWindows } from '../../shared/windows/declared.js';
@@ -55,6 +56,7 @@ export const handler = makeHandler({
   dryRun: config.BYPASS_DRY_RUN === 'true',
   overdueGraceMs: config.BYPASS_OVERDUE_GRACE_SECONDS * 1000,
   windowStops: dynamoWindowStops({ tableName: config.LEDGER_TABLE }),
+  markedSegments: dynamoMarkedSegments({ tableName: config.LEDGER_TABLE }),
   declaredWindows: dynamoDeclaredWindows({ tableName: config.LEDGER_TABLE }),
   policyQueue: sqsCommandQueue(config.POLICY_QUEUE_URL),
 });

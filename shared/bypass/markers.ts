@@ -5,7 +5,7 @@
  * - bypassType mode: the segment's description gets a suffix with the expiry and the previous bypassType,
  *   removed again on restore so the segment ends exactly as it began.
  */
-const RULE_PREFIX = 'zea-bypass:';
+export const RULE_PREFIX = 'zea-bypass:';
 
 interface BypassMarker {
   kind: 'window' | 'adhoc';

@@ -33,6 +33,8 @@ export type WindowEnd = (windowId: string, markedUntil: Date | undefined) => Dat
 
 export function overdueBypasses(input: {
   rules: RuleView[];
+  /** As in plan.ts: given when `rules` holds only ours (a search). */
+  firstForeign?: number;
   segments: SegmentView[];
   now: Date;
   graceMs: number;
@@ -41,7 +43,7 @@ export function overdueBypasses(input: {
   const overdue: OverdueBypass[] = [];
   const late = (end: Date | undefined) =>
     end === undefined || Number.isNaN(end.getTime()) || end.getTime() + input.graceMs <= input.now.getTime();
-  const firstForeign = firstForeignOrder(input.rules);
+  const firstForeign = input.firstForeign ?? firstForeignOrder(input.rules);
   for (const r of input.rules) {
     const marker = parseRuleName(r.name);
     // A disabled rule, another action or one below a foreign rule bypasses nothing.

@@ -84,6 +84,8 @@ interface PlanInput {
   active: ActiveWindow[];
   rules: RuleView[];
   segments: SegmentView[];
+  /** `firstForeignOrder(rules)` unless `rules` holds only ours (a search): then the position found with them. */
+  firstForeign?: number;
   /** Windows refused this run (unresolvable, not allowed): what they hold in ZPA is left exactly as it is. */
   held?: ReadonlySet<string>;
   /**
@@ -126,7 +128,7 @@ export function planReconcile(input: PlanInput): Operation[] {
     now: input.now,
     held: input.held ?? new Set(),
     seen: input.seen ?? new Set(),
-    firstForeign: firstForeignOrder(input.rules),
+    firstForeign: input.firstForeign ?? firstForeignOrder(input.rules),
   };
   const activeById = new Map(input.active.map((a) => [a.window.id, a]));
   const { ours, duplicates } = splitDuplicateRules(input.rules);

@@ -15,11 +15,20 @@ export type SegmentObject = Record<string, unknown> & {
 
 export interface BypassPort {
   listForwardingRules(): Promise<RuleView[]>;
+  /**
+   * Only the rules whose name starts like ours (one search, not a listing of the policy), with the position of
+   * the first rule that is not ours: `rules` and `firstForeign` say all the reconciler needs to know of the
+   * others. Undefined when ZPA refuses the search (the caller then lists every rule). Optional: a port without
+   * it is read in full every run.
+   */
+  searchBypassRules?(): Promise<{ rules: RuleView[]; firstForeign: number } | undefined>;
   createBypassRule(input: { name: string; description: string; appIds: string[] }): Promise<string>;
   updateBypassRule(ruleId: string, input: { name: string; description: string; appIds: string[] }): Promise<void>;
   moveRuleFirst(ruleId: string): Promise<void>;
   deleteRule(ruleId: string): Promise<void>;
   listSegments(): Promise<SegmentObject[]>;
+  /** One segment by id (one GET), or undefined when ZPA has none. Optional: see searchBypassRules. */
+  getSegment?(id: string): Promise<SegmentObject | undefined>;
   /** One segment by id or exact name (one lookup, not a listing of the tenant), or undefined. */
   findSegment(ref: string): Promise<SegmentObject | undefined>;
   /**

@@ -7,10 +7,9 @@
 import { isRetryable, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { executePlan, type ExecuteResult } from './execute.js';
-import { parseRuleDescription, parseRuleName, ruleNameFor } from './markers.js';
+import { parseRuleDescription, parseRuleName, parseSegmentMarker, ruleNameFor } from './markers.js';
 import { DEFAULT_OVERDUE_GRACE_MS, overdueBypasses, stillOverdue, type OverdueBypass } from './overdue.js';
 import {
-  firstForeignOrder,
   inForce,
   inForceKey,
   planReconcile,
@@ -20,6 +19,8 @@ import {
   type SegmentView,
 } from './plan.js';
 import type { BypassPort, SegmentObject } from './port.js';
+import type { MarkedSegments, MarkedSegmentStore } from './markedSegments.js';
+import { readZpaView, type ZpaView } from './view.js';
 import { activeOccurrence, isAllowed, type MaintenanceWindow, type WindowsFile } from './windows.js';
 import { stopApplies, type WindowStop } from '../windows/stops.js';
 
@@ -52,24 +53,30 @@ interface ReconcileDeps {
    * is running may be changed (it could be stopped), and each is held as it is, like a refused one.
    */
   stops?: WindowStop[] | { unreadable: string };
+  /**
+   * The record of segments our markers may be on (markedSegments.ts): with it, a run reads only what windows and
+   * markers concern (view.ts); without it, the whole tenant every run.
+   */
+  markedSegments?: MarkedSegmentStore;
 }
 
 export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = deps.now ?? new Date();
   const memory = deps.memory ?? containerMemory;
   const dryRun = deps.dryRun || deps.windows.guardrails.dryRun;
-  const segments = await deps.port.listSegments();
-  const rules = await deps.port.listForwardingRules();
-  // From here on the run knows what ZPA holds: the overdue gauge is written however the run ends.
+  const marks = await deps.markedSegments?.read();
+  const view = await readZpaView(deps.port, { marks, now });
+  // From here on the run knows what ZPA holds of ours: the overdue gauge is written however the run ends.
   let overdue = overdueBypasses({
-    rules,
-    segments: segments.map(viewOf),
+    rules: view.rules,
+    firstForeign: view.firstForeign,
+    segments: view.segments().map(viewOf),
     now,
     graceMs: deps.overdueGraceMs ?? DEFAULT_OVERDUE_GRACE_MS,
     windowEnd: windowEndFrom(deps.windows, now, deps.stops),
   });
   try {
-    const result = await planAndExecute(deps, { now, memory, dryRun, segments, rules });
+    const result = await planAndExecute(deps, { now, memory, dryRun, view, marks });
     if (!dryRun) overdue = stillOverdue(overdue, result.done);
     return result;
   } finally {
@@ -79,10 +86,11 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
 
 async function planAndExecute(
   deps: ReconcileDeps,
-  run: { now: Date; memory: ReconcileMemory; dryRun: boolean; segments: SegmentObject[]; rules: RuleView[] },
+  run: { now: Date; memory: ReconcileMemory; dryRun: boolean; view: ZpaView; marks: MarkedSegments | undefined },
 ): Promise<ReconcileResult> {
-  const { now, memory, dryRun, segments, rules } = run;
-  const { active, refused, stopped } = await resolveActive(deps.windows, now, segments, deps.port, deps.stops);
+  const { now, memory, dryRun, view, marks } = run;
+  const { rules, firstForeign } = view;
+  const { active, refused, stopped } = await resolveActive(deps.windows, now, view, deps.port, deps.stops);
   for (const r of refused) deps.logger.error('maintenance window refused', r);
   // Our own removal of a stopped window's rule is not drift: when it is resumed, its bypass is simply put back.
   for (const id of stopped) {
@@ -90,8 +98,17 @@ async function planAndExecute(
     for (const key of memory.seen) if (key.startsWith(prefix)) memory.seen.delete(key);
   }
   const held = new Set(refused.map((r) => r.windowId));
-  const plan = planReconcile({ now, active, rules, segments: segments.map(viewOf), held, seen: memory.seen });
-  rememberInForce(memory, active, rules);
+  const segments = view.segments();
+  const plan = planReconcile({
+    now,
+    active,
+    rules,
+    firstForeign,
+    segments: segments.map(viewOf),
+    held,
+    seen: memory.seen,
+  });
+  rememberInForce(memory, active, rules, firstForeign);
   if (plan.length)
     deps.logger.info(dryRun ? 'reconcile plan (dry run: nothing is changed)' : 'reconcile plan', {
       plan: plan.map(describeOp),
@@ -99,6 +116,9 @@ async function planAndExecute(
   // Under `respect`, the same drift stands for the rest of the window: log and audit it once.
   const toRun = plan.filter((op) => op.op !== 'drift' || !memory.driftLogged.has(`${op.target}|${op.detail}`));
   for (const op of toRun) if (op.op === 'drift') memory.driftLogged.add(`${op.target}|${op.detail}`);
+  const record = dryRun || !deps.markedSegments || !marks ? undefined : { store: deps.markedSegments, marks };
+  // The intent first: a segment is marked only once the record names it (a crash in between leaves an extra id).
+  if (record) await recordIntent(record, toRun);
   const result = await executePlan(toRun, {
     port: deps.port,
     logger: deps.logger,
@@ -106,7 +126,46 @@ async function planAndExecute(
     dryRun,
     segments,
   });
+  if (record)
+    await recordMarked(record, { segments, toRun, done: result.done, readAll: view.readAll(), now }, deps.logger);
   return { ...result, plan, refused, dryRun };
+}
+
+type MarkRecord = { store: MarkedSegmentStore; marks: MarkedSegments };
+
+async function recordIntent(record: MarkRecord, toRun: Operation[]): Promise<void> {
+  const known = new Set(record.marks.ids);
+  const adding = toRun.flatMap((op) =>
+    op.op === 'set-bypass-always' && !known.has(op.segmentId) ? [op.segmentId] : [],
+  );
+  if (!adding.length) return;
+  const ids = [...known, ...adding];
+  await record.store.save({ ids, sweptAt: record.marks.sweptAt }, record.marks.version);
+  record.marks = { ids: [...new Set(ids)].sort(), sweptAt: record.marks.sweptAt, version: record.marks.version + 1 };
+}
+
+/**
+ * After the run: the segments that carry our marker now (as read, plus those this run set, minus those it
+ * restored). Ids whose segments were read and found unmarked drop out. Best effort: an id too many is read and
+ * dropped by the next run; a marked segment is never dropped, since its id was recorded before it was marked.
+ */
+async function recordMarked(
+  record: MarkRecord,
+  run: { segments: SegmentObject[]; toRun: Operation[]; done: Operation[]; readAll: boolean; now: Date },
+  logger: Logger,
+): Promise<void> {
+  const restored = new Set(run.done.flatMap((op) => (op.op === 'restore-bypass' ? [op.segmentId] : [])));
+  const marked = new Set(run.segments.filter((s) => parseSegmentMarker(s.description)).map((s) => s.id));
+  for (const op of run.toRun) if (op.op === 'set-bypass-always') marked.add(op.segmentId);
+  for (const id of restored) marked.delete(id);
+  const ids = [...marked].sort();
+  const sweptAt = run.readAll ? run.now.toISOString() : record.marks.sweptAt;
+  if (sweptAt === record.marks.sweptAt && ids.join() === record.marks.ids.join()) return;
+  try {
+    await record.store.save({ ids, sweptAt }, record.marks.version);
+  } catch (e) {
+    logger.warn('the record of marked segments could not be updated; the next run does it', { error: e });
+  }
 }
 
 /** A window's bypass ends with its occurrence: while the windows file has it running, nothing of it is overdue. */
@@ -137,8 +196,12 @@ function emitOverdue(logger: Logger, overdue: OverdueBypass[]): void {
 }
 
 /** Records which of our bypass rules ZPA shows in force now: the evidence the planner needs to call a later change drift. */
-function rememberInForce(memory: ReconcileMemory, active: ActiveWindow[], rules: RuleView[]): void {
-  const firstForeign = firstForeignOrder(rules);
+function rememberInForce(
+  memory: ReconcileMemory,
+  active: ActiveWindow[],
+  rules: RuleView[],
+  firstForeign: number,
+): void {
   for (const r of rules) {
     const marker = parseRuleName(r.name);
     if (!marker || !inForce(r, firstForeign)) continue;
@@ -151,15 +214,13 @@ function rememberInForce(memory: ReconcileMemory, active: ActiveWindow[], rules:
 async function resolveActive(
   file: WindowsFile,
   now: Date,
-  segments: SegmentObject[],
+  view: ZpaView,
   port: BypassPort,
   stops: ReconcileDeps['stops'] = [],
 ) {
   const active: ActiveWindow[] = [];
   const refused: Array<{ windowId: string; reason: string }> = [];
   const stopped: string[] = [];
-  const byName = new Map(segments.map((s) => [s.name.toLowerCase(), s]));
-  const byId = new Map(segments.map((s) => [s.id, s]));
   for (const window of file.windows) {
     const occ = activeOccurrence(window, now);
     if (!occ) continue;
@@ -175,13 +236,13 @@ async function resolveActive(
     try {
       const ids = new Set<string>();
       for (const ref of window.segments) {
-        const seg = byId.get(ref) ?? byName.get(ref.toLowerCase());
+        const seg = await view.byRef(ref);
         if (!seg) throw new ValidationError(`segment "${ref}" does not exist in ZPA`);
         ids.add(seg.id);
       }
       for (const group of window.segmentGroups) for (const id of await port.segmentGroupMembers(group)) ids.add(id);
       for (const id of ids) {
-        const seg = byId.get(id);
+        const seg = await view.byId(id);
         if (!seg || !isAllowed(file.guardrails, seg.name, seg.id))
           throw new ValidationError(`segment "${seg?.name ?? id}" is not in guardrails.allowedSegments`);
       }

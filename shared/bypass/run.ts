@@ -5,6 +5,7 @@
  * are reported and the message finished wherever that is safe, rather than thrown for a redelivery.
  * One runner per container: it remembers which refused windows it has already reported.
  */
+import type { MarkedSegmentStore } from './markedSegments.js';
 import { type Command, PoisonMessageError } from '../commands/contract.js';
 import { runReported } from '../commands/run.js';
 import { isRetryable, ValidationError } from '../errors.js';
@@ -39,6 +40,8 @@ export interface PolicyDeps {
   overdueGraceMs?: number;
   /** The windows' emergency stops (shared/windows/stops.ts); absent: `window stop` is refused as not configured. */
   windowStops?: WindowStopStore;
+  /** Where the segments our markers are on are recorded (markedSegments.ts); absent: every run reads the whole tenant. */
+  markedSegments?: MarkedSegmentStore;
   /**
    * Maintenances declared by a status page (shared/windows/declared.ts), merged with the file's windows on every
    * run; absent: `maintenance.declare` is refused as not configured.
@@ -130,6 +133,7 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
           dryRun: deps.dryRun,
           trigger,
           overdueGraceMs: deps.overdueGraceMs,
+          markedSegments: deps.markedSegments,
         }),
       );
     } catch (e) {

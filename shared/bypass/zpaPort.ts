@@ -21,8 +21,9 @@ import {
 } from '../zpa/rules.js';
 import { findSegmentGroupByName, segmentIdsOf } from '../zpa/segmentGroups.js';
 import { findSegmentByName, getSegment, listSegments, updateSegment } from '../zpa/segments.js';
-import { isNotFound } from '../zscaler/errors.js';
+import { isNotFound, ZscalerApiError } from '../zscaler/errors.js';
 import type { ZpaScope } from '../zpa/scope.js';
+import { parseRuleName, RULE_PREFIX } from './markers.js';
 import type { RuleView } from './plan.js';
 import type { BypassPort } from './port.js';
 
@@ -62,6 +63,18 @@ export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microt
 
   return {
     listForwardingRules: async () => (await listRules(scope, FORWARDING)).filter((r) => !r.defaultRule).map(ruleView),
+    searchBypassRules: async () => {
+      let found: Rule[];
+      try {
+        found = await listRules(scope, FORWARDING, { search: `name STARTSWITH ${RULE_PREFIX}` });
+      } catch (e) {
+        // 400 filtering.input.invalid.operand: this tenant's API does not take the search; the caller lists all.
+        if (e instanceof ZscalerApiError && e.status === 400 && !isNotFound(e)) return undefined;
+        throw e;
+      }
+      const rules = found.filter((r) => !r.defaultRule).map(ruleView);
+      return { rules, firstForeign: firstForeignPosition(rules) };
+    },
     createBypassRule: async (i) =>
       (await createRule(scope, await policySetId(), bypassRuleBody(i), { policyType: FORWARDING })).id,
     updateBypassRule: async (ruleId, i) => {
@@ -73,6 +86,7 @@ export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microt
       await deleteRule(scope, await policySetId(), ruleId);
     },
     listSegments: () => listSegments(scope),
+    getSegment: (id) => getSegment(scope, id).catch((e: unknown) => (isNotFound(e) ? undefined : Promise.reject(e))),
     findSegment: async (ref) => {
       // An id is tried as an id first; a name made of digits still resolves by name.
       const byId = /^\d+$/.test(ref)
@@ -90,4 +104,23 @@ export function zpaBypassPort(opts: { api: ApiClient; customerId: string; microt
       return segmentIdsOf(group);
     },
   };
+}
+
+/**
+ * The position of the first rule that is not ours, from a search that returned ours (and perhaps a foreign rule
+ * whose name starts alike: the search ignores case). ZPA's ruleOrder is 1-based and contiguous over the policy
+ * (docs/zscaler-api.md), so the first position none of the found rules holds belongs to a rule that is not ours,
+ * or is past the last rule.
+ */
+export function firstForeignPosition(found: RuleView[]): number {
+  const held = new Set<number>();
+  let foreign = Number.POSITIVE_INFINITY;
+  for (const r of found) {
+    const order = Number(r.ruleOrder);
+    if (!parseRuleName(r.name)) foreign = Math.min(foreign, order);
+    else held.add(order);
+  }
+  let gap = 1;
+  while (held.has(gap)) gap++;
+  return Math.min(foreign, gap);
 }
