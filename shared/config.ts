@@ -6,6 +6,7 @@
  */
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import { MAX_USER_EMAILS } from './incidents/emails.js';
 import { DEFAULT_INCIDENT_REPORTS, parseIncidentRoutes } from './reporting/routes.js';
 import { formatZodIssues } from './validation/parse.js';
 import { SESSION_MINUTES, type SessionMinutes } from './zdx/sessionLengths.js';
@@ -90,6 +91,11 @@ export const incidentFields = {
   OPSGENIE_USER_FIELDS: csv('affected_user,user_email,user'),
   /** Signed incident events that happened longer ago than this are ignored: a captured delivery cannot be replayed later. */
   MAX_EVENT_AGE_SECONDS: int(60, 7 * 86_400, 3_600),
+  /**
+   * Affected users acted on per incident event (the first ones; the answer counts the rest). At most the queue
+   * contract's bound on a command, which the trace reconciler and the ledger enforce (shared/incidents/emails.ts).
+   */
+  MAX_AFFECTED_USERS: int(1, MAX_USER_EMAILS, MAX_USER_EMAILS),
 };
 
 export const zscalerFields = {

@@ -14,6 +14,7 @@ import {
   zscalerOptionsFromConfig,
 } from '../../shared/config.js';
 import type { IncidentRef } from '../../shared/commands/contract.js';
+import { capUserEmails } from '../../shared/incidents/emails.js';
 import { lookupPagerDutyUsers, pagerDutyLookupCache } from '../../shared/incidents/lookup/pagerduty.js';
 import { dynamoLedger } from '../../shared/ledger/store.js';
 import { reportSection, reportsSecret } from '../../shared/reporting/reportsSecret.js';
@@ -35,6 +36,8 @@ const config = loadConfig({
   ...incidentReportFields,
   // Where a PagerDuty incident's affected user is, for the REST lookup of an event that named none.
   PAGERDUTY_EMAIL_FIELDS: incidentFields.PAGERDUTY_EMAIL_FIELDS,
+  // The same cap on affected users as the webhook's, for the users that lookup finds.
+  MAX_AFFECTED_USERS: incidentFields.MAX_AFFECTED_USERS,
 });
 const logger = rootLogger.child({ function: 'trace-reconciler' });
 const secret = jsonSecret({
@@ -53,12 +56,13 @@ const lookupCache = pagerDutyLookupCache();
 const findUsers = async (incident: IncidentRef): Promise<string[]> => {
   if (incident.source !== 'pagerduty') return [];
   const { apiToken } = reportSection(await reportsCredentials.get(), 'pagerduty');
-  return lookupPagerDutyUsers(incident.incidentId, {
+  const found = await lookupPagerDutyUsers(incident.incidentId, {
     baseUrl: config.PAGERDUTY_API_BASE_URL,
     apiToken,
     emailFields: config.PAGERDUTY_EMAIL_FIELDS,
     cache: lookupCache,
   });
+  return capUserEmails(found, config.MAX_AFFECTED_USERS).kept;
 };
 
 export const handler = makeHandler({

@@ -64,17 +64,27 @@ export function emailsAtPaths(root: unknown, paths: readonly string[]): string[]
 /**
  * Affected users taken from one incident event, whatever the source: each fans out to a ZDX device search and up
  * to a deep trace per device (15 at a time per tenant), so an event naming thousands would only queue work that
- * never reaches the front and one search with thousands of parameters. The first 50 are kept; the event is
+ * never reaches the front and one search with thousands of parameters. The first ones are kept; the event is
  * still acted on and the answer and the log say how many were left out (docs/sources.md, "Affected users").
+ * This is the default of `MAX_AFFECTED_USERS` and its ceiling: it equals the queue contract's bound on a command
+ * (`MAX_COMMAND_USERS`, which a test keeps equal), so whatever a deployment configures the consumer accepts.
  */
 export const MAX_USER_EMAILS = 50;
 
 /** The distinct addresses of the lists, in order (a source's candidates, before {@link capUserEmails}). */
 export const distinctEmails = (...lists: readonly string[][]): string[] => [...new Set(lists.flat())];
 
-/** The first {@link MAX_USER_EMAILS} of `emails` and how many were left out. */
-export function capUserEmails(emails: readonly string[]): { kept: string[]; omitted: number } {
-  return { kept: emails.slice(0, MAX_USER_EMAILS), omitted: Math.max(0, emails.length - MAX_USER_EMAILS) };
+/**
+ * The first `max` of `emails` (the configured `MAX_AFFECTED_USERS`, at most {@link MAX_USER_EMAILS}) and how many
+ * were left out.
+ */
+export function capUserEmails(
+  emails: readonly string[],
+  max: number = MAX_USER_EMAILS,
+): { kept: string[]; omitted: number } {
+  // Never past the contract's bound, whatever a caller passes: a command over it would be refused by its consumer.
+  const cap = Number.isFinite(max) ? Math.max(1, Math.min(MAX_USER_EMAILS, Math.floor(max))) : MAX_USER_EMAILS;
+  return { kept: emails.slice(0, cap), omitted: Math.max(0, emails.length - cap) };
 }
 
 /**

@@ -15,7 +15,7 @@ export type IngestResult =
       status: 'accepted';
       commandId: string;
       command: Command['type'];
-      /** Set when the event named more affected users than {@link MAX_USER_EMAILS}: how many were left out. */
+      /** Set when the event named more affected users than the cap (`maxAffectedUsers`): how many were left out. */
       usersOmitted?: number;
       note?: string;
     }
@@ -31,6 +31,11 @@ export const MAX_EVENT_FUTURE_SECONDS = 300;
 
 export interface IngestOptions {
   maxEventAgeSeconds?: number;
+  /**
+   * Affected users acted on per event (`MAX_AFFECTED_USERS`, 1 … {@link MAX_USER_EMAILS}); the first ones are kept.
+   * Default {@link MAX_USER_EMAILS}.
+   */
+  maxAffectedUsers?: number;
   /** Unix milliseconds; injectable for tests. */
   now?: number;
 }
@@ -86,7 +91,7 @@ export async function ingestIncident(
   }
   // The one place the cap on affected users applies, for every source: the first ones are acted on, and the
   // sender's answer and the log say how many were left out (a 4xx would have traced nobody).
-  const users = capUserEmails(event.userEmails);
+  const users = capUserEmails(event.userEmails, opts.maxAffectedUsers ?? MAX_USER_EMAILS);
   const id = commandIdFor(event.source, event.eventId);
   const common = {
     id,
@@ -115,7 +120,7 @@ export async function ingestIncident(
     incidentId: event.incidentId,
   });
   if (users.omitted === 0) return { status: 'accepted', commandId: id, command: command.type };
-  const note = `the event names ${event.userEmails.length} affected users; the first ${MAX_USER_EMAILS} are acted on, the other ${users.omitted} are not (the limit per incident event)`;
+  const note = `the event names ${event.userEmails.length} affected users; the first ${users.kept.length} are acted on, the other ${users.omitted} are not (the limit per incident event)`;
   // Counts only: the addresses themselves would make this one line as long as the request.
   logger.warn('incident names more affected users than the limit; the rest are left out', {
     commandId: id,
