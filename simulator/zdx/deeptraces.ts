@@ -6,7 +6,7 @@
 import type { SimClock } from '../clock.js';
 import { json, type Router, type SimReply } from '../router.js';
 import type { ZdxContext } from './devices.js';
-import { CLOUD_PATH_LEGS, LATENCY_METRICS, WEB_PROBE_METRICS, healthMetrics, series } from './metrics.js';
+import { cloudPathHops, cloudPathLegs, healthMetrics, webProbeSeries } from './metrics.js';
 import { pathId, zdxError } from './query.js';
 import { parseStartRequest, type StartRequest } from './traceRequest.js';
 
@@ -120,45 +120,41 @@ export function registerDeepTraceRoutes(router: Router, ctx: ZdxContext, store: 
         return json(200, { trace_id: t.traceId });
       }),
     )
-    // Result endpoints hold data only once the trace has started, and only for what it was asked to probe.
+    // Result endpoints hold data only once the trace has started, and only for what it was asked to probe. A device
+    // with a planted fault (plantedFaults.ts) shows it in the numbers; the shapes are the documented ones.
     .add('GET', '/devices/:deviceId/deeptraces/:traceId/webprobe-metrics', (req) =>
       resolve(req.params, (t) => {
         const span = dataSpan(store, t);
         const probeId = t.webProbeId;
         if (!span || probeId === null) return json(200, []);
-        return json(
-          200,
-          WEB_PROBE_METRICS.map((m) => series(m, t.traceId + probeId, span.from, span.to, 60)),
-        );
+        return json(200, webProbeSeries(t.traceId + probeId, span.from, span.to, 60, ctx.faultOf?.(t.deviceId)));
       }),
     )
     .add('GET', '/devices/:deviceId/deeptraces/:traceId/cloudpath-metrics', (req) =>
       resolve(req.params, (t) => {
         const span = dataSpan(store, t);
         if (!span || t.cloudpathProbeId === null) return json(200, []);
-        return json(
-          200,
-          CLOUD_PATH_LEGS.map((l) => ({
-            leg_src: l.leg_src,
-            leg_dst: l.leg_dst,
-            stats: LATENCY_METRICS.map((m) =>
-              series(
-                { ...m, base: m.metric === 'latency_avg' ? l.base : m.base },
-                t.traceId + l.base,
-                span.from,
-                span.to,
-                60,
-              ),
-            ),
-          })),
-        );
+        return json(200, cloudPathLegs(t.traceId, span.from, span.to, 60, ctx.faultOf?.(t.deviceId)));
+      }),
+    )
+    .add('GET', '/devices/:deviceId/deeptraces/:traceId/cloudpath', (req) =>
+      resolve(req.params, (t) => {
+        const span = dataSpan(store, t);
+        const app = ctx.seed.apps.find((a) => a.cloudPathProbe.id === t.cloudpathProbeId);
+        if (!span || t.cloudpathProbeId === null || !app) return json(200, []);
+        const path = {
+          src: ctx.device(t.deviceId)?.name ?? String(t.deviceId),
+          dst: app.cloudPathProbe.target,
+          appId: app.id,
+        };
+        return json(200, cloudPathHops(t.traceId, path, span.from, span.to, 60, ctx.faultOf?.(t.deviceId)));
       }),
     )
     .add('GET', '/devices/:deviceId/deeptraces/:traceId/health-metrics', (req) =>
       resolve(req.params, (t) => {
         const span = dataSpan(store, t);
         if (!span || !t.probeDevice) return json(200, []);
-        return json(200, healthMetrics(t.traceId, span.from, span.to, 60));
+        return json(200, healthMetrics(t.traceId, span.from, span.to, 60, ctx.faultOf?.(t.deviceId)));
       }),
     );
 }

@@ -6,6 +6,7 @@ import type { SimClock } from '../clock.js';
 import { json, type Router, type SimReply, type SimRequest } from '../router.js';
 import { CLOUD_PATH_LEGS, LATENCY_METRICS, WEB_PROBE_METRICS, healthMetrics, series } from './metrics.js';
 import { intListParam, listParam, paginate, parseReportWindow, parseWindow, pathId, zdxError } from './query.js';
+import type { PlantedFault } from './plantedFaults.js';
 import { appScore, noise, type ZdxApp, type ZdxDevice, type ZdxSeed, type ZdxUser } from './seed.js';
 
 export interface ZdxContext {
@@ -15,6 +16,8 @@ export interface ZdxContext {
   user(id: number | undefined): ZdxUser | undefined;
   /** Counts a request against a device, for `state()`. */
   touch(deviceId: number): void;
+  /** The fault planted on the device (the seed's, or the `plantedFaults` option's), if any; absent: none at all. */
+  faultOf?(deviceId: number): PlantedFault | undefined;
 }
 
 const ACTIVE_HISTORY_SEC = 30 * 86400;

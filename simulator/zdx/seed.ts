@@ -6,6 +6,8 @@
  * devices keep reporting while simulated time runs, so "alice was active 30 min ago" stays true in a
  * long-running local stack and after tests advance the clock.
  */
+import type { PlantedFault } from './plantedFaults.js';
+
 export interface ZdxUser {
   id: number;
   name: string;
@@ -20,6 +22,8 @@ export interface ZdxDevice {
   idleSec: number;
   os: 'Windows' | 'macOS';
   model: string;
+  /** Trouble its deep traces show (plantedFaults.ts); none: healthy. */
+  plantedFault?: PlantedFault;
 }
 
 export interface WebProbe {
@@ -131,6 +135,13 @@ const EXTRA = [
   'Xavier Xu',
   'Zara Zimmer',
 ];
+/** Extras whose devices show a planted fault in every deep trace (plantedFaults.ts): one of each kind. */
+export const SEEDED_FAULTS: Readonly<Record<string, PlantedFault>> = {
+  'Ivan Ivanov': 'wifi',
+  'Judy Jones': 'server',
+  'Mallory Moore': 'isp',
+  'Niaj Nair': 'device',
+};
 /** Stale extras: last seen 26 hours and 3 days ago. */
 const STALE: Record<string, number> = { 'Walter White': 26 * HOUR, 'Xavier Xu': 72 * HOUR };
 
@@ -161,6 +172,7 @@ export function buildSeed(): ZdxSeed {
         idleSec: STALE[name] ?? (((i * 37 + k * 11) % 100) + 1) * MIN,
         os: mac ? 'macOS' : 'Windows',
         model: mac ? 'MacBookPro18,1' : 'Latitude 5440',
+        ...(SEEDED_FAULTS[name] ? { plantedFault: SEEDED_FAULTS[name] } : {}),
       });
     }
   });
