@@ -67,7 +67,6 @@ const windowsFileSchema = z.object({
 export type MaintenanceWindow = z.infer<typeof windowSchema>;
 export type WindowsFile = z.infer<typeof windowsFileSchema>;
 export type Guardrails = WindowsFile['guardrails'];
-export type StatuspageMapping = NonNullable<WindowsFile['statuspage']>;
 
 /** Validates a parsed windows file: shape, unique ids, each window has targets and fits the guardrails. */
 export function parseWindowsFile(data: unknown): WindowsFile {
