@@ -3,6 +3,7 @@
  * the ZDX client; the unit tests implement it in memory.
  */
 import { AppError, type AppErrorOptions } from '../errors.js';
+import type { AnalysisInput, ScoreAnalysis } from '../zdx/analysis.js';
 import type { StartTraceInput, TraceResults } from '../zdx/deepTraces.js';
 
 export interface TraceDevice {
@@ -49,6 +50,11 @@ export interface TracePort {
   /** Stops the trace and deletes its data; a trace that is already gone counts as stopped. */
   stopTrace(deviceId: number, traceId: string): Promise<void>;
   traceResults(deviceId: number, traceId: string): Promise<TraceResults>;
+  /**
+   * ZDX's own score analysis of the app on the device over the trace's time (`done`, or `pending` when it did not
+   * finish within `waitMs`). Optional: a port without it leaves the analysis out of the report, saying so.
+   */
+  scoreAnalysis?(input: AnalysisInput, opts: { waitMs: number }): Promise<ScoreAnalysis>;
   /** The device's apps, from the newest data ZDX has within the last `lookbackHours`. */
   deviceApps(deviceId: number, lookbackHours: number): Promise<TraceApp[]>;
   /** The web probes of an app on the device, from the newest data within the last `lookbackHours`. */

@@ -38,10 +38,12 @@ import {
   type PreparedStart,
 } from '../ledger/record.js';
 import { LedgerConflictError, type LedgerStore } from '../ledger/store.js';
+import type { ScoreAnalysis } from '../zdx/analysis.js';
 import type { SessionMinutes } from '../zdx/sessionLengths.js';
 import { TraceConflictError, type TracePort } from './port.js';
 import { pickApp, sessionNameFor } from './session.js';
-import { summariseSeries, summaryText } from './summary.js';
+import { diagnose } from './diagnosis.js';
+import { portalDeviceUrl, summariseSeries, summaryText } from './summary.js';
 
 export interface TraceReconcilerDeps {
   traces: TracePort;
@@ -73,6 +75,10 @@ export interface TraceSettings {
    * is due then, so a slot is reused as soon as ZDX frees it. Default: 30 s + the session.
    */
   expectedTraceSeconds?: (minutes: SessionMinutes) => number;
+  /** The device's page in the ZDX portal: a URL with `{deviceId}`, or a base the id is appended to. */
+  portalDeviceUrl?: string;
+  /** The longest wait between the two reads of ZDX's score analysis (default 2 s). */
+  analysisWaitMs?: number;
 }
 
 /** Options of one run. */
@@ -550,13 +556,19 @@ async function reportEnded(ctx: Ctx, records: Map<string, IncidentRecord>): Prom
         const cur = records.get(r.key)!;
         const d = cur.devices.find((x) => x.deviceId === device.deviceId)!;
         if (d.phase !== 'ended') return;
-        const series = summariseSeries(await ctx.traces.traceResults(d.deviceId, d.traceId!));
+        const results = await ctx.traces.traceResults(d.deviceId, d.traceId!);
+        const analysis = await scoreAnalysisOf(d, ctx);
+        const series = summariseSeries(results);
+        const diagnosis = diagnose(results, analysis);
         await report(
           cur,
           {
             kind: 'trace.completed',
             ok: true,
-            text: summaryText(d.deviceName, series),
+            text: summaryText(d.deviceName, series, {
+              diagnosis,
+              portalUrl: portalDeviceUrl(ctx.settings.portalDeviceUrl, d.deviceId),
+            }),
             data: {
               incident: cur.incident,
               deviceId: d.deviceId,
@@ -565,6 +577,8 @@ async function reportEnded(ctx: Ctx, records: Map<string, IncidentRecord>): Prom
               status: d.endStatus,
               startedAt: d.traceStartedAt,
               endedAt: d.traceEndedAt,
+              findings: diagnosis.findings,
+              analysis,
               series,
             },
           },
@@ -575,6 +589,41 @@ async function reportEnded(ctx: Ctx, records: Map<string, IncidentRecord>): Prom
     }
   }
 }
+
+/** The longest wait for ZDX's score analysis between its two reads (never past the run's reserve). */
+const ANALYSIS_WAIT_MS = 2_000;
+/** Below this much time left (beyond the reserve), the analysis is not asked for: the report goes without it. */
+const ANALYSIS_MIN_MS = 3_000;
+
+/**
+ * ZDX's own verdict on the trace's app and time: one start and at most two reads, with one short wait bounded by
+ * the time left. Best effort: whatever goes wrong (not ready, refused, no time), the report goes out without it and
+ * says why, so a slow analysis never holds up the trace's report or costs a second read of its results.
+ */
+async function scoreAnalysisOf(d: DeviceEntry, ctx: Ctx): Promise<ScoreAnalysis> {
+  if (!ctx.traces.scoreAnalysis) return { state: 'skipped', reason: 'not available here' };
+  const appId = d.prepared?.appId;
+  if (appId === undefined) return { state: 'skipped', reason: "the trace's app is not known" };
+  const t0 = d.traceStartedAt;
+  const t1 = d.traceEndedAt;
+  if (!t0 || !t1 || t1 <= t0) return { state: 'skipped', reason: 'ZDX gave no start and end for the trace' };
+  const spare = remainingMs() - ctx.settings.reserveMs - ANALYSIS_MIN_MS;
+  if (spare <= 0) return { state: 'skipped', reason: 'no time left in this run' };
+  const waitMs = Math.min(ctx.settings.analysisWaitMs ?? ANALYSIS_WAIT_MS, spare);
+  try {
+    return await ctx.traces.scoreAnalysis({ deviceId: d.deviceId, appId, t0, t1 }, { waitMs });
+  } catch (e) {
+    ctx.logger.warn('ZDX score analysis failed; the trace is reported without it', {
+      deviceId: d.deviceId,
+      traceId: d.traceId,
+      error: e,
+    });
+    const reason = e instanceof DeadlineExceededError ? 'no time left in this run' : errorText(e);
+    return { state: 'failed', reason: reason.slice(0, 200) };
+  }
+}
+
+const errorText = (e: unknown) => (e instanceof AppError ? e.message : e instanceof Error ? e.message : String(e));
 
 // 3: devices of open incidents.
 async function lookUp(initial: IncidentRecord, ctx: Ctx, records: Map<string, IncidentRecord>): Promise<void> {
@@ -878,7 +927,14 @@ async function startOne(
   ensureTime(ctx);
   // The intent first: if the answer is lost or this run dies now, the next run finds the trace by its name.
   r = await save(
-    withDevice(r, { ...d, phase: 'starting', startSentAt: ctx.now().toISOString(), appName: inputs.appName }),
+    // `prepared` keeps what the start sent: the app is what ZDX's score analysis of the finished trace asks about.
+    withDevice(r, {
+      ...d,
+      phase: 'starting',
+      startSentAt: ctx.now().toISOString(),
+      appName: inputs.appName,
+      prepared: inputs,
+    }),
     ctx,
     records,
   );
