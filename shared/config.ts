@@ -180,6 +180,8 @@ export const traceFields = {
   TRACE_MAX_CHECKS: int(1, 1000, 90),
   /** The tenant's active deep-trace budget (ZDX: about 15 per tenant). */
   MAX_ACTIVE_TRACES: int(1, 100, 15),
+  /** The device's page in the ZDX portal, linked from trace reports: a URL with `{deviceId}`, or a base. */
+  ZDX_PORTAL_DEVICE_URL: z.optional(url()),
 };
 
 export const reportFields = {

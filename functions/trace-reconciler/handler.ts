@@ -82,6 +82,7 @@ export const handler = makeHandler({
     checkDelaySeconds: config.TRACE_CHECK_DELAY_SECONDS,
     maxChecks: config.TRACE_MAX_CHECKS,
     maxActiveTraces: config.MAX_ACTIVE_TRACES,
+    portalDeviceUrl: config.ZDX_PORTAL_DEVICE_URL,
     // A step that starts with less than this left could be cut by the Lambda timeout mid-way.
     reserveMs: 5_000,
   },
