@@ -29,6 +29,7 @@ import { readServerlessYml } from '../local/serverlessYml.js';
 import { createQueues } from '../local/wiring.js';
 import { zscalerTestEnv } from '../test/helpers/zscaler.js';
 import { benchSegments } from './events.js';
+import { spliceSection } from './sections.js';
 import { round } from './stats.js';
 import { minimumMs } from './throughput.js';
 
@@ -221,11 +222,4 @@ export function renderEnvelope(r: EnvelopeResult): string {
 }
 
 /** Puts the envelope section in place of the last one, or before "## 5. Memory" the first time. */
-export function spliceEnvelope(md: string, section: string): string {
-  const start = md.indexOf('<!-- bench:envelope:start -->');
-  const end = md.indexOf('<!-- bench:envelope:end -->');
-  if (start >= 0 && end > start)
-    return md.slice(0, start) + section + md.slice(end + '<!-- bench:envelope:end -->'.length);
-  const at = md.indexOf('## 5. Memory');
-  return at >= 0 ? `${md.slice(0, at)}${section}\n\n${md.slice(at)}` : `${md}\n\n${section}\n`;
-}
+export const spliceEnvelope = (md: string, section: string): string => spliceSection(md, 'envelope', section);

@@ -12,6 +12,9 @@
  *
  * `npx tsx bench/run.ts envelope`: only the long window through the reconciler function and its queue
  * (bench/envelope.ts, about 10 minutes for 200 segments: BENCH_ENVELOPE_SEGMENTS), written into its section.
+ *
+ * `npx tsx bench/run.ts idle`: only the idle reconcile tick at 60, 2,000 and 10,000 segments (bench/idle.ts, about
+ * 3 minutes), written into its section; a full run measures it too.
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -20,6 +23,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join } from 'node:path';
 import { measureCalls } from './calls.js';
 import { ENVELOPE_SEGMENTS, measureEnvelope, renderEnvelope, spliceEnvelope } from './envelope.js';
+import { idleFlat, measureIdle, renderIdle, spliceIdle } from './idle.js';
 import { measureColdStarts } from './coldstart.js';
 import { INGRESS, withoutEvents, writeBenchWindows } from './events.js';
 import type { Floor } from './floors.js';
@@ -59,6 +63,25 @@ if (process.argv[2] === 'envelope') {
     `wrote the envelope section of ${outFile}; ${missed.length ? `over 1.1×: ${missed.map((p) => p.phase).join(', ')}` : 'both phases within 1.1× of the minimum'}`,
   );
   if (missed.length && process.env.BENCH_STRICT === '1') process.exitCode = 1;
+  process.exit();
+}
+
+/** The idle ticks, measured and written into their section of `md`. */
+async function withIdle(md: string): Promise<string> {
+  step('idle reconcile ticks at 60, 2,000 and 10,000 segments (bench/idle.ts)');
+  const idle = await measureIdle(undefined, (line) => step(line));
+  if (!idleFlat(idle)) {
+    step('idle ticks: the indexed reads are not flat across tenant sizes');
+    if (process.env.BENCH_STRICT === '1') process.exitCode = 1;
+  }
+  return spliceIdle(md, renderIdle(idle));
+}
+
+if (process.argv[2] === 'idle') {
+  const md = await withIdle(previous() ?? '# Performance\n');
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, md);
+  step(`wrote the idle section of ${outFile}`);
   process.exit();
 }
 
@@ -132,6 +155,7 @@ if (kept) md = spliceStorm(md, kept, notes);
 // The sections other modes write (`envelope`) are kept as they are: this run did not measure them.
 const envelopeSection = before && /<!-- bench:envelope:start -->[\s\S]*?<!-- bench:envelope:end -->/.exec(before)?.[0];
 if (envelopeSection) md = spliceEnvelope(md, envelopeSection);
+md = await withIdle(md);
 mkdirSync(dirname(outFile), { recursive: true });
 writeFileSync(outFile, md);
 console.log(md);

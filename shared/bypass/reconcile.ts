@@ -65,7 +65,10 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   const memory = deps.memory ?? containerMemory;
   const dryRun = deps.dryRun || deps.windows.guardrails.dryRun;
   const marks = await deps.markedSegments?.read();
-  const view = await readZpaView(deps.port, { marks, now });
+  const expectedRefs = deps.windows.windows
+    .filter((w) => activeOccurrence(w, now))
+    .reduce((n, w) => n + w.segments.length + w.segmentGroups.length, 0);
+  const view = await readZpaView(deps.port, { marks, now, expectedRefs });
   // From here on the run knows what ZPA holds of ours: the overdue gauge is written however the run ends.
   let overdue = overdueBypasses({
     rules: view.rules,
@@ -116,9 +119,9 @@ async function planAndExecute(
   // Under `respect`, the same drift stands for the rest of the window: log and audit it once.
   const toRun = plan.filter((op) => op.op !== 'drift' || !memory.driftLogged.has(`${op.target}|${op.detail}`));
   for (const op of toRun) if (op.op === 'drift') memory.driftLogged.add(`${op.target}|${op.detail}`);
-  const record = dryRun || !deps.markedSegments || !marks ? undefined : { store: deps.markedSegments, marks };
+  const record = deps.markedSegments && marks ? { store: deps.markedSegments, marks } : undefined;
   // The intent first: a segment is marked only once the record names it (a crash in between leaves an extra id).
-  if (record) await recordIntent(record, toRun);
+  if (record && !dryRun) await recordIntent(record, toRun);
   const result = await executePlan(toRun, {
     port: deps.port,
     logger: deps.logger,
@@ -126,8 +129,9 @@ async function planAndExecute(
     dryRun,
     segments,
   });
-  if (record)
-    await recordMarked(record, { segments, toRun, done: result.done, readAll: view.readAll(), now }, deps.logger);
+  // A dry run changed nothing: the record keeps what was read (and when everything was), so it stays cheap too.
+  const changed = dryRun ? { toRun: [], done: [] } : { toRun, done: result.done };
+  if (record) await recordMarked(record, { segments, ...changed, readAll: view.readAll(), now }, deps.logger);
   return { ...result, plan, refused, dryRun };
 }
 

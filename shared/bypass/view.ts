@@ -33,7 +33,11 @@ export interface ZpaView {
   readAll(): boolean;
 }
 
-export async function readZpaView(port: BypassPort, opts: { marks?: MarkedSegments; now: Date }): Promise<ZpaView> {
+export async function readZpaView(
+  port: BypassPort,
+  /** `expectedRefs`: how many segment references the windows running now name (their segments and groups). */
+  opts: { marks?: MarkedSegments; now: Date; expectedRefs?: number },
+): Promise<ZpaView> {
   const searched =
     opts.marks && port.searchBypassRules && port.getSegment && !sweepDue(opts.marks, opts.now)
       ? await port.searchBypassRules()
@@ -51,7 +55,10 @@ export async function readZpaView(port: BypassPort, opts: { marks?: MarkedSegmen
   };
   const byId = async (id: string) => {
     if (read.has(id) || all) return read.get(id);
-    if (++singleReads > INDIVIDUAL_READ_LIMIT) return (await listAll(), read.get(id));
+    if (++singleReads > INDIVIDUAL_READ_LIMIT) {
+      await listAll();
+      return read.get(id);
+    }
     const seg = await getSegment(id);
     if (seg) read.set(seg.id, seg);
     return seg;
@@ -74,7 +81,8 @@ export async function readZpaView(port: BypassPort, opts: { marks?: MarkedSegmen
     readAll: () => all !== undefined,
   };
   const marked = opts.marks!.ids;
-  if (marked.length > INDIVIDUAL_READ_LIMIT) await listAll();
+  // A large window (hundreds of segments) is read with the listing at once, not 20 single reads first.
+  if (marked.length + (opts.expectedRefs ?? 0) > INDIVIDUAL_READ_LIMIT) await listAll();
   else for (const id of marked) await byId(id);
   return view;
 }
