@@ -423,8 +423,9 @@ function readWorstHop(nodes: unknown[]): HopView | undefined {
 }
 
 const hopName = (h: HopView) => `hop ${h.index} (${h.ip}) on ${h.path}`;
+/** The first hop's latency is all its own; a later hop's is told as what it adds, and to how much. */
 const hopNumbers = (h: HopView) =>
-  `+${fmt(h.jumpMs)} ms (${fmt(h.latencyMs)} ms), ${fmt(h.lossPct)}% loss${h.lossJumpPct > 0 && h.lossJumpPct < h.lossPct ? ` (+${fmt(h.lossJumpPct)})` : ''}`;
+  `${h.index === 1 || h.jumpMs >= h.latencyMs ? `${fmt(h.latencyMs)} ms` : `+${fmt(h.jumpMs)} ms to ${fmt(h.latencyMs)} ms`}, ${fmt(h.lossPct)}% loss${h.lossJumpPct > 0 && h.lossJumpPct < h.lossPct ? ` (+${fmt(h.lossJumpPct)} there)` : ''}`;
 
 // ---------------------------------------------------------------------------------------------------------
 // Device health
@@ -485,7 +486,7 @@ export function detailLines(d: Diagnosis): string[] {
       (p) =>
         `${PHASE_LABEL[p.phase]}${p.derived ? ' (the rest)' : ''} ${fmt(p.avgMs)} ms${p.maxMs !== undefined && !p.derived ? ` (max ${fmt(p.maxMs)})` : ''}`,
     );
-    const pft = w.pft ? `page fetch ${fmt(w.pft.avg)} ms avg (max ${fmt(w.pft.max)})` : 'no page fetch time';
+    const pft = w.pft ? `page fetch time (PFT) ${fmt(w.pft.avg)} ms avg (max ${fmt(w.pft.max)})` : 'no page fetch time';
     const slowest = w.slowest ? `; slowest: ${PHASE_LABEL[w.slowest.phase]}` : '';
     const av = w.availability ? `; availability ${fmt(w.availability.avg)}%` : '';
     lines.push(`Web probe: ${pft}${phases.length ? ` = ${phases.join(' + ')}` : ''}${slowest}${av}`);

@@ -106,7 +106,7 @@ describe('diagnose', () => {
     expect(d.findings).toEqual([]);
     expect(headline(d)).toBe('nothing looks wrong; ZDX analysis found no issue.');
     const details = detailLines(d).join('\n');
-    expect(details).toContain('Web probe: page fetch 850 ms avg');
+    expect(details).toContain('Web probe: page fetch time (PFT) 850 ms avg');
     expect(details).toContain('DNS 18 ms');
     expect(details).toContain('server time 220 ms');
     expect(details).toContain('Client → Egress 0.2% loss, 4 ms avg');
@@ -139,7 +139,7 @@ describe('diagnose', () => {
     const line = headline(d);
     expect(line).toContain('Egress → ZIA Service Edge leg 4% loss, 121 ms avg');
     expect(line).toContain('hop 3 (203.0.113.9)');
-    expect(line).toContain('+114 ms (122 ms), 4% loss');
+    expect(line).toContain('hop 3 (203.0.113.9) on ALICE-LT-7420 → outlook.office365.com +114 ms to 122 ms, 4% loss');
     expect(d.worstHop).toMatchObject({ index: 3, ip: '203.0.113.9', lossJumpPct: 4 });
   });
 
