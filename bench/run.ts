@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { measureCalls } from './calls.js';
 import { ENVELOPE_SEGMENTS, measureEnvelope, renderEnvelope, spliceEnvelope } from './envelope.js';
 import { idleFlat, measureIdle, renderIdle, spliceIdle } from './idle.js';
+import { sectionOf } from './sections.js';
 import { measureColdStarts } from './coldstart.js';
 import { INGRESS, withoutEvents, writeBenchWindows } from './events.js';
 import type { Floor } from './floors.js';
@@ -153,7 +154,7 @@ const before = previous();
 const kept = results.storm ? undefined : before && stormSectionOf(before);
 if (kept) md = spliceStorm(md, kept, notes);
 // The sections other modes write (`envelope`) are kept as they are: this run did not measure them.
-const envelopeSection = before && /<!-- bench:envelope:start -->[\s\S]*?<!-- bench:envelope:end -->/.exec(before)?.[0];
+const envelopeSection = sectionOf(before, 'envelope');
 if (envelopeSection) md = spliceEnvelope(md, envelopeSection);
 md = await withIdle(md);
 mkdirSync(dirname(outFile), { recursive: true });
