@@ -11,7 +11,7 @@ import { ZDX_TIERS, ZdxRateLimiter, type RateLimitConfig, type ZdxTier } from '.
 import { isPlantedFault, type PlantedFault } from './plantedFaults.js';
 import { buildSeed } from './seed.js';
 
-export { PLANTED_FAULTS, type PlantedFault } from './plantedFaults.js';
+export type { PlantedFault } from './plantedFaults.js';
 export { ZDX_TIERS, type RateLimitConfig, type ZdxTier } from './ratelimit.js';
 
 /** Override some limits of the tier, or `false` to switch ZDX rate limiting off. */
