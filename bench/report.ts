@@ -240,7 +240,7 @@ export function renderMarkdown(r: BenchResults): string {
     '',
   );
   out.push(
-    "Why each request of a deep-trace start is needed: list the user's devices (one lookup with the widened time window); list the device's traces (skip if one of ours exists or the device is busy); list the device's apps (pick the app named like the incident's service, else the worst score); the app's web and cloud-path probes (a trace needs their ids); start the trace. A check reads the trace; a completed check also reads its three result sets for the summary. A redelivered start stops after the trace list, finding its own trace by session name.",
+    "Why each request of a deep-trace start is needed: list the user's devices (one lookup with the widened time window); list the device's traces (skip if one of ours exists or the device is busy); list the device's apps (pick the app named like the incident's service, else the worst score); the app's web and cloud-path probes (a trace needs their ids); start the trace. A check reads the trace; a completed check also reads its three result sets for the summary. A redelivered start costs no ZDX request: the ledger has seen its command id (a start whose answer was lost is found by its session name on the next run).",
     '',
   );
   const t = r.throughput;
