@@ -47,6 +47,11 @@ export interface LocalStackOptions {
   retryDelaySeconds?: number;
   /** Run schedules every N seconds instead of their rate (demos and tests). */
   scheduleEverySeconds?: number;
+  /**
+   * Drills: a queue delivery for which this says true is lost — its messages deleted as if handled, the function
+   * never called (what a purge, a wrong redrive or an operator's delete does).
+   */
+  loseDelivery?: (functionName: string, event: SQSEvent) => boolean;
 }
 
 export async function startLocalStack(opts: LocalStackOptions = {}) {
@@ -137,7 +142,7 @@ export async function startLocalStack(opts: LocalStackOptions = {}) {
         queueUrl: queueUrls[s.queue]!,
         queueArn: queueArns[s.queue]!,
         batchSize: s.batchSize,
-        invoke: (e: SQSEvent) => invoke(fn, e),
+        invoke: async (e: SQSEvent) => (opts.loseDelivery?.(fn.name, e) ? { batchItemFailures: [] } : invoke(fn, e)),
         retryDelaySeconds: opts.retryDelaySeconds,
         onError: (e) => console.error(`poller ${fn.name}:`, e),
       }),

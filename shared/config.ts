@@ -255,6 +255,13 @@ export const windowStopFields = { LEDGER_TABLE: ledgerFields.LEDGER_TABLE };
 export const chatopsFields = {
   /** Who may do what from chat, as JSON; unset → the bundled config/chatops-permissions.json. */
   CHATOPS_PERMISSIONS: z.optional(text()),
+  /**
+   * How long after acknowledging a chat command its check follows on the work queue (shared/commands/receipts.ts):
+   * by then the command's consumer must have received it, else the requester hears it was lost. 0: no checks.
+   * Longer than the policy queue can take to reach a command (runs of at most 60 s, one at a time); SQS's
+   * delay limit is 900.
+   */
+  COMMAND_CHECK_DELAY_SECONDS: int(0, 900, 300),
 };
 
 /** The Slack slash-command function only. */

@@ -45,6 +45,7 @@ export const METRICS = {
   ZscalerAuthFailures: 'Zscaler refused our credentials after the one refresh-and-retry',
   // Queues.
   DeadLetters: 'a message was given up on and left for its dead-letter queue',
+  CommandsLost: 'an acknowledged chat command never reached its consumer (its check found no receipt)',
 } as const;
 
 export type MetricName = keyof typeof METRICS;

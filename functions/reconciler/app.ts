@@ -9,12 +9,12 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord, ScheduledEvent } f
 import { randomUUID } from 'node:crypto';
 import type { Command } from '../../shared/commands/contract.js';
 import type { CommandQueue } from '../../shared/commands/queue.js';
-import { commandOfMessage } from '../../shared/commands/run.js';
+import { commandOfMessage, type RunDeps } from '../../shared/commands/run.js';
 import { runWithDeadline } from '../../shared/deadline.js';
 import { createPolicyRunner, type PolicyDeps, type ReconcileSummary } from '../../shared/bypass/run.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
 
-export interface ReconcilerDeps extends PolicyDeps {
+export interface ReconcilerDeps extends PolicyDeps, Pick<RunDeps, 'receipts'> {
   /** The policy queue itself: a reconcile that ran out of time continues at once, not at the next tick. */
   policyQueue?: CommandQueue;
 }

@@ -1,4 +1,5 @@
 /** Lambda entry: the ZPA client and the windows are built once per container. */
+import { dynamoReceipts } from '../../shared/commands/receipts.js';
 import bundledWindows from '../../config/maintenance-windows.json' with { type: 'json' };
 import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
@@ -57,6 +58,7 @@ export const handler = makeHandler({
   overdueGraceMs: config.BYPASS_OVERDUE_GRACE_SECONDS * 1000,
   windowStops: dynamoWindowStops({ tableName: config.LEDGER_TABLE }),
   markedSegments: dynamoMarkedSegments({ tableName: config.LEDGER_TABLE }),
+  receipts: dynamoReceipts({ tableName: config.LEDGER_TABLE }),
   declaredWindows: dynamoDeclaredWindows({ tableName: config.LEDGER_TABLE }),
   policyQueue: sqsCommandQueue(config.POLICY_QUEUE_URL),
 });

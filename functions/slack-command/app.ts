@@ -59,7 +59,13 @@ export function makeHandler(deps: SlackCommandDeps) {
         reply: { kind: 'slack', responseUrl: form.response_url },
         prefix: form.command,
       },
-      { queue: deps.queue, logger: deps.logger, permissions: deps.permissions, resolveMe: (c) => emailOf(c.userId) },
+      {
+        queue: deps.queue,
+        logger: deps.logger,
+        permissions: deps.permissions,
+        resolveMe: (c) => emailOf(c.userId),
+        checkDelaySeconds: deps.checkDelaySeconds,
+      },
     );
     // Slack shows only 200 answers to the user, so refusals and usage errors are 200s with their text.
     return jsonResponse(200, { response_type: 'ephemeral', text: answer.text });

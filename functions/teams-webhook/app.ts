@@ -52,6 +52,7 @@ export function makeHandler(deps: TeamsWebhookDeps) {
         queue: deps.queue,
         logger: deps.logger,
         permissions: deps.permissions,
+        checkDelaySeconds: deps.checkDelaySeconds,
         resolveMe: async () => {
           const email = senderEmail(activity);
           if (!email)

@@ -1,4 +1,5 @@
 /** Lambda entry: clients built once per container so tokens, pacing and connections survive warm starts. */
+import { dynamoReceipts } from '../../shared/commands/receipts.js';
 import { sqsCommandQueue } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
 import {
@@ -69,6 +70,7 @@ export const handler = makeHandler({
   traces: zdxTracePort(clients.zdx),
   findUsers,
   ledger,
+  receipts: dynamoReceipts({ tableName: config.LEDGER_TABLE }),
   reporter: createReporter({
     callbackUrl: config.REPORT_CALLBACK_URL,
     logger,

@@ -1,11 +1,12 @@
 /**
  * SQS worker: each record on its own; only failed records are reported back (ReportBatchItemFailures), so one
- * bad message never re-runs its neighbours. Runs the read-only `status`, and relays the trace reconciler's
- * delayed wake-ups onto its FIFO queue. It calls no ZDX API: the trace reconciler is ZDX's only caller.
+ * bad message never re-runs its neighbours. Runs the read-only `status`, relays the trace reconciler's
+ * delayed wake-ups onto its FIFO queue, and settles the chat ingress's delayed command checks (receipts.ts). It calls no ZDX API: the trace reconciler is ZDX's only caller.
  */
 import type { SQSRecord } from 'aws-lambda';
 import { PoisonMessageError } from '../../shared/commands/contract.js';
 import { queueOf, type CommandQueue } from '../../shared/commands/queue.js';
+import { settleCheck } from '../../shared/commands/receipts.js';
 import { commandOfMessage, runReported, type RunDeps } from '../../shared/commands/run.js';
 import type { LedgerStore } from '../../shared/ledger/store.js';
 import { sqsHandler } from '../../shared/middleware/presets.js';
@@ -32,6 +33,11 @@ export function makeHandler(deps: WorkerDeps) {
     );
     if (!command) return;
     if (command.type === 'traces.wake') return relayWake(command, deps.traceQueue);
+    if (command.type === 'command.check') {
+      if (!deps.receipts) throw new PoisonMessageError('command checks need receipts (LEDGER_TABLE)');
+      await settleCheck(command, { ...deps, receipts: deps.receipts });
+      return;
+    }
     await runReported(command, deps, async () => {
       if (command.type !== 'status')
         throw new PoisonMessageError(

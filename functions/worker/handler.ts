@@ -1,4 +1,5 @@
 /** Lambda entry: clients built once per container so tokens and connections survive warm starts. */
+import { dynamoReceipts } from '../../shared/commands/receipts.js';
 import { sqsCommandQueue, TRACE_MESSAGE_GROUP } from '../../shared/aws/queue.js';
 import { jsonSecret } from '../../shared/aws/secrets.js';
 import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
@@ -48,6 +49,7 @@ export const handler = makeHandler({
   zpa: zpa && { listForwardingRules: zpa.listForwardingRules, listSegments: zpa.listSegments },
   ledger: dynamoLedger({ tableName: config.LEDGER_TABLE, retentionDays: config.LEDGER_RETENTION_DAYS }),
   windowStops: dynamoWindowStops({ tableName: config.LEDGER_TABLE }),
+  receipts: dynamoReceipts({ tableName: config.LEDGER_TABLE }),
   traceQueue: sqsCommandQueue(config.TRACE_QUEUE_URL, undefined, TRACE_MESSAGE_GROUP),
   reporter: createReporter({ callbackUrl: config.REPORT_CALLBACK_URL, logger }),
   logger,

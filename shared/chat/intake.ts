@@ -4,6 +4,7 @@
  * acknowledgement. The outcome itself arrives later through the command's reply target.
  */
 import { createHash } from 'node:crypto';
+import { checkOf, needsReceipt } from '../commands/check.js';
 import type { CommandQueue } from '../commands/queue.js';
 import { commandProblem, type Command, type ReplyTarget } from '../commands/contract.js';
 import { isAppError } from '../errors.js';
@@ -18,6 +19,8 @@ export interface IntakeDeps {
   permissions: Permissions;
   /** The caller's own email, for `me` (platform-specific: Slack users.info, the Teams sender). */
   resolveMe: (caller: Caller) => Promise<string>;
+  /** COMMAND_CHECK_DELAY_SECONDS: each acknowledged command's check follows this much later (0 or absent: none). */
+  checkDelaySeconds?: number;
 }
 
 export interface ChatRequest {
@@ -88,10 +91,25 @@ export async function handleChatRequest(raw: ChatRequest, deps: IntakeDeps): Pro
     return { status: 'answered', text: `That cannot be done as asked (${problem}).\n\n${helpText(req.prefix)}` };
   await deps.queue.send(command);
   deps.logger.info('chat command enqueued', { commandId: id, type: command.type, by, channel: req.caller.channelId });
+  await sendCheck(command, deps);
   const later = req.reply
     ? 'the result follows here'
     : 'no reply channel is configured, so the result goes to the log and the report callback only';
   return { status: 'accepted', commandId: id, command: command.type, text: `${ackText(command)} (${later}).` };
+}
+
+/**
+ * The command is queued: its check follows, so that losing it on the queue is heard by the requester. A check
+ * that cannot be sent leaves the command as every command was before checks: logged at error, not refused (it
+ * is queued; refusing now would say it failed when it may well be done).
+ */
+async function sendCheck(command: Command, deps: IntakeDeps): Promise<void> {
+  if (!deps.checkDelaySeconds || !needsReceipt(command) || !('requestedBy' in command)) return;
+  try {
+    await deps.queue.send(checkOf(command), { delaySeconds: deps.checkDelaySeconds });
+  } catch (e) {
+    deps.logger.error('the check of a queued chat command could not be sent', { commandId: command.id, error: e });
+  }
 }
 
 /** What a free-text reason may hold once cleaned (a ZPA description takes less: the marker cuts it further). */

@@ -37,6 +37,8 @@ export interface ChatIngressDeps {
   logger: Logger;
   permissions: Permissions;
   maxBodyBytes: number;
+  /** COMMAND_CHECK_DELAY_SECONDS (shared/commands/receipts.ts); absent or 0: no checks. */
+  checkDelaySeconds?: number;
 }
 
 export function chatIngressDeps(functionName: string): ChatIngressDeps & { config: ReturnType<typeof loadChatConfig> } {
@@ -52,5 +54,6 @@ export function chatIngressDeps(functionName: string): ChatIngressDeps & { confi
     logger: logger.child({ function: functionName }),
     permissions: loadPermissions(config.CHATOPS_PERMISSIONS, bundledPermissions),
     maxBodyBytes: config.MAX_BODY_BYTES,
+    checkDelaySeconds: config.COMMAND_CHECK_DELAY_SECONDS,
   };
 }

@@ -218,6 +218,21 @@ export const tracesWakeSchema = z.object({
   dueAt: z.iso.datetime({ offset: true }),
 });
 
+/**
+ * Sent by a chat ingress beside every command it acknowledges, delayed (COMMAND_CHECK_DELAY_SECONDS): by then
+ * the command's consumer has taken it and recorded its receipt (shared/commands/receipts.ts). If not, the command
+ * was lost on its queue: the worker records it lost (a late arrival is then refused, never half-done) and tells
+ * the requester that nothing was done.
+ */
+export const commandCheckSchema = z.object({
+  ...common,
+  type: z.literal('command.check'),
+  commandId: z.string().check(z.minLength(1), z.maxLength(200)),
+  /** What was asked, in words (`bypass payroll-app`), for the requester's message. */
+  about: z.string().check(z.maxLength(300)),
+  requestedBy,
+});
+
 /** Make ZPA match the maintenance windows now (sent by the schedule; serialised with bypass commands). */
 export const reconcileSchema = z.object({ ...common, type: z.literal('reconcile'), requestedBy });
 
@@ -233,6 +248,7 @@ export const commandSchema = z.discriminatedUnion('type', [
   reconcileSchema,
   tracesReconcileSchema,
   tracesWakeSchema,
+  commandCheckSchema,
 ]);
 export type Command = z.infer<typeof commandSchema>;
 export type TraceStart = z.infer<typeof traceStartSchema>;
@@ -244,6 +260,7 @@ export type WindowStopCommand = z.infer<typeof windowStopSchema>;
 export type WindowResumeCommand = z.infer<typeof windowResumeSchema>;
 export type MaintenanceDeclareCommand = z.infer<typeof maintenanceDeclareSchema>;
 export type RequestedBy = z.infer<typeof requestedBySchema>;
+export type CommandCheck = z.infer<typeof commandCheckSchema>;
 
 /** A message on a queue that is not a valid command: it can never succeed. */
 export class PoisonMessageError extends AppError {
@@ -298,4 +315,34 @@ export function commandProblem(command: Command): string | undefined {
   return r.success
     ? undefined
     : `invalid ${String((command as { type?: unknown }).type)} command: ${formatZodIssues(r.error)}`;
+}
+
+/** What a command asks for, in words: `Could not <this>: …`, `Your request to <this> …`. */
+export function describeCommand(c: Command): string {
+  switch (c.type) {
+    case 'trace.start':
+      return `start a deep trace for ${c.userEmails.join(', ')}`;
+    case 'trace.stop':
+      return `stop the deep trace for ${c.incident.incidentId}`;
+    case 'bypass.apply':
+      return `bypass ${c.segment}`;
+    case 'bypass.remove':
+      return `end the bypass of ${c.segment}`;
+    case 'status':
+      return 'show the status';
+    case 'window.stop':
+      return `stop maintenance window ${c.windowId}`;
+    case 'window.resume':
+      return `resume maintenance window ${c.windowId}`;
+    case 'maintenance.declare':
+      return `record ${c.maintenance.source} maintenance ${c.maintenance.id}`;
+    case 'reconcile':
+      return 'reconcile maintenance windows';
+    case 'traces.reconcile':
+      return 'reconcile deep traces';
+    case 'traces.wake':
+      return 'wake the trace reconciler';
+    case 'command.check':
+      return `check on ${c.about}`;
+  }
 }

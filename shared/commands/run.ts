@@ -7,11 +7,19 @@ import { AppError, isRetryable } from '../errors.js';
 import { isCredentialRefusal } from '../zscaler/errors.js';
 import type { Logger } from '../logger.js';
 import type { Reporter } from '../reporting/reporter.js';
-import { type Command, PoisonMessageError, parseCommand } from './contract.js';
+import { needsReceipt } from './check.js';
+import { type Command, describeCommand, PoisonMessageError, parseCommand } from './contract.js';
+import type { CommandReceipts } from './receipts.js';
 
 export interface RunDeps {
   reporter: Reporter;
   logger: Logger;
+  /**
+   * Receipts of chat commands (receipts.ts): each is recorded before it is acted on, and one already reported
+   * lost is refused. Absent: no receipts are kept (the checks then find none and report every command lost, so
+   * a deployment keeps both or neither).
+   */
+  receipts?: CommandReceipts;
 }
 
 /** Runs one command's action; permanent failures are reported back and end the command. */
@@ -41,7 +49,7 @@ export async function runReported<T>(
       {
         kind: `${command.type}.failed`,
         ok: false,
-        text: `Could not ${describe(command)}: ${message}`,
+        text: `Could not ${describeCommand(command)}: ${message}`,
         data: { commandId: command.id },
       },
       command.reply,
@@ -61,8 +69,9 @@ export async function commandOfMessage(
   meta: { receiveCount: number; onPoison: 'throw' | 'drop' },
   deps: RunDeps,
 ): Promise<Command | undefined> {
+  let command: Command;
   try {
-    return parseCommand(body);
+    command = parseCommand(body);
   } catch (e) {
     if (!(e instanceof PoisonMessageError)) throw e;
     if (meta.receiveCount <= 1 && e.reply) {
@@ -83,31 +92,22 @@ export async function commandOfMessage(
     deps.logger.error('invalid command dropped', { error: e });
     return undefined;
   }
-}
-
-function describe(c: Command): string {
-  switch (c.type) {
-    case 'trace.start':
-      return `start a deep trace for ${c.userEmails.join(', ')}`;
-    case 'trace.stop':
-      return `stop the deep trace for ${c.incident.incidentId}`;
-    case 'bypass.apply':
-      return `bypass ${c.segment}`;
-    case 'bypass.remove':
-      return `end the bypass of ${c.segment}`;
-    case 'status':
-      return 'show the status';
-    case 'window.stop':
-      return `stop maintenance window ${c.windowId}`;
-    case 'window.resume':
-      return `resume maintenance window ${c.windowId}`;
-    case 'maintenance.declare':
-      return `record ${c.maintenance.source} maintenance ${c.maintenance.id}`;
-    case 'reconcile':
-      return 'reconcile maintenance windows';
-    case 'traces.reconcile':
-      return 'reconcile deep traces';
-    case 'traces.wake':
-      return 'wake the trace reconciler';
+  if (deps.receipts && needsReceipt(command) && (await deps.receipts.claim(command.id, 'received')).state === 'lost') {
+    // Its check came first and the requester heard that nothing was done: doing it now would contradict that.
+    deps.logger.warn('a command arrived after it was reported lost; not carried out', {
+      commandId: command.id,
+      commandType: command.type,
+    });
+    await deps.reporter.report(
+      {
+        kind: `${command.type}.late`,
+        ok: false,
+        text: `Your request to ${describeCommand(command)} arrived after it was reported lost, so it was not carried out. Ask again if you still need it.`,
+        data: { commandId: command.id },
+      },
+      command.reply,
+    );
+    return undefined;
   }
+  return command;
 }

@@ -203,6 +203,7 @@ describe('alarms of the packaged template', () => {
     const custom = Object.entries(alarms).filter(([, a]) => a.Properties.Namespace === METRICS_NAMESPACE);
     expect(custom.map(([, a]) => a.Properties.MetricName).sort()).toEqual([
       'BypassesOverdue',
+      'CommandsLost',
       'DeadLetters',
       'ReconcileFailures',
       'ReportsFailed',
@@ -340,6 +341,12 @@ describe('alarms of the packaged template', () => {
     const a = alarm('DeadLettersAlarm');
     expect(evaluate(a, emitted([]))).toBe('OK');
     expect(evaluate(a, emitted([{ at: 30_000, name: 'DeadLetters', dims: { queue: 'policy' } }]))).toBe('ALARM');
+  });
+
+  it('a chat command lost on its queue fires within a minute', () => {
+    const a = alarm('CommandsLostAlarm');
+    expect(evaluate(a, emitted([]))).toBe('OK');
+    expect(evaluate(a, emitted([{ at: 30_000, name: 'CommandsLost' }]))).toBe('ALARM');
   });
 
   it('an outcome given up on for its incident fires; notes written stay quiet', () => {

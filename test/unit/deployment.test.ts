@@ -92,10 +92,24 @@ describe('serverless.yml', () => {
         .flatMap((s: { Action: string | string[] }) => [s.Action].flat())
         .filter((a: string) => a.startsWith('dynamodb:'));
     expect(actions('TraceReconcilerRole').sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query']);
-    expect(actions('WorkerRole')).toEqual(['dynamodb:Query', 'dynamodb:Query']);
+    expect(actions('WorkerRole')).toEqual(['dynamodb:Query', 'dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem']);
+    // Besides its queries, the worker may write only chat-command receipts (shared/commands/receipts.ts), as the
+    // reconciler may; the trace reconciler has the whole table.
+    const receipts = (role: string) =>
+      (statements(role) as Array<{ Condition?: unknown }>).filter((s) =>
+        JSON.stringify(s.Condition ?? {}).includes('receipt#'),
+      );
+    for (const role of ['WorkerRole', 'ReconcilerRole'])
+      expect(
+        receipts(role).map((s) => s.Condition),
+        role,
+      ).toEqual([{ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['receipt#*'] } }]);
     // Of the table itself the worker may read only the window-stops item; the index is what status lists.
     const tableQuery = statements('WorkerRole').find(
-      (s) => s.Action.includes('dynamodb:Query') && !JSON.stringify(s.Resource).includes('index/pending'),
+      (s) =>
+        s.Action.includes('dynamodb:Query') &&
+        !s.Action.includes('dynamodb:PutItem') &&
+        !JSON.stringify(s.Resource).includes('index/pending'),
     ) as { Condition?: unknown };
     expect(tableQuery.Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['window-stops'] } });
     expect(actions('IngressRole')).toEqual([]);
