@@ -86,6 +86,8 @@ interface PlanInput {
   segments: SegmentView[];
   /** `firstForeignOrder(rules)` unless `rules` holds only ours (a search): then the position found with them. */
   firstForeign?: number;
+  /** `window stop all` is in force: every ad-hoc bypass ends now. */
+  adhocStopped?: boolean;
   /** Windows refused this run (unresolvable, not allowed): what they hold in ZPA is left exactly as it is. */
   held?: ReadonlySet<string>;
   /**
@@ -117,6 +119,8 @@ interface PlanContext {
   seen: ReadonlySet<string>;
   /** `firstForeignOrder` of the policy's rules. */
   firstForeign: number;
+  /** `window stop all` is in force (PlanInput.adhocStopped). */
+  adhocStopped: boolean;
 }
 
 /**
@@ -129,6 +133,7 @@ export function planReconcile(input: PlanInput): Operation[] {
     held: input.held ?? new Set(),
     seen: input.seen ?? new Set(),
     firstForeign: input.firstForeign ?? firstForeignOrder(input.rules),
+    adhocStopped: input.adhocStopped === true,
   };
   const activeById = new Map(input.active.map((a) => [a.window.id, a]));
   const { ours, duplicates } = splitDuplicateRules(input.rules);
@@ -206,15 +211,22 @@ export function planWindowRuleRemoval(
  * first. One below a foreign rule does nothing: our own failed reorder, or — if it was seen in force — someone
  * moved it (drift, always restored: an ad-hoc bypass has no `onDrift`).
  */
-export function planAdhocRule(rule: RuleView, ctx: Pick<PlanContext, 'now' | 'seen' | 'firstForeign'>): Operation[] {
+export function planAdhocRule(
+  rule: RuleView,
+  ctx: Pick<PlanContext, 'now' | 'seen' | 'firstForeign'> & { adhocStopped?: boolean },
+): Operation[] {
   const { until, at } = parseRuleDescription(rule.description);
-  if (!until || until <= ctx.now)
+  if (!until || until <= ctx.now || ctx.adhocStopped)
     return [
       {
         op: 'delete-rule',
         ruleId: rule.id,
         name: rule.name,
-        why: until ? `expired at ${until.toISOString()}` : 'has no readable expiry',
+        why: ctx.adhocStopped
+          ? 'every bypass is stopped (window stop all)'
+          : until
+            ? `expired at ${until.toISOString()}`
+            : 'has no readable expiry',
         before: rule,
       },
     ];

@@ -22,7 +22,7 @@ import type { BypassPort, SegmentObject } from './port.js';
 import type { MarkedSegments, MarkedSegmentStore } from './markedSegments.js';
 import { readZpaView, type ZpaView } from './view.js';
 import { activeOccurrence, isAllowed, type MaintenanceWindow, type WindowsFile } from './windows.js';
-import { stopApplies, type WindowStop } from '../windows/stops.js';
+import { ALL_WINDOWS, everythingStopped, stopApplies, type WindowStop } from '../windows/stops.js';
 
 export interface ReconcileResult extends ExecuteResult {
   plan: Operation[];
@@ -107,6 +107,8 @@ async function planAndExecute(
     active,
     rules,
     firstForeign,
+    // `window stop all`: ad-hoc bypasses end too.
+    adhocStopped: Array.isArray(deps.stops) && everythingStopped(deps.stops) !== undefined,
     segments: segments.map(viewOf),
     held,
     seen: memory.seen,
@@ -185,7 +187,7 @@ const windowEndFrom =
   };
 
 const stopOf = (stops: WindowStop[], w: MaintenanceWindow, start: Date) =>
-  stops.find((s) => s.windowId === w.id && stopApplies(s, start));
+  stops.find((s) => (s.windowId === w.id || s.windowId === ALL_WINDOWS) && stopApplies(s, start));
 
 /** The gauge, every run (0 too: the alarm sees data); each overdue bypass is named at error level. */
 function emitOverdue(logger: Logger, overdue: OverdueBypass[]): void {

@@ -17,7 +17,7 @@ import type { BypassPort } from './port.js';
 import { describeOp, reconcile, type ReconcileResult } from './reconcile.js';
 import type { WindowsFile } from './windows.js';
 import { resumeWindow, stopWindow, type StopOutcome } from '../windows/emergencyStop.js';
-import { stopsInForce, type WindowStopStore } from '../windows/stops.js';
+import { describeStop, everythingStopped, stopsInForce, type WindowStopStore } from '../windows/stops.js';
 import {
   type Declaration,
   type DeclaredRefusal,
@@ -185,6 +185,16 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
     }
   }
 
+  /** `window stop all` refuses new ad-hoc bypasses until `window resume all` (stops that cannot be read do not). */
+  async function refuseWhileEverythingStopped(): Promise<void> {
+    const stops = await readStops();
+    const all = Array.isArray(stops) ? everythingStopped(stops) : undefined;
+    if (all)
+      throw new ValidationError(
+        `every bypass is stopped (${describeStop(all)}); "window resume all" lifts that, then ask again`,
+      );
+  }
+
   async function runCommand(command: Command, meta: { sentAt?: number } = {}) {
     // Read before the command runs, for every command: a windows file that cannot be read fails the message
     // (thrown, not reported).
@@ -194,6 +204,7 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
       switch (command.type) {
         case 'bypass.apply':
         case 'bypass.remove': {
+          if (command.type === 'bypass.apply') await refuseWhileEverythingStopped();
           const scoped = { ...adhoc, logger };
           const outcome = await runExclusive(() =>
             command.type === 'bypass.apply' ? applyAdhocBypass(command, scoped) : removeAdhocBypass(command, scoped),

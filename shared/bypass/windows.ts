@@ -22,7 +22,11 @@ const oneOffSchedule = z.object({ start: isoInstant, end: isoInstant });
 
 const windowSchema = z.object({
   /** Stable id: it names the bypass rule and appears in every audit record. */
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be lowercase letters, digits and dashes (max 48)')),
+  id: z.string().check(
+    z.regex(/^[a-z0-9][a-z0-9-]{0,47}$/, 'must be lowercase letters, digits and dashes (max 48)'),
+    // `window stop all` stops every window and ad-hoc bypass (shared/windows/stops.ts): no window may be called so.
+    z.refine((id) => id !== 'all', '"all" is reserved (window stop all)'),
+  ),
   segments: z._default(z.array(z.string().check(z.minLength(1))), []),
   segmentGroups: z._default(z.array(z.string().check(z.minLength(1))), []),
   schedule: z.union([cronSchedule, oneOffSchedule]),

@@ -42,7 +42,7 @@ export const USAGE: Record<'trace' | 'bypass' | 'unbypass' | 'status' | 'window'
   bypass: 'bypass <segment> <duration, e.g. 90m or 2h> <reason>',
   unbypass: 'unbypass <segment>',
   status: `status [me|<email> …] (up to ${MAX_STATUS_USERS} users)`,
-  window: 'window stop <window-id> [until-resumed] [reason] | window resume <window-id>',
+  window: 'window stop <window-id|all> [until-resumed] [reason] | window resume <window-id|all>',
 };
 
 /** A window id as the windows file allows it (shared/bypass/windows.ts); matched case-insensitively. */
@@ -58,7 +58,7 @@ export function helpText(prefix: string): string {
     `• ${USAGE.bypass} — bypass a ZPA application segment until the duration ends`,
     `• ${USAGE.unbypass} — end an ad-hoc bypass now`,
     `• ${USAGE.status} — active bypasses (expiry, who asked) and the deep traces running or waiting (all, or the users named)`,
-    `• ${USAGE.window} — emergency stop of a running maintenance window: its bypass is removed now and stays removed for the rest of that occurrence (or every occurrence, until-resumed); resume puts it back`,
+    `• ${USAGE.window} — emergency stop of a running maintenance window: its bypass is removed now and stays removed for the rest of that occurrence (or every occurrence, until-resumed); resume puts it back; "all" stops every window and ad-hoc bypass until "window resume all"`,
     '• dry-run trace … / dry-run bypass … / dry-run unbypass … — show what would change, change nothing',
     '• help — this list',
   ].join('\n');
@@ -132,6 +132,7 @@ function parseWindow(args: string[]): ChatCommand {
   const [action = '', id = '', ...rest] = args;
   const act = action.toLowerCase();
   if (act !== 'stop' && act !== 'resume') return usage('expected "window stop" or "window resume"', USAGE.window);
+  // `all`: every window and ad-hoc bypass, always until resumed (shared/windows/stops.ts ALL_WINDOWS).
   if (!WINDOW_ID.test(id))
     return usage(
       id ? `"${id}" is not a window id (lowercase letters, digits and dashes)` : 'expected a window id',
@@ -143,9 +144,10 @@ function parseWindow(args: string[]): ChatCommand {
     return { name: 'window', action: 'resume', windowId };
   }
   const first = rest[0]?.toLowerCase();
-  const untilResumed = first === 'until-resumed' || (first === 'until' && rest[1]?.toLowerCase() === 'resumed');
+  const saysUntilResumed = first === 'until-resumed' || (first === 'until' && rest[1]?.toLowerCase() === 'resumed');
+  const untilResumed = saysUntilResumed || windowId === 'all';
   const reason = rest
-    .slice(untilResumed ? (first === 'until' ? 2 : 1) : 0)
+    .slice(saysUntilResumed ? (first === 'until' ? 2 : 1) : 0)
     .join(' ')
     .trim();
   if (reason.length > MAX_STOP_REASON)

@@ -10,7 +10,15 @@ import { NotFoundError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { who } from '../bypass/adhoc.js';
 import { activeOccurrence, type MaintenanceWindow, type WindowsFile } from '../bypass/windows.js';
-import { describeStop, stopApplies, stopsInForce, type WindowStop, type WindowStopStore } from './stops.js';
+import {
+  ALL_WINDOWS,
+  describeStop,
+  everythingStopped,
+  stopApplies,
+  stopsInForce,
+  type WindowStop,
+  type WindowStopStore,
+} from './stops.js';
 
 interface StopDeps {
   store: WindowStopStore;
@@ -26,7 +34,11 @@ export interface StopOutcome {
   data: Record<string, unknown>;
 }
 
+/** `window stop all` / `window resume all` name this instead of a window. */
+const ALL = 'all';
+
 export async function stopWindow(cmd: WindowStopCommand, deps: StopDeps): Promise<StopOutcome> {
+  if (cmd.windowId === ALL) return stopEverything(cmd, deps);
   const now = deps.now ?? new Date();
   const window = findWindow(deps.windows, cmd.windowId);
   const occ = activeOccurrence(window, now);
@@ -79,6 +91,7 @@ export async function stopWindow(cmd: WindowStopCommand, deps: StopDeps): Promis
 
 export async function resumeWindow(cmd: WindowResumeCommand, deps: StopDeps): Promise<StopOutcome> {
   const now = deps.now ?? new Date();
+  if (cmd.windowId === ALL) return resumeEverything(cmd, deps, now);
   const window = findWindow(deps.windows, cmd.windowId);
   const { stops, version } = await deps.store.read();
   const current = stopsInForce(stops, now);
@@ -114,6 +127,82 @@ export async function resumeWindow(cmd: WindowResumeCommand, deps: StopDeps): Pr
     text: `Window ${window.id} is resumed: ${occ ? `its bypass is back until ${occ.end.toISOString()}` : 'it runs at its next occurrence'}.`,
     changed: true,
     data: { windowId: window.id, resumed: existing },
+  };
+}
+
+/**
+ * `window stop all`: every window and every ad-hoc bypass, until `window resume all` (stops.ts ALL_WINDOWS). The
+ * stops of single windows stay as they are beneath it, so resuming everything gives back exactly what was running.
+ */
+async function stopEverything(cmd: WindowStopCommand, deps: StopDeps): Promise<StopOutcome> {
+  const now = deps.now ?? new Date();
+  const { stops, version } = await deps.store.read();
+  const current = stopsInForce(stops, now);
+  const existing = everythingStopped(current);
+  if (existing) {
+    deps.logger.info('everything already stopped', { commandId: cmd.id, stoppedBy: existing.by });
+    return {
+      text: `Every bypass is already stopped (${describeStop(existing)}).`,
+      changed: false,
+      data: { windowId: ALL, stop: existing, duplicate: true },
+    };
+  }
+  const by = who(cmd);
+  const stop: WindowStop = {
+    windowId: ALL_WINDOWS,
+    untilResumed: true,
+    stoppedAt: now.toISOString(),
+    by,
+    reason: cmd.reason,
+    commandId: cmd.id,
+  };
+  await deps.store.save([...current, stop], version);
+  deps.logger.audit({
+    action: 'window.stop',
+    trigger: { kind: cmd.requestedBy.kind, id: cmd.id, by },
+    target: { windowId: ALL_WINDOWS },
+    before: { stopped: false },
+    after: stop,
+    result: 'success',
+    reason: cmd.reason || undefined,
+  });
+  return {
+    text: 'Every bypass is stopped until someone says "window resume all": the bypasses of running windows and every ad-hoc bypass are removed now, and new ones are refused meanwhile.',
+    changed: true,
+    data: { windowId: ALL, stop },
+  };
+}
+
+async function resumeEverything(cmd: WindowResumeCommand, deps: StopDeps, now: Date): Promise<StopOutcome> {
+  const { stops, version } = await deps.store.read();
+  const current = stopsInForce(stops, now);
+  const existing = everythingStopped(current);
+  if (!existing)
+    return { text: 'Not everything is stopped; nothing changed.', changed: false, data: { windowId: ALL } };
+  if (cmd.requestedAt && new Date(existing.stoppedAt) > new Date(cmd.requestedAt))
+    return {
+      text: `Everything was stopped again after this request; that stop stays (${describeStop(existing)}).`,
+      changed: false,
+      data: { windowId: ALL, newer: true },
+    };
+  await deps.store.save(
+    current.filter((s) => s !== existing),
+    version,
+  );
+  const by = who(cmd);
+  deps.logger.audit({
+    action: 'window.resume',
+    trigger: { kind: cmd.requestedBy.kind, id: cmd.id, by },
+    target: { windowId: ALL_WINDOWS },
+    before: existing,
+    after: { stopped: false },
+    result: 'success',
+  });
+  const still = current.filter((s) => s !== existing);
+  return {
+    text: `Everything is resumed: running windows get their bypasses back${still.length ? ` (except the windows stopped on their own: ${still.map((s) => s.windowId).join(', ')})` : ''}; ad-hoc bypasses removed by the stop stay removed (ask again).`,
+    changed: true,
+    data: { windowId: ALL, resumed: existing },
   };
 }
 

@@ -53,6 +53,16 @@ export class WindowStopsConflictError extends AppError {
   }
 }
 
+/**
+ * The windowId of `window stop all`: every window (of the file and declared) and every ad-hoc bypass, until
+ * `window resume all`. Ad-hoc bypasses are removed and new ones refused while it stands.
+ */
+export const ALL_WINDOWS = '*';
+
+/** Is every bypass stopped (a `window stop all` in force)? */
+export const everythingStopped = (stops: WindowStop[]): WindowStop | undefined =>
+  stops.find((s) => s.windowId === ALL_WINDOWS);
+
 /** Does `stop` stop the occurrence of its window that started at `occurrenceStart`? */
 export const stopApplies = (stop: WindowStop, occurrenceStart: Date): boolean =>
   stop.untilResumed || stop.occurrenceStart === occurrenceStart.toISOString();
@@ -66,7 +76,8 @@ export function describeStop(s: WindowStop): string {
   const how = s.untilResumed
     ? 'until resumed'
     : `for the rest of its occurrence (ends ${s.occurrenceEnd ?? 'unknown'})`;
-  return `${s.windowId}: stopped ${how} by ${s.by} at ${s.stoppedAt}${s.reason ? ` (${s.reason})` : ''}`;
+  const what = s.windowId === ALL_WINDOWS ? 'every window and ad-hoc bypass' : s.windowId;
+  return `${what}: stopped ${how} by ${s.by} at ${s.stoppedAt}${s.reason ? ` (${s.reason})` : ''}`;
 }
 
 /**

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makeHandler } from '../../functions/reconciler/app.js';
 import type { Outcome } from '../../shared/reporting/reporter.js';
 import { newReconcileMemory, reconcile } from '../../shared/bypass/reconcile.js';
+import { createPolicyRunner } from '../../shared/bypass/run.js';
+import { ALL_WINDOWS, type WindowStop } from '../../shared/windows/stops.js';
 import { parseWindowsFile, type WindowsFile } from '../../shared/bypass/windows.js';
 import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
 import { zpaPacer } from '../../shared/zscaler/pacer.js';
@@ -700,6 +702,69 @@ describe('emergency stops (shared/windows/stops.ts) honoured by the reconcile', 
     const resumed = await reconcile({ port, memory, windows: file, logger, now: day(1, 9), stops: [] });
     expect(resumed.drift).toEqual([]);
     expect(await ruleNames()).toEqual(['zea-bypass:win:held']);
+  });
+
+  it('stop all: every window and every ad-hoc bypass is removed and stays so; new ad-hoc bypasses are refused; resume all brings the windows back', async () => {
+    const file = windows([daily('nightly'), daily('seg-night', { segments: ['hr-portal'], mode: 'bypassType' })]);
+    const hrBefore = await full('hr-portal');
+    const policy = createPolicyRunner({
+      port,
+      windows: () => file,
+      logger,
+      reporter: { report: async () => undefined },
+      dryRun: false,
+      windowStops: { read: async () => ({ stops: everything, version: 1 }), save: async () => undefined },
+    });
+    let everything: WindowStop[] = [];
+    await reconcile({ port, memory, windows: file, logger, now: day(0, 10), stops: [] });
+    const adhoc = await policy.runCommand({
+      id: 'chat_adhoc_1',
+      type: 'bypass.apply',
+      segment: 'erp-finance',
+      durationMinutes: 60,
+      reason: 'vendor call',
+      requestedBy: { kind: 'slack', id: 'U1', name: 'alice' },
+    });
+    expect(adhoc).not.toHaveProperty('failed');
+    expect((await ruleNames()).sort()).toEqual(
+      ['zea-bypass:win:nightly', expect.stringMatching(/^zea-bypass:adhoc:/)].sort(),
+    );
+    everything = [
+      {
+        windowId: ALL_WINDOWS,
+        untilResumed: true,
+        stoppedAt: day(0, 30).toISOString(),
+        by: 'slack:U1(alice)',
+        reason: 'incident',
+        commandId: 'chat_all',
+      },
+    ];
+    const stopped = await reconcile({ port, memory, windows: file, logger, now: day(0, 31), stops: everything });
+    expect(stopped.failed).toEqual([]);
+    expect(await ruleNames()).toEqual([]);
+    expect(await full('hr-portal')).toEqual(hrBefore);
+    // Refused while everything is stopped, with who stopped it; ZPA unchanged.
+    const refused = await policy.runCommand({
+      id: 'chat_adhoc_2',
+      type: 'bypass.apply',
+      segment: 'erp-finance',
+      durationMinutes: 60,
+      reason: 'vendor call again',
+      requestedBy: { kind: 'slack', id: 'U2', name: 'bob' },
+    });
+    expect(refused).toEqual({
+      failed: expect.stringMatching(
+        /^every bypass is stopped \(every window and ad-hoc bypass: stopped until resumed by slack:U1\(alice\)/,
+      ),
+    });
+    // The next night too: stopped until resumed.
+    await reconcile({ port, memory, windows: file, logger, now: day(1, 5), stops: everything });
+    expect(await ruleNames()).toEqual([]);
+    // Resumed: the running windows come back; the ad-hoc bypass, ended by the stop, does not.
+    everything = [];
+    await reconcile({ port, memory, windows: file, logger, now: day(1, 6), stops: [] });
+    expect(await ruleNames()).toEqual(['zea-bypass:win:nightly']);
+    expect((await full('hr-portal')).bypassType).toBe('ALWAYS');
   });
 
   it('a stopped bypassType window restores its segments exactly', async () => {

@@ -50,7 +50,7 @@ describe('grammar: window stop / resume', () => {
 
   it('help lists both', () => {
     expect(helpText('/zscaler')).toMatch(
-      /window stop <window-id> \[until-resumed\] \[reason\] \| window resume <window-id>/,
+      /window stop <window-id\|all> \[until-resumed\] \[reason\] \| window resume <window-id\|all>/,
     );
   });
 

@@ -177,6 +177,42 @@ describe('resumeWindow', () => {
   });
 });
 
+describe('window stop all / window resume all', () => {
+  it('records one stop of everything until resumed, audited; again is a no-op; resume lifts only it', async () => {
+    await stop({ reason: 'the single window first' });
+    const all = await stop({ windowId: 'all', reason: 'incident: stop every bypass' });
+    expect(all.changed).toBe(true);
+    expect(all.text).toMatch(/^Every bypass is stopped until someone says "window resume all"/);
+    const { stops } = await store.read();
+    expect(stops.map((s) => [s.windowId, s.untilResumed])).toEqual([
+      ['sunday-patch', false],
+      ['*', true],
+    ]);
+    expect(audits().filter((a) => a.target.windowId === '*')).toHaveLength(1);
+    const again = await stop({ windowId: 'all' });
+    expect(again).toMatchObject({ changed: false });
+    expect(again.text).toMatch(
+      /^Every bypass is already stopped \(every window and ad-hoc bypass: stopped until resumed by slack:U1\(alice\)/,
+    );
+    const resumed = await resume({ windowId: 'all' });
+    expect(resumed.changed).toBe(true);
+    expect(resumed.text).toContain('except the windows stopped on their own: sunday-patch');
+    expect((await store.read()).stops.map((s) => s.windowId)).toEqual(['sunday-patch']);
+    expect((await resume({ windowId: 'all' })).changed).toBe(false);
+  });
+
+  it('no window may be called "all"', () => {
+    expect(() =>
+      parseWindowsFile({
+        guardrails: { allowedSegments: ['x'], maxWindowMinutes: 60 },
+        windows: [
+          { id: 'all', segments: ['x'], schedule: { start: NOW.toISOString(), end: NOW.toISOString() }, reason: 'r' },
+        ],
+      }),
+    ).toThrow(/"all" is reserved/);
+  });
+});
+
 describe('stops in force and status', () => {
   const at = (iso: string) => new Date(iso);
   const s = (over: Partial<WindowStop>): WindowStop => ({
