@@ -51,10 +51,12 @@ export interface TracePort {
   stopTrace(deviceId: number, traceId: string): Promise<void>;
   traceResults(deviceId: number, traceId: string): Promise<TraceResults>;
   /**
-   * ZDX's own score analysis of the app on the device over the trace's time (`done`, or `pending` when it did not
-   * finish within `waitMs`). Optional: a port without it leaves the analysis out of the report, saying so.
+   * Starts ZDX's own score analysis of the app on the device over the trace's time; returns its id. Optional (with
+   * `readScoreAnalysis`): a port without it leaves the analysis out of the report, saying so.
    */
-  scoreAnalysis?(input: AnalysisInput, opts: { waitMs: number }): Promise<ScoreAnalysis>;
+  startScoreAnalysis?(input: AnalysisInput): Promise<string>;
+  /** ZDX's verdict (`done`), or its failure; undefined while the analysis has not finished. */
+  readScoreAnalysis?(id: string): Promise<ScoreAnalysis | undefined>;
   /** The device's apps, from the newest data ZDX has within the last `lookbackHours`. */
   deviceApps(deviceId: number, lookbackHours: number): Promise<TraceApp[]>;
   /** The web probes of an app on the device, from the newest data within the last `lookbackHours`. */

@@ -77,7 +77,7 @@ export interface TraceSettings {
   expectedTraceSeconds?: (minutes: SessionMinutes) => number;
   /** The device's page in the ZDX portal: a URL with `{deviceId}`, or a base the id is appended to. */
   portalDeviceUrl?: string;
-  /** The longest wait between the two reads of ZDX's score analysis (default 2 s). */
+  /** The longest one run waits, in all its reports, for ZDX's score analyses to finish (default 2 s). */
   analysisWaitMs?: number;
 }
 
@@ -114,7 +114,13 @@ export interface ReconcileTracesResult {
   wakeAfterSeconds?: number;
 }
 
-type Ctx = TraceReconcilerDeps & { now: () => Date; result: ReconcileTracesResult; runStartedAt: number };
+type Ctx = TraceReconcilerDeps & {
+  now: () => Date;
+  result: ReconcileTracesResult;
+  runStartedAt: number;
+  /** What is left of this run's wait for ZDX's score analyses: shared by every report of the run. */
+  analysisWaitLeftMs: number;
+};
 
 class OutOfTime extends Error {}
 
@@ -129,6 +135,7 @@ export async function reconcileTraces(
     ...deps,
     now,
     runStartedAt: now().getTime(),
+    analysisWaitLeftMs: deps.settings.analysisWaitMs ?? ANALYSIS_WAIT_MS,
     result: { applied: 0, stopped: 0, reported: 0, started: 0, waiting: 0, deferred: false, failed: 0 },
   };
   const applied = new Set<string>();
@@ -556,8 +563,10 @@ async function reportEnded(ctx: Ctx, records: Map<string, IncidentRecord>): Prom
         const cur = records.get(r.key)!;
         const d = cur.devices.find((x) => x.deviceId === device.deviceId)!;
         if (d.phase !== 'ended') return;
+        // The analysis is started first, so that reading the results is time it has to finish in.
+        const started = await startScoreAnalysis(d, ctx);
         const results = await ctx.traces.traceResults(d.deviceId, d.traceId!);
-        const analysis = await scoreAnalysisOf(d, ctx);
+        const analysis = await finishScoreAnalysis(started, d, ctx);
         const series = summariseSeries(results);
         const diagnosis = diagnose(results, analysis);
         await report(
@@ -590,37 +599,64 @@ async function reportEnded(ctx: Ctx, records: Map<string, IncidentRecord>): Prom
   }
 }
 
-/** The longest wait for ZDX's score analysis between its two reads (never past the run's reserve). */
+/** The longest this run waits, in all, for ZDX's score analyses (never past the run's reserve). */
 const ANALYSIS_WAIT_MS = 2_000;
 /** Below this much time left (beyond the reserve), the analysis is not asked for: the report goes without it. */
 const ANALYSIS_MIN_MS = 3_000;
 
+type StartedAnalysis = { id: string; at: number } | ScoreAnalysis;
+
 /**
- * ZDX's own verdict on the trace's app and time: one start and at most two reads, with one short wait bounded by
- * the time left. Best effort: whatever goes wrong (not ready, refused, no time), the report goes out without it and
- * says why, so a slow analysis never holds up the trace's report or costs a second read of its results.
+ * ZDX's own verdict on the trace's app and time: one start, sent before the trace's results are read. Best effort:
+ * whatever goes wrong (refused, no time), the report goes out without it and says why.
  */
-async function scoreAnalysisOf(d: DeviceEntry, ctx: Ctx): Promise<ScoreAnalysis> {
-  if (!ctx.traces.scoreAnalysis) return { state: 'skipped', reason: 'not available here' };
+async function startScoreAnalysis(d: DeviceEntry, ctx: Ctx): Promise<StartedAnalysis> {
+  if (!ctx.traces.startScoreAnalysis || !ctx.traces.readScoreAnalysis)
+    return { state: 'skipped', reason: 'not available here' };
   const appId = d.prepared?.appId;
   if (appId === undefined) return { state: 'skipped', reason: "the trace's app is not known" };
   const t0 = d.traceStartedAt;
   const t1 = d.traceEndedAt;
   if (!t0 || !t1 || t1 <= t0) return { state: 'skipped', reason: 'ZDX gave no start and end for the trace' };
-  const spare = remainingMs() - ctx.settings.reserveMs - ANALYSIS_MIN_MS;
-  if (spare <= 0) return { state: 'skipped', reason: 'no time left in this run' };
-  const waitMs = Math.min(ctx.settings.analysisWaitMs ?? ANALYSIS_WAIT_MS, spare);
+  if (remainingMs() - ctx.settings.reserveMs < ANALYSIS_MIN_MS)
+    return { state: 'skipped', reason: 'no time left in this run' };
   try {
-    return await ctx.traces.scoreAnalysis({ deviceId: d.deviceId, appId, t0, t1 }, { waitMs });
+    return { id: await ctx.traces.startScoreAnalysis({ deviceId: d.deviceId, appId, t0, t1 }), at: Date.now() };
   } catch (e) {
-    ctx.logger.warn('ZDX score analysis failed; the trace is reported without it', {
-      deviceId: d.deviceId,
-      traceId: d.traceId,
-      error: e,
-    });
-    const reason = e instanceof DeadlineExceededError ? 'no time left in this run' : errorText(e);
-    return { state: 'failed', reason: reason.slice(0, 200) };
+    return analysisFailed(e, d, ctx);
   }
+}
+
+/**
+ * At most two reads: one now, and one more only if it is not finished and the run's shared wait allows. The wait
+ * counts from the start (the results were read meanwhile) and is shared by all the run's reports, so a run that
+ * reports many traces never sleeps more than {@link ANALYSIS_WAIT_MS} in all.
+ */
+async function finishScoreAnalysis(started: StartedAnalysis, d: DeviceEntry, ctx: Ctx): Promise<ScoreAnalysis> {
+  if ('state' in started) return started;
+  const read = ctx.traces.readScoreAnalysis!;
+  try {
+    const first = await read(started.id);
+    if (first) return first;
+    const spare = remainingMs() - ctx.settings.reserveMs - ANALYSIS_MIN_MS;
+    const wait = Math.max(0, Math.min(ctx.analysisWaitLeftMs, spare));
+    if (wait <= 0) return { state: 'pending', waitedMs: Date.now() - started.at };
+    ctx.analysisWaitLeftMs -= wait;
+    await new Promise((r) => setTimeout(r, wait));
+    return (await read(started.id)) ?? { state: 'pending', waitedMs: Date.now() - started.at };
+  } catch (e) {
+    return analysisFailed(e, d, ctx);
+  }
+}
+
+function analysisFailed(e: unknown, d: DeviceEntry, ctx: Ctx): ScoreAnalysis {
+  ctx.logger.warn('ZDX score analysis failed; the trace is reported without it', {
+    deviceId: d.deviceId,
+    traceId: d.traceId,
+    error: e,
+  });
+  const reason = e instanceof DeadlineExceededError ? 'no time left in this run' : errorText(e);
+  return { state: 'failed', reason: reason.slice(0, 200) };
 }
 
 const errorText = (e: unknown) => (e instanceof AppError ? e.message : e instanceof Error ? e.message : String(e));

@@ -2,7 +2,7 @@
  * The deep-trace actions' view of ZDX (port.ts), implemented with the ZDX client: ZDX's shapes and errors
  * become the port's words here, and nowhere else.
  */
-import { runAnalysis } from '../zdx/analysis.js';
+import { readAnalysis, startAnalysis } from '../zdx/analysis.js';
 import { listCloudPathProbes, listDeviceApps, listWebProbes } from '../zdx/apps.js';
 import {
   getTrace,
@@ -73,7 +73,8 @@ export function zdxTracePort(api: ApiClient): TracePort {
       await unlessNotFound(stopTrace(api, deviceId, traceId));
     },
     traceResults: (deviceId, traceId) => getTraceResults(api, deviceId, traceId),
-    scoreAnalysis: (input, opts) => runAnalysis(api, input, opts),
+    startScoreAnalysis: (input) => startAnalysis(api, input),
+    readScoreAnalysis: (id) => readAnalysis(api, id),
     deviceApps: (deviceId, lookbackHours) => listDeviceApps(api, deviceId, lookbackHours),
     webProbes: (deviceId, appId, lookbackHours) => listWebProbes(api, deviceId, appId, lookbackHours),
     cloudPathProbes: (deviceId, appId, lookbackHours) => listCloudPathProbes(api, deviceId, appId, lookbackHours),

@@ -4,8 +4,8 @@
  * start reply nor how an unfinished analysis reads, so both are read leniently [inferred]: the id as `analysis_id`
  * or `id` (number or string), and a reply without a `result` object as "not finished yet".
  *
- * Each call is paced like any other ZDX call, so a finished trace's report asks for at most one start and two
- * reads, with one short wait between them that never outlasts the time it is given.
+ * Each call is paced like any other ZDX call: a finished trace's report asks for one start and at most two reads
+ * (shared/traces/reconcile.ts decides when, and how long it may wait between them).
  */
 import * as z from 'zod/mini';
 import { ZscalerApiError } from '../zscaler/errors.js';
@@ -77,25 +77,4 @@ export async function readAnalysis(c: ApiClient, id: string): Promise<ScoreAnaly
     };
   if (body.err_msg?.trim()) return { state: 'failed', reason: `ZDX said: ${body.err_msg.trim().slice(0, 200)}` };
   return undefined;
-}
-
-export interface RunAnalysisOptions {
-  /** The longest wait before the second read; 0: read once only. */
-  waitMs: number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/** Start, read, and (if not finished) wait once, briefly, and read again. Never more than three ZDX calls. */
-export async function runAnalysis(
-  c: ApiClient,
-  input: AnalysisInput,
-  opts: RunAnalysisOptions,
-): Promise<ScoreAnalysis> {
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const id = await startAnalysis(c, input);
-  const first = await readAnalysis(c, id);
-  if (first) return first;
-  if (opts.waitMs <= 0) return { state: 'pending', waitedMs: 0 };
-  await sleep(opts.waitMs);
-  return (await readAnalysis(c, id)) ?? { state: 'pending', waitedMs: opts.waitMs };
 }
