@@ -3,7 +3,9 @@
  * Nothing is parsed before the request is authenticated, and nothing is enqueued for a bad request. The
  * sources are the registry's (shared/incidents/sources.ts); this handler knows none of them by name.
  * A status page's scheduled maintenance (`POST /webhooks/statuspage/{token}`) is not an incident: it declares a
- * maintenance window, so it goes to the policy queue (shared/windows/statuspage.ts).
+ * maintenance window, so it goes to the policy queue (shared/windows/statuspage.ts). So does a source's delivery
+ * that its `maintenance` reads as one (Rootly's scheduled incidents, shared/windows/rootly.ts), after the
+ * source's own authentication.
  * A refusal is counted (WebhooksRejected, by reason) where every error becomes a response, in
  * shared/middleware/errorResponse.ts; an accepted request is counted here, by source.
  */
@@ -13,17 +15,18 @@ import type { SecretSource } from '../../shared/aws/secrets.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { ingestIncident } from '../../shared/incidents/ingest.js';
 import { findSource, INCIDENT_SOURCES } from '../../shared/incidents/sources.js';
-import type { WebhookRequest } from '../../shared/incidents/source.js';
+import type { MaintenanceDelivery, WebhookRequest } from '../../shared/incidents/source.js';
 import type { Logger } from '../../shared/logger.js';
 import { jsonResponse } from '../../shared/middleware/errorResponse.js';
 import { httpHandler } from '../../shared/middleware/presets.js';
 import { decodeBody } from '../../shared/webhooks/hmac.js';
-import { authenticateStatuspage, declareCommand, parseStatuspage } from '../../shared/windows/statuspage.js';
+import { declareCommand } from '../../shared/windows/declaration.js';
+import { authenticateStatuspage, parseStatuspage } from '../../shared/windows/statuspage.js';
 import { verifierWithRotation, webhookSection, type WebhookSecrets } from '../../shared/webhooks/secrets.js';
 
 export interface IncidentWebhookDeps {
   queue: CommandQueue;
-  /** The FIFO policy queue: declared maintenances (Statuspage) go to the reconciler. */
+  /** The FIFO policy queue: declared maintenances (Statuspage, Rootly) go to the reconciler. */
   policyQueue?: CommandQueue;
   secrets: SecretSource<WebhookSecrets>;
   logger: Logger;
@@ -55,6 +58,8 @@ export function makeHandler(deps: IncidentWebhookDeps) {
       query: event.queryStringParameters ?? {},
     };
     await verify((s) => source.authenticate(req, webhookSection(s, source.section), Date.now() / 1000));
+    const maintenance = source.maintenance?.(req);
+    if (maintenance) return declare(source.name, maintenance);
     const incident = source.normalise(req, {
       emailFields: deps.emailFields,
       opsgenieUserFields: deps.opsgenieUserFields,
@@ -71,13 +76,19 @@ export function makeHandler(deps: IncidentWebhookDeps) {
   async function statuspage(token: string | undefined, rawBody: string) {
     await verify((s) => authenticateStatuspage(token, webhookSection(s, 'statuspage')));
     if (!deps.policyQueue) throw new NotFoundError('maintenance webhooks are not configured in this deployment');
-    const parsed = parseStatuspage(rawBody);
-    deps.logger.metric('WebhooksAccepted', 1, { dims: { source: 'statuspage' } });
+    return declare('statuspage', parseStatuspage(rawBody));
+  }
+
+  /** An authenticated delivery on the maintenance path: its `maintenance.declare` to the policy queue → 202. */
+  async function declare(sourceName: string, parsed: MaintenanceDelivery) {
+    if (!deps.policyQueue) throw new NotFoundError('maintenance webhooks are not configured in this deployment');
+    deps.logger.metric('WebhooksAccepted', 1, { dims: { source: sourceName } });
     if (parsed.kind === 'ignored') return jsonResponse(202, { status: 'ignored', reason: parsed.reason });
     const command = declareCommand(parsed.maintenance);
     await deps.policyQueue.send(command);
     deps.logger.info('maintenance enqueued', {
       commandId: command.id,
+      source: sourceName,
       maintenanceId: parsed.maintenance.id,
       status: parsed.maintenance.status,
     });

@@ -55,6 +55,24 @@ const statuspageSchema = z.object({
   onDrift: z._default(z.enum(['restore', 'respect']), 'restore'),
 });
 
+/** Segments one Rootly service or functionality stands for, keyed by its Rootly id or its name. */
+const rootlyTargets = z.record(
+  z.string().check(z.minLength(1), z.maxLength(200)),
+  z.array(z.string().check(z.minLength(1))).check(z.minLength(1)),
+);
+
+/**
+ * Scheduled incidents (maintenances) declared in Rootly (docs/sources.md, "Rootly scheduled incidents"): which of
+ * its services and functionalities stand for which ZPA segments. A key is the Rootly id or the name (matched
+ * without regard to case); one not listed is never bypassed, and the segments must be in the allowlist.
+ */
+const rootlySchema = z.object({
+  services: z._default(rootlyTargets, {}),
+  functionalities: z._default(rootlyTargets, {}),
+  mode: z._default(z.enum(['rule', 'bypassType']), 'rule'),
+  onDrift: z._default(z.enum(['restore', 'respect']), 'restore'),
+});
+
 const windowsFileSchema = z.object({
   guardrails: z.object({
     /** Segment names (with `*` wildcards) or ids that may be bypassed at all. Nothing else ever is. */
@@ -66,6 +84,7 @@ const windowsFileSchema = z.object({
   }),
   windows: z.array(windowSchema),
   statuspage: z.optional(statuspageSchema),
+  rootly: z.optional(rootlySchema),
 });
 
 export type MaintenanceWindow = z.infer<typeof windowSchema>;
@@ -100,6 +119,11 @@ export function parseWindowsFile(data: unknown): WindowsFile {
     for (const s of segments)
       if (!isAllowed(file.guardrails, s))
         problems.push(`statuspage: component ${component}: segment "${s}" is not in guardrails.allowedSegments`);
+  for (const kind of ['services', 'functionalities'] as const)
+    for (const [key, segments] of Object.entries(file.rootly?.[kind] ?? {}))
+      for (const s of segments)
+        if (!isAllowed(file.guardrails, s))
+          problems.push(`rootly: ${kind} "${key}": segment "${s}" is not in guardrails.allowedSegments`);
   if (problems.length) throw new ValidationError(`invalid windows file: ${problems.join('; ')}`);
   return file;
 }

@@ -167,21 +167,25 @@ export const windowResumeSchema = z.object({
   requestedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
-/** Components one declared maintenance may name (a Statuspage maintenance names a handful). */
+/** Components one declared maintenance may name (a Statuspage maintenance or Rootly scheduled incident names a handful). */
 export const MAX_MAINTENANCE_COMPONENTS = 100;
 
 /**
- * A maintenance declared by a status page (Statuspage's scheduled maintenance): the vendor's view of it at
- * `updatedAt`. The reconciler records it (shared/windows/declared.ts) and bypasses the segments its components
- * map to while it runs; a later `updatedAt` wins, so reordered deliveries end where the vendor did.
+ * A maintenance declared by a status page or incident tool (Statuspage's scheduled maintenance, Rootly's scheduled
+ * incident): the vendor's view of it at `updatedAt`. The reconciler records it (shared/windows/declared.ts) and
+ * bypasses the segments its components map to while it runs; a later `updatedAt` wins, so reordered deliveries
+ * end where the vendor did. `components` are what it affects: Statuspage components (no `kind`), or Rootly
+ * services and functionalities (`kind` says which); `pageId` is Statuspage's page (Rootly has none).
  */
 export const maintenanceDeclareSchema = z.object({
   ...common,
   type: z.literal('maintenance.declare'),
   maintenance: z.object({
-    source: z.enum(['statuspage']),
-    id: z.string().check(z.regex(/^[a-z0-9]{1,40}$/, 'must be lowercase letters and digits (max 40)')),
-    pageId: z.string().check(z.minLength(1), z.maxLength(100)),
+    source: z.enum(['statuspage', 'rootly']),
+    // Statuspage ids are lowercase alphanumerics; Rootly's are lowercase UUIDs (with dashes). The id is part of
+    // the window id (`<source>:<id>`), which must fit a window id's 48 characters.
+    id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be lowercase letters, digits and dashes (max 40)')),
+    pageId: z.optional(z.string().check(z.minLength(1), z.maxLength(100))),
     name: z.string().check(z.maxLength(300)),
     status: z.enum(['scheduled', 'in_progress', 'verifying', 'completed', 'cancelled']),
     scheduledFor: z.iso.datetime({ offset: true }),
@@ -189,7 +193,11 @@ export const maintenanceDeclareSchema = z.object({
     updatedAt: z.iso.datetime({ offset: true }),
     components: z
       .array(
-        z.object({ id: z.string().check(z.minLength(1), z.maxLength(100)), name: z.string().check(z.maxLength(300)) }),
+        z.object({
+          id: z.string().check(z.minLength(1), z.maxLength(100)),
+          name: z.string().check(z.maxLength(300)),
+          kind: z.optional(z.enum(['service', 'functionality'])),
+        }),
       )
       .check(z.maxLength(MAX_MAINTENANCE_COMPONENTS)),
     link: z.optional(z.string().check(z.maxLength(500))),

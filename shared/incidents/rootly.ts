@@ -6,9 +6,14 @@
  * verification examples compute it. The timestamp must be within 300 s of our clock: the replay bound. The
  * `rootly` section of the webhooks secret holds one secret, or two during a rotation.
  *
- * Body: `{ "event": { "id", "type", "issued_at" }, "data": { …the incident… } }`. Mapping: `incident.created` →
- * opened; `incident.resolved` and `incident.cancelled` → resolved; others (updated, mitigated, the
- * `incident.scheduled.*` maintenance events, post-mortems, alerts) ignored. Incident id: `data.id` (what the
+ * Body: `{ "event": { "id", "type", "issued_at" }, "data": { …the incident… } }`.
+ *
+ * Routing: a delivery about a scheduled incident (a maintenance: the `incident.scheduled.*` events, or any event
+ * of an incident whose `data.kind` is `scheduled`) is not an incident: it declares a maintenance window and goes to
+ * the policy queue (shared/windows/rootly.ts, the source's `maintenance`). Everything else is an incident:
+ *
+ * Mapping: `incident.created` → opened; `incident.resolved` and `incident.cancelled` → resolved; others (updated,
+ * mitigated, post-mortems, alerts) ignored. Incident id: `data.id` (what the
  * Rootly API takes). Dedupe id: `event.id`. User: `user:<email>` labels (Rootly labels as strings, or a
  * `{key, value}` / map form with key `user` or `affected_user`), then addresses in the title and summary. Which
  * incident fields Rootly sends beyond `id`, `title` and `url` could not be confirmed here. Title:
@@ -17,6 +22,7 @@
 import * as z from 'zod/mini';
 import { UnauthorizedError } from '../errors.js';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
+import { parseRootlyMaintenance } from '../windows/rootly.js';
 import {
   assertFreshTimestamp,
   assertSecrets,
@@ -152,11 +158,15 @@ export function normaliseRootly(rawBody: string): IncidentEvent {
   return event;
 }
 
-/** Rootly incidents, as a registry entry (section `rootly`: the webhook secrets). */
+/**
+ * Rootly incidents, as a registry entry (section `rootly`: the webhook secrets); its scheduled incidents take the
+ * maintenance path, after the same signature check.
+ */
 export const rootlySource = defineSource({
   name: 'rootly',
   section: 'rootly',
   authenticate: (req, secrets, nowSec) =>
     verifyRootlySignature(req.rawBody, headerValue(req.headers, ROOTLY_SIGNATURE_HEADER), secrets, nowSec),
   normalise: (req) => normaliseRootly(req.rawBody),
+  maintenance: (req) => parseRootlyMaintenance(req.rawBody),
 });

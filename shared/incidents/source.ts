@@ -4,6 +4,7 @@
  * vendor's body to an {@link IncidentEvent}. Plus the helpers every source needs to read untrusted payloads the
  * same way: bounded text, bounded lists, vendor times.
  */
+import type { MaintenanceDeclareCommand } from '../commands/contract.js';
 import { ValidationError } from '../errors.js';
 import type { WebhookSection, WebhookSectionName } from '../webhooks/secrets.js';
 import { cleanText, refusedCharacter } from '../validation/sqsText.js';
@@ -38,7 +39,18 @@ export interface IncidentSource<K extends WebhookSectionName = WebhookSectionNam
   authenticate(req: WebhookRequest, secret: WebhookSection<K>, nowSec: number): void;
   /** The body (and headers) as an {@link IncidentEvent}; throws ValidationError for a body it cannot read. */
   normalise(req: WebhookRequest, opts: SourceOptions): IncidentEvent;
+  /**
+   * For a source whose deliveries may declare a maintenance window instead (Rootly's scheduled incidents): called
+   * after `authenticate`, before `normalise`; a result sends the delivery to the maintenance path (the policy
+   * queue), undefined leaves it an incident. Throws ValidationError for a maintenance it cannot read.
+   */
+  maintenance?(req: WebhookRequest): MaintenanceDelivery | undefined;
 }
+
+/** A delivery on the maintenance path: the maintenance it declares, or why it declares none. */
+export type MaintenanceDelivery =
+  | { kind: 'maintenance'; maintenance: MaintenanceDeclareCommand['maintenance'] }
+  | { kind: 'ignored'; reason: string };
 
 /** A source as the registry holds it: the section type is checked inside the source module, not here. */
 export type AnyIncidentSource = IncidentSource<WebhookSectionName>;

@@ -1,7 +1,7 @@
 /**
- * Maintenance windows declared by a status page rather than written in the windows file: a Statuspage scheduled
- * maintenance (docs/sources.md, "Statuspage scheduled maintenances") arrives as a `maintenance.declare` command on
- * the policy queue; the reconciler records the vendor's view of it here and, on every run, merges the declared
+ * Maintenance windows declared by a status page or incident tool rather than written in the windows file: a
+ * Statuspage scheduled maintenance or a Rootly scheduled incident (docs/sources.md, "Statuspage scheduled
+ * maintenances", "Rootly scheduled incidents") arrives as a `maintenance.declare` command on the policy queue; the reconciler records the vendor's view of it here and, on every run, merges the declared
  * maintenances that are running into the windows file's windows before planning. So a declared window goes
  * through exactly the guardrails, planner, drift policy and dry run of a file window, and its bypass ends like
  * one: when its status says so or its scheduled end passes, whichever comes first, at the latest a minute later.
@@ -60,11 +60,26 @@ export class DeclaredWindowsConflictError extends AppError {
   }
 }
 
-/** The window id of a declaration, which names its bypass rule (`zea-bypass:win:statuspage:<id>`): the source is in it. */
+/** The window id of a declaration, which names its bypass rule (`zea-bypass:win:rootly:<id>`): the source is in it. */
 export const declaredWindowId = (d: Pick<DeclaredMaintenance, 'source' | 'id'>) => `${d.source}:${d.id}`;
 
 const RUNNING = new Set<DeclaredMaintenance['status']>(['in_progress', 'verifying']);
 const ENDED = new Set<DeclaredMaintenance['status']>(['completed', 'cancelled']);
+/** How far along its life a status is: of two states stamped with the same time, the later one wins. */
+const STAGE: Readonly<Record<DeclaredMaintenance['status'], number>> = {
+  scheduled: 0,
+  in_progress: 1,
+  verifying: 2,
+  completed: 3,
+  cancelled: 3,
+};
+
+/** How each source's maintenances are named in logs, reports and ZPA. */
+const LABEL: Readonly<Record<DeclaredMaintenance['source'], string>> = {
+  statuspage: 'Statuspage maintenance',
+  rootly: 'Rootly scheduled incident',
+};
+const labelOf = (d: Pick<DeclaredMaintenance, 'source' | 'id'>) => `${LABEL[d.source]} ${d.id}`;
 
 /** When a declaration's bypass starts: its scheduled start, or earlier when the vendor put it in progress early. */
 function startOf(d: Declaration): Date {
@@ -85,8 +100,9 @@ export type ApplyResult =
   | { changed: false; reason: 'duplicate' | 'older'; current: Declaration };
 
 /**
- * The stored declarations with `incoming` applied (pure): the vendor's later `updatedAt` wins; an equal or older
- * one changes nothing. Ended declarations past {@link KEEP_ENDED_MS} are dropped, then the oldest ended ones
+ * The stored declarations with `incoming` applied (pure): the vendor's later `updatedAt` wins; an older one changes
+ * nothing, nor does an equal one unless its status is further along (Rootly stamps events, and two events of one
+ * change may carry the same time). Ended declarations past {@link KEEP_ENDED_MS} are dropped, then the oldest ended ones
  * while more than {@link MAX_DECLARATIONS} are kept.
  * @throws ValidationError when {@link MAX_DECLARATIONS} declarations are all still live.
  */
@@ -99,7 +115,9 @@ export function applyDeclaration(
   const before = stored.find((d) => declaredWindowId(d) === id);
   if (before) {
     const diff = Date.parse(incoming.updatedAt) - Date.parse(before.updatedAt);
-    if (diff <= 0) return { changed: false, reason: diff === 0 ? 'duplicate' : 'older', current: before };
+    if (diff < 0) return { changed: false, reason: 'older', current: before };
+    if (diff === 0 && STAGE[incoming.status] <= STAGE[before.status])
+      return { changed: false, reason: 'duplicate', current: before };
   }
   const after: Declaration = {
     ...incoming,
@@ -127,21 +145,51 @@ export function applyDeclaration(
   return { changed: true, next, before, after };
 }
 
-/** Why a declaration cannot bypass anything under the windows file's `statuspage` mapping, or its segments. */
+/** Why a declaration cannot bypass anything under its source's mapping in the windows file, or its segments. */
 export function mappedSegments(
+  d: Pick<DeclaredMaintenance, 'source' | 'pageId' | 'components'>,
+  file: WindowsFile,
+): { segments: string[]; unmapped: string[] } | { problem: string } {
+  return d.source === 'rootly' ? rootlySegments(d, file) : statuspageSegments(d, file);
+}
+
+function statuspageSegments(
   d: Pick<DeclaredMaintenance, 'pageId' | 'components'>,
   file: WindowsFile,
 ): { segments: string[]; unmapped: string[] } | { problem: string } {
   const mapping = file.statuspage;
   if (!mapping) return { problem: 'the windows file has no "statuspage" section, so no component maps to a segment' };
   if (d.pageId !== mapping.pageId)
-    return { problem: `it is for page ${d.pageId}, not the configured page ${mapping.pageId}` };
+    return { problem: `it is for page ${d.pageId ?? '(none)'}, not the configured page ${mapping.pageId}` };
   const segments = new Set<string>();
   const unmapped: string[] = [];
   for (const c of d.components) {
     const mapped = Object.hasOwn(mapping.components, c.id) ? mapping.components[c.id] : undefined;
     if (mapped) for (const s of mapped) segments.add(s);
     else unmapped.push(c.id);
+  }
+  return { segments: [...segments], unmapped };
+}
+
+/**
+ * Rootly: each service (`services`) or functionality (`functionalities`) maps by its Rootly id, or by its name
+ * without regard to case; every key that matches adds its segments. Unmapped ones are named `service "<name>"`.
+ */
+function rootlySegments(
+  d: Pick<DeclaredMaintenance, 'components'>,
+  file: WindowsFile,
+): { segments: string[]; unmapped: string[] } | { problem: string } {
+  const mapping = file.rootly;
+  if (!mapping)
+    return { problem: 'the windows file has no "rootly" section, so no service or functionality maps to a segment' };
+  const segments = new Set<string>();
+  const unmapped: string[] = [];
+  for (const c of d.components) {
+    const table = c.kind === 'functionality' ? mapping.functionalities : mapping.services;
+    const name = c.name.trim().toLowerCase();
+    const keys = Object.keys(table).filter((k) => k === c.id || (name !== '' && k.trim().toLowerCase() === name));
+    for (const k of keys) for (const s of table[k]!) segments.add(s);
+    if (!keys.length) unmapped.push(`${c.kind ?? 'service'} "${c.name || c.id}"`);
   }
   return { segments: [...segments], unmapped };
 }
@@ -187,18 +235,22 @@ export function declaredWindows(
     }
     if (!mapped.segments.length) {
       refuse(
-        `none of its components (${d.components.map((c) => c.id).join(', ') || 'none'}) is mapped to a segment in the windows file's statuspage.components`,
+        d.source === 'rootly'
+          ? `none of its services or functionalities (${mapped.unmapped.join(', ') || 'none'}) is mapped to a segment in the windows file's rootly section`
+          : `none of its components (${d.components.map((c) => c.id).join(', ') || 'none'}) is mapped to a segment in the windows file's statuspage.components`,
       );
       continue;
     }
+    // mappedSegments found the source's section, so it is there.
+    const section = (d.source === 'rootly' ? file.rootly : file.statuspage)!;
     windows.push({
       id: windowId,
       segments: mapped.segments,
       segmentGroups: [],
       schedule: { start: start.toISOString(), end: end.toISOString() },
-      mode: file.statuspage!.mode,
-      onDrift: file.statuspage!.onDrift,
-      reason: `Statuspage maintenance ${d.id}${d.name ? `: ${d.name}` : ''}`,
+      mode: section.mode,
+      onDrift: section.onDrift,
+      reason: `${labelOf(d)}${d.name ? `: ${d.name}` : ''}`,
       enabled: true,
     });
   }
@@ -217,8 +269,9 @@ export interface DeclareOutcome {
 }
 
 /**
- * `maintenance.declare` (from the Statuspage webhook, through the policy queue): records the vendor's state with
- * one audit record per change. A maintenance for another page, or with no windows-file mapping at all, is refused
+ * `maintenance.declare` (from the Statuspage or Rootly webhook, through the policy queue): records the vendor's
+ * state with one audit record per change. A Statuspage maintenance for another page, or any maintenance whose
+ * source has no windows-file section at all, is refused
  * (ValidationError: reported, nothing recorded). Components without a mapping are named in the log and counted
  * (`BypassesRefused`, reason `unmapped-component`), never guessed; the maintenance is still recorded, so its mapped components are
  * bypassed and a later update of it is ordered against this one.
@@ -233,13 +286,13 @@ export async function declareMaintenance(
   const mapped = mappedSegments(m, deps.windows);
   if ('problem' in mapped) {
     deps.logger.metric('BypassesRefused', 1, { dims: { source: m.source, reason: 'maintenance-refused' } });
-    throw new ValidationError(`Statuspage maintenance ${m.id} is refused: ${mapped.problem}`);
+    throw new ValidationError(`${labelOf(m)} is refused: ${mapped.problem}`);
   }
   if (mapped.unmapped.length) {
     deps.logger.metric('BypassesRefused', mapped.unmapped.length, {
       dims: { source: m.source, reason: 'unmapped-component' },
     });
-    deps.logger.warn('Statuspage maintenance names components with no segment mapping; they are not bypassed', {
+    deps.logger.warn(`${LABEL[m.source]} names components with no segment mapping; they are not bypassed`, {
       windowId,
       unmapped: mapped.unmapped,
       mappedSegments: mapped.segments,
@@ -255,7 +308,7 @@ export async function declareMaintenance(
       deliveredUpdatedAt: m.updatedAt,
     });
     return {
-      text: `Statuspage maintenance ${m.id}: ${applied.reason === 'duplicate' ? 'already recorded' : `an older update (${m.updatedAt}) than the one recorded (${applied.current.updatedAt}); nothing changed`}.`,
+      text: `${labelOf(m)}: ${applied.reason === 'duplicate' ? 'already recorded' : `an older update (${m.updatedAt}) than the one recorded (${applied.current.updatedAt}); nothing changed`}.`,
       changed: false,
       data: { windowId, status: applied.current.status, [applied.reason]: true },
     };
@@ -264,14 +317,14 @@ export async function declareMaintenance(
   deps.logger.audit({
     action: 'maintenance.declare',
     trigger: { kind: 'window', id: cmd.id, by: m.source },
-    target: { windowId, pageId: m.pageId },
+    target: { windowId, ...(m.pageId ? { pageId: m.pageId } : {}) },
     before: applied.before ? summary(applied.before) : { declared: false },
     after: summary(applied.after),
     result: 'success',
   });
-  const segments = mapped.segments.length ? mapped.segments.join(', ') : 'no segment (no component is mapped)';
+  const segments = mapped.segments.length ? mapped.segments.join(', ') : 'no segment (nothing it names is mapped)';
   return {
-    text: `Statuspage maintenance ${m.id} is ${m.status.replace('_', ' ')} (${m.scheduledFor} to ${m.scheduledUntil}): ${ENDED.has(m.status) ? 'its bypass ends now' : `bypass of ${segments}`}.`,
+    text: `${labelOf(m)} is ${m.status.replace('_', ' ')} (${m.scheduledFor} to ${m.scheduledUntil}): ${ENDED.has(m.status) ? 'its bypass ends now' : `bypass of ${segments}`}.`,
     changed: true,
     data: { windowId, status: m.status, segments: mapped.segments, unmapped: mapped.unmapped },
   };
@@ -282,7 +335,7 @@ const summary = (d: Declaration) => ({
   scheduledFor: d.scheduledFor,
   scheduledUntil: d.scheduledUntil,
   updatedAt: d.updatedAt,
-  components: d.components.map((c) => c.id),
+  components: d.components.map((c) => (c.kind ? `${c.kind}:${c.id}` : c.id)),
   ...(d.startedAt ? { startedAt: d.startedAt } : {}),
 });
 

@@ -15,10 +15,8 @@
  * window. Statuspage documents no cancelled status; one named `cancelled` is read as the end of the maintenance.
  */
 import * as z from 'zod/mini';
-import type { Command, MaintenanceDeclareCommand } from '../commands/contract.js';
 import { MAX_MAINTENANCE_COMPONENTS } from '../commands/contract.js';
-import { commandIdFor } from '../incidents/ingest.js';
-import { MAX_TITLE_CHARS, optionalText } from '../incidents/source.js';
+import { type MaintenanceDelivery, MAX_TITLE_CHARS, optionalText } from '../incidents/source.js';
 import { ValidationError } from '../errors.js';
 import { parseJsonBody, parseWithSchema } from '../validation/parse.js';
 import { assertTokenMatches } from '../webhooks/tokens.js';
@@ -52,12 +50,11 @@ const StatuspageWebhookSchema = z.looseObject({
   ),
 });
 
-export type StatuspageParse =
-  | { kind: 'maintenance'; maintenance: MaintenanceDeclareCommand['maintenance'] }
-  | { kind: 'ignored'; reason: string };
-
-/** Reads a Statuspage webhook body (authenticate first); see the module comment. */
-export function parseStatuspage(rawBody: string): StatuspageParse {
+/**
+ * Reads a Statuspage webhook body (authenticate first); see the module comment. The maintenance becomes a
+ * command with shared/windows/declaration.ts, like Rootly's.
+ */
+export function parseStatuspage(rawBody: string): MaintenanceDelivery {
   const json = parseJsonBody(rawBody, 'Statuspage webhook body');
   const { page, incident } = parseWithSchema(StatuspageWebhookSchema, json, 'Statuspage webhook');
   if (!incident) return { kind: 'ignored', reason: 'not an incident or maintenance (a component update)' };
@@ -115,18 +112,3 @@ function isoTime(value: string | null | undefined, what: string): string {
 /** The token is the URL's last path segment. @throws UnauthorizedError for a missing or wrong one. */
 export const authenticateStatuspage = (token: string | undefined, tokens: readonly string[]): void =>
   assertTokenMatches(token, tokens, 'Statuspage');
-
-/**
- * The policy-queue command for a maintenance. Its id is derived from the maintenance and the vendor's update
- * time, so a redelivery is the same command (SQS drops it within 5 minutes; after that the recorded `updated_at`
- * makes it a no-op).
- */
-export function declareCommand(m: MaintenanceDeclareCommand['maintenance']): Command {
-  return {
-    id: commandIdFor('statuspage', `maintenance:${m.id}:${m.updatedAt}`),
-    type: 'maintenance.declare',
-    maintenance: m,
-    requestedBy: { kind: 'window', id: `statuspage:${m.id}` },
-    correlationId: `statuspage:${m.id}`,
-  };
-}

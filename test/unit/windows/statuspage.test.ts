@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { commandProblem } from '../../../shared/commands/contract.js';
 import { UnauthorizedError, ValidationError } from '../../../shared/errors.js';
-import { authenticateStatuspage, declareCommand, parseStatuspage } from '../../../shared/windows/statuspage.js';
+import { declareCommand } from '../../../shared/windows/declaration.js';
+import { authenticateStatuspage, parseStatuspage } from '../../../shared/windows/statuspage.js';
 import { readFixture, thrown } from '../incidents/helpers.js';
 
 const fixture = () => JSON.parse(readFixture('statuspage-maintenance.json')) as Record<string, any>;
