@@ -6,9 +6,9 @@
  * (a) a vendor-shaped delivery, authenticated the way that vendor does it, starts a deep trace on the devices of
  *     the user found where that vendor really exposes it — PagerDuty: nowhere in the v3 webhook, so the REST API's
  *     incident custom field values; ServiceNow: `caller_id.email` dot-walked into the body; Opsgenie: an alert
- *     detail plus a `user:` tag; Datadog: a `user:` tag in `$TAGS`; incident.io: the "Affected user" custom field
- *     (plus an address in the summary; a "Region" field naming someone else is not read); Rootly: a `user:` label;
- *     generic: `user_emails`;
+ *     detail plus a `user:` tag; Datadog: a `user:` tag in `$TAGS`, or the payload template's `user_email`;
+ *     incident.io: the "Affected user" custom field (plus an address in the summary; a "Region" field naming
+ *     someone else is not read); Rootly: a `user:` label; generic: `user_emails`;
  * (b) the outcomes arrive in that vendor's own stand-in — a PagerDuty note, a ServiceNow work note, an Opsgenie
  *     alert note — and, for the sources without a native note (Datadog, incident.io, Rootly, generic), in one Slack
  *     thread per incident (`INCIDENT_REPORTS` below);
@@ -29,6 +29,7 @@ import { LOCAL_WEBHOOK_SECRETS } from '../../local/fakeSecrets.js';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 import { LOCAL_INCIDENT_CHANNEL } from '../../local/vendors/credentials.js';
 import { signGenericPayload } from '../../shared/incidents/generic.js';
+import { INCIDENT_SOURCES } from '../../shared/incidents/sources.js';
 import { signRootlyPayload } from '../../shared/incidents/rootly.js';
 import { signServiceNowPayload } from '../../shared/incidents/servicenow.js';
 import { dynamoLedger } from '../../shared/ledger/store.js';
@@ -73,6 +74,8 @@ interface Delivery {
 type Auth = 'right' | 'wrong' | 'none';
 
 interface SourceCase {
+  /** The source posted to, when the case's name is not it (a second way one vendor exposes the user). */
+  source?: string;
   /** The incident the genuine deliveries are about, and the one the forged delivery names. */
   incidentId: string;
   forgedId: string;
@@ -171,6 +174,23 @@ const CASES: Record<string, SourceCase> = {
       JSON.stringify({
         ...json(kind === 'open' ? 'datadog-triggered.json' : 'datadog-recovered.json'),
         cycle_key: id,
+        date: String(Date.now()),
+      }),
+    secret: S.datadog[0]!,
+    sign: tokenHeader,
+  },
+  // The payload template's own field, filled from a template variable of the customer's, with no `user:` tag.
+  'datadog (template user_email)': {
+    source: 'datadog',
+    incidentId: '7832917645312098002',
+    forgedId: '7832917645312000667',
+    users: ['carol@corp.example'],
+    body: (kind, id) =>
+      JSON.stringify({
+        ...json(kind === 'open' ? 'datadog-triggered.json' : 'datadog-recovered.json'),
+        cycle_key: id,
+        tags: 'env:prod,service:payroll-portal,team:service-desk',
+        user_email: 'Carol@Corp.Example',
         date: String(Date.now()),
       }),
     secret: S.datadog[0]!,
@@ -288,10 +308,16 @@ const stoppedIn = (reports: string[], incidentId: string) =>
   });
 
 describe('every incident source, end to end on the local stack', () => {
+  it('covers every registered source', () => {
+    const covered = new Set(Object.entries(CASES).map(([name, c]) => c.source ?? name));
+    expect([...covered].sort()).toEqual(INCIDENT_SOURCES.map((s) => s.name).sort());
+  });
+
   it.each(Object.keys(CASES))(
     '%s: 401 for a forged or unsigned delivery; the open (twice) traces the affected user once and reports it in the vendor; the resolve (twice) stops it',
-    async (source) => {
-      const c = CASES[source]!;
+    async (name) => {
+      const c = CASES[name]!;
+      const source = c.source ?? name;
       const session = `zea:${source}:${c.incidentId}`;
       const devices = c.users.flatMap((u) => DEVICES[u]!).sort();
       c.seed?.();
