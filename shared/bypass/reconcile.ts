@@ -64,7 +64,7 @@ export async function reconcile(deps: ReconcileDeps): Promise<ReconcileResult> {
   const now = deps.now ?? new Date();
   const memory = deps.memory ?? containerMemory;
   const dryRun = deps.dryRun || deps.windows.guardrails.dryRun;
-  const marks = await deps.markedSegments?.read();
+  const marks = await readMarks(deps);
   const expectedRefs = deps.windows.windows
     .filter((w) => activeOccurrence(w, now))
     .reduce((n, w) => n + w.segments.length + w.segmentGroups.length, 0);
@@ -119,8 +119,20 @@ async function planAndExecute(
       plan: plan.map(describeOp),
     });
   // Under `respect`, the same drift stands for the rest of the window: log and audit it once.
-  const toRun = plan.filter((op) => op.op !== 'drift' || !memory.driftLogged.has(`${op.target}|${op.detail}`));
-  for (const op of toRun) if (op.op === 'drift') memory.driftLogged.add(`${op.target}|${op.detail}`);
+  const planned = plan.filter((op) => op.op !== 'drift' || !memory.driftLogged.has(`${op.target}|${op.detail}`));
+  for (const op of planned) if (op.op === 'drift') memory.driftLogged.add(`${op.target}|${op.detail}`);
+  // No record to write the intent in: no segment is newly marked (a later run could not find it to restore it).
+  // Everything else — removals, restores, rules — goes on: ending bypasses must not wait for DynamoDB.
+  const unrecordable = deps.markedSegments && !marks && !dryRun;
+  const toRun = unrecordable ? planned.filter((op) => op.op !== 'set-bypass-always') : planned;
+  const notMarked = unrecordable
+    ? planned
+        .filter((op) => op.op === 'set-bypass-always')
+        .map((op) => ({
+          op,
+          error: 'not marked now: the record of marked segments cannot be read; the next run retries',
+        }))
+    : [];
   const record = deps.markedSegments && marks ? { store: deps.markedSegments, marks } : undefined;
   // The intent first: a segment is marked only once the record names it (a crash in between leaves an extra id).
   if (record && !dryRun) await recordIntent(record, toRun);
@@ -134,7 +146,20 @@ async function planAndExecute(
   // A dry run changed nothing: the record keeps what was read (and when everything was), so it stays cheap too.
   const changed = dryRun ? { toRun: [], done: [] } : { toRun, done: result.done };
   if (record) await recordMarked(record, { segments, ...changed, readAll: view.readAll(), now }, deps.logger);
-  return { ...result, plan, refused, dryRun };
+  return { ...result, failed: [...result.failed, ...notMarked], plan, refused, dryRun };
+}
+
+/** The record of marked segments, or undefined when none is configured or it cannot be read (then: a full read). */
+async function readMarks(deps: ReconcileDeps): Promise<MarkedSegments | undefined> {
+  if (!deps.markedSegments) return undefined;
+  try {
+    return await deps.markedSegments.read();
+  } catch (e) {
+    deps.logger.error('the record of marked segments cannot be read; this run reads all of ZPA and marks nothing new', {
+      error: e,
+    });
+    return undefined;
+  }
 }
 
 type MarkRecord = { store: MarkedSegmentStore; marks: MarkedSegments };

@@ -92,7 +92,10 @@ export async function commandOfMessage(
     deps.logger.error('invalid command dropped', { error: e });
     return undefined;
   }
-  if (deps.receipts && needsReceipt(command) && (await deps.receipts.claim(command.id, 'received')).state === 'lost') {
+  const receipt =
+    deps.receipts && needsReceipt(command) ? await receive(command, meta, deps.receipts, deps) : undefined;
+  if (receipt === 'unrecorded') return undefined;
+  if (receipt === 'lost') {
     // Its check came first and the requester heard that nothing was done: doing it now would contradict that.
     deps.logger.warn('a command arrived after it was reported lost; not carried out', {
       commandId: command.id,
@@ -110,4 +113,38 @@ export async function commandOfMessage(
     return undefined;
   }
   return command;
+}
+
+/**
+ * The command's receipt (receipts.ts), or `unrecorded` when it could not be recorded on a FIFO queue: there a
+ * redelivery would hold the only message group (every reconcile behind it) for as long as DynamoDB is down, so the
+ * requester is told nothing was done and the message ends; the work queue's consumer throws for a redelivery.
+ */
+async function receive(
+  command: Command,
+  meta: { onPoison: 'throw' | 'drop' },
+  receipts: CommandReceipts,
+  deps: RunDeps,
+): Promise<'received' | 'lost' | 'unrecorded'> {
+  try {
+    return (await receipts.claim(command.id, 'received')).state;
+  } catch (e) {
+    if (meta.onPoison === 'throw') throw e;
+    deps.logger.error('the receipt of a command could not be recorded; it was not carried out', {
+      commandId: command.id,
+      error: e,
+    });
+    await deps.reporter
+      .report(
+        {
+          kind: `${command.type}.failed`,
+          ok: false,
+          text: `Could not ${describeCommand(command)}: the tool could not record the request (${(e as Error).message}); nothing was done, ask again in a minute.`,
+          data: { commandId: command.id },
+        },
+        command.reply,
+      )
+      .catch((err: unknown) => deps.logger.warn('could not report an unrecorded command', { error: err }));
+    return 'unrecorded';
+  }
 }

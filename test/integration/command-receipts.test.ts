@@ -91,6 +91,21 @@ describe('the receipts protocol (ledger table in dynalite)', () => {
     }
   });
 
+  it('a receipt that cannot be recorded: a FIFO consumer tells the requester nothing was done; the work queue redelivers', async () => {
+    fresh();
+    const down: CommandReceipts = { claim: async () => Promise.reject(new Error('DynamoDB unreachable')) };
+    const cmd = bypass('chat_unrecorded');
+    const body = JSON.stringify(cmd);
+    const dropped = await commandOfMessage(body, { receiveCount: 1, onPoison: 'drop' }, { ...deps(), receipts: down });
+    expect(dropped).toBeUndefined();
+    expect(reports.map((r) => r.text)).toEqual([
+      'Could not bypass payroll-app: the tool could not record the request (DynamoDB unreachable); nothing was done, ask again in a minute.',
+    ]);
+    await expect(
+      commandOfMessage(body, { receiveCount: 1, onPoison: 'throw' }, { ...deps(), receipts: down }),
+    ).rejects.toThrow('DynamoDB unreachable');
+  });
+
   it('only commands a person waits for get a check', () => {
     const chat: Command = bypass('c1');
     expect(needsReceipt(chat)).toBe(true);

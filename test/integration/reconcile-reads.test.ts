@@ -182,6 +182,31 @@ describe('a bypassType window', () => {
   });
 });
 
+describe('when the record cannot be read', () => {
+  it('the run reads all of ZPA, restores what ended, and marks nothing new (reported as failed, retried next run)', async () => {
+    const down: MarkedSegmentStore = {
+      read: async () => Promise.reject(new Error('DynamoDB unreachable')),
+      save: async () => Promise.reject(new Error('DynamoDB unreachable')),
+    };
+    const hr = (await findSegmentByName(s, 'hr-portal'))!;
+    const file = windows([window('hr-night', ['hr-portal'], 'bypassType', -1, 30)]);
+    const blind = await counted(() =>
+      reconcile({ port, memory, windows: file, logger, now: at(0), markedSegments: down }),
+    );
+    const result = blind.result as Awaited<ReturnType<typeof reconcile>>;
+    expect(blind.requests).toBeGreaterThanOrEqual(2); // every rule and segment
+    expect(result.failed.map((f) => [f.op.op, f.error])).toEqual([
+      ['set-bypass-always', expect.stringMatching(/record of marked segments cannot be read/)],
+    ]);
+    expect(await bypassTypeOf('hr-portal')).toBe(hr.bypassType);
+    // Marked while the record worked, ended while it is down: restored all the same.
+    await run(file, 0);
+    expect(await bypassTypeOf('hr-portal')).toBe('ALWAYS');
+    await reconcile({ port, memory, windows: file, logger, now: at(31), markedSegments: down });
+    expect(await bypassTypeOf('hr-portal')).toBe(hr.bypassType);
+  });
+});
+
 describe('a rule-mode window and ad-hoc rules', () => {
   it('reads its segment by name, its rule by the search, and ends it the same way', async () => {
     await run(windows([]), -2);

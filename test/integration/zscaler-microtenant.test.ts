@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startLocalDynamo, type LocalDynamo } from '../../local/dynamodb.js';
 import { resolveEnvironment } from '../../local/env.js';
 import { LOCAL_SECRET_IDS, LOCAL_ZSCALER_SECRET } from '../../local/fakeSecrets.js';
 import { loadHandler, makeContext } from '../../local/lambda.js';
@@ -26,6 +27,8 @@ const yml = readServerlessYml();
 const fn = (name: string) => yml.functions.find((f) => f.name === name)!;
 const refs = {
   ...Object.fromEntries(yml.queues.map((q) => [q.logicalId, `http://127.0.0.1:1/000000000000/${q.logicalId}`])),
+  // The ledger table, as startLocalDynamo names it (stage test): the reconciler keeps its records of marked
+  // segments and chat-command receipts there.
   ...Object.fromEntries(yml.tables.map((t) => [t.logicalId, `zea-test-${t.logicalId}`])),
 };
 const record = (body: unknown) => ({
@@ -42,18 +45,20 @@ const record = (body: unknown) => ({
 
 let sim: RunningSimulator;
 let secrets: Awaited<ReturnType<typeof startLocalSecretsManager>>;
+let dynamo: LocalDynamo;
 const windowsFile = join(mkdtempSync(join(tmpdir(), 'zea-mt-')), 'windows.json');
 
 beforeAll(async () => {
   sim = await startSimulator({ port: 0, zpaRateLimits: false, zdxRateLimit: false });
   secrets = await startLocalSecretsManager({ [LOCAL_SECRET_IDS.zscaler]: LOCAL_ZSCALER_SECRET });
+  dynamo = await startLocalDynamo(yml.tables, { stage: 'test' });
   writeFileSync(
     windowsFile,
     JSON.stringify({ guardrails: { allowedSegments: ['app-*', 'payroll-app'], maxWindowMinutes: 240 }, windows: [] }),
   );
 });
 afterAll(async () => {
-  await Promise.all([sim?.close(), secrets?.close()]);
+  await Promise.all([sim?.close(), secrets?.close(), dynamo?.close()]);
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -68,8 +73,14 @@ async function coldStart(name: string, overrides: Record<string, string> = {}) {
   };
   const env = resolveEnvironment([fn(name)], { params, stage: 'test', refs, overrides });
   expect(env.ZPA_MICROTENANT_ID).toBe(EU);
-  for (const [k, v] of Object.entries({ ...env, LOG_LEVEL: 'error', AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url }))
-    vi.stubEnv(k, v);
+  const aws = {
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.url,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamo.url,
+    AWS_ACCESS_KEY_ID: 'local-fake-access-key',
+    AWS_SECRET_ACCESS_KEY: 'local-fake-secret-key',
+    AWS_REGION: 'us-east-1',
+  };
+  for (const [k, v] of Object.entries({ ...env, LOG_LEVEL: 'error', ...aws })) vi.stubEnv(k, v);
   vi.resetModules();
   const handler = await loadHandler(fn(name), 'src');
   return (event: unknown) => handler(event, makeContext(fn(name), yml.service));
