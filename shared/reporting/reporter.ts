@@ -12,6 +12,7 @@ import type { Logger } from '../logger.js';
 import type { ReplyTarget } from '../commands/contract.js';
 import { slackMessage } from '../chat/slack/reply.js';
 import { teamsMessage } from '../chat/teams/reply.js';
+import { outcomeBlocks } from './slackBlocks.js';
 
 export interface Outcome {
   kind: string;
@@ -60,7 +61,8 @@ export function createReporter(opts: {
       if (opts.callbackUrl) await post(opts.callbackUrl, outcome);
       if (target?.kind === 'callback') await post(target.url, outcome);
       // The command chose who sees it in Slack (status and dry runs: only the caller).
-      if (target?.kind === 'slack') await post(target.responseUrl, slackMessage(outcome.text, target.responseType));
+      if (target?.kind === 'slack')
+        await post(target.responseUrl, slackMessage(outcome.text, target.responseType, outcomeBlocks(outcome)));
       if (target?.kind === 'teams') await post(target.url, teamsMessage(outcome.text));
     },
   };

@@ -13,7 +13,8 @@
  * Slack answers HTTP 200 with `{ ok: false, error }` for most failures: `ratelimited` and Slack's own
  * internal errors are retried; anything else (`channel_not_found`, `not_in_channel`, `invalid_auth`, …) is a
  * setup problem, refused without retry. Text is escaped (`&`, `<`, `>`, as Slack requires) and cut at 3,900
- * characters: Slack advises at most 4,000 in `text`.
+ * characters: Slack advises at most 4,000 in `text`. Each message also carries the outcome as Block Kit `blocks`
+ * (slackBlocks.ts: the opener's heading first): what people read, while `text` stays the notification fallback.
  */
 import { randomUUID } from 'node:crypto';
 import type { SecretSource } from '../aws/secrets.js';
@@ -22,6 +23,7 @@ import { AppError, ConfigError } from '../errors.js';
 import { ledgerKey } from '../ledger/record.js';
 import type { DeliveryStore, SlackThread } from './deliveries.js';
 import { type ReportsSecret, reportSection } from './reportsSecret.js';
+import { outcomeBlocks, type SlackBlock, slackEscape } from './slackBlocks.js';
 import { HEADING, type IncidentSink } from './sink.js';
 import { callVendor, fitText, ReportRefusedError } from './vendorHttp.js';
 
@@ -30,8 +32,6 @@ export const SLACK_TEXT_MAX_CHARS = 3_900;
 export const THREAD_CLAIM_LEASE_MS = 120_000;
 /** Slack's `error` values that mean "try again later". */
 const TRANSIENT = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);
-
-const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The top-level message that opens an incident's thread: which incident, linked when the source gave a link. */
 export function threadHeading(incident: IncidentRef): string {
@@ -81,9 +81,11 @@ export function slackChannelSink(opts: {
         if (await opts.threads.claimThread(key, claimId, THREAD_CLAIM_LEASE_MS)) {
           let opened: SlackThread;
           try {
+            const heading = threadHeading(incident);
             opened = await post({
               channel: opts.channel,
-              text: fitText(`${threadHeading(incident)}\n${text}`, SLACK_TEXT_MAX_CHARS),
+              text: fitText(`${heading}\n${text}`, SLACK_TEXT_MAX_CHARS),
+              ...withBlocks(outcomeBlocks(outcome, { heading })),
             });
           } catch (e) {
             // Slack said no or did not answer: the retry may open the thread at once rather than wait out the
@@ -107,7 +109,11 @@ export function slackChannelSink(opts: {
         channel: thread.channel ?? opts.channel,
         thread_ts: thread.ts,
         text: fitText(text, SLACK_TEXT_MAX_CHARS),
+        ...withBlocks(outcomeBlocks(outcome)),
       });
     },
   };
 }
+
+/** `blocks` only when there are some: Slack refuses an empty list. */
+const withBlocks = (blocks: SlackBlock[]) => (blocks.length ? { blocks } : {});
