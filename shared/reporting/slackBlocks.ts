@@ -56,6 +56,9 @@ interface Row {
   mrkdwn: string;
   lines: number;
 }
+/** A row of one outcome line; a blank line shows nothing, so it is not counted as shown or cut. */
+const row = (mrkdwn: string, of = mrkdwn): Row => ({ mrkdwn, lines: of.trim() === '' ? 0 : 1 });
+
 /** Rows that belong together (a part of the report): sections, or a context block for the portal link. */
 interface Part {
   block: 'section' | 'context';
@@ -73,7 +76,7 @@ export function outcomeBlocks(outcome: RenderableOutcome, opts: { heading?: stri
   if (outcome.text.trim() === '') return opts.heading ? render(parts) : [];
   const lines = outcome.text.split('\n');
   if (outcome.kind === 'trace.completed') parts.push(...traceReportParts(lines, outcome.data));
-  else parts.push(sectionOf(lines.map((l) => ({ mrkdwn: slackEscape(l), lines: 1 }))));
+  else parts.push(sectionOf(lines.map((l) => row(slackEscape(l)))));
   return render(parts);
 }
 
@@ -94,16 +97,16 @@ function traceReportParts(lines: string[], data: Record<string, unknown> | undef
       continue;
     }
     const label = DETAIL_LABEL.exec(line);
-    details.push({
-      mrkdwn: label ? `*${slackEscape(label[1]!)}*${slackEscape(line.slice(label[1]!.length))}` : slackEscape(line),
-      lines: 1,
-    });
+    details.push(
+      row(label ? `*${slackEscape(label[1]!)}*${slackEscape(line.slice(label[1]!.length))}` : slackEscape(line), line),
+    );
   }
-  const series: Row[] = rest.slice(split).map((line, i, all) => ({
-    mrkdwn: SERIES_HEADING.test(line) || isGroupHeading(all, i) ? `*${slackEscape(line)}*` : slackEscape(line),
-    lines: 1,
-  }));
-  const parts: Part[] = [sectionOf([{ mrkdwn: bold(first), lines: 1 }])];
+  const series: Row[] = rest
+    .slice(split)
+    .map((line, i, all) =>
+      row(SERIES_HEADING.test(line) || isGroupHeading(all, i) ? `*${slackEscape(line)}*` : slackEscape(line), line),
+    );
+  const parts: Part[] = [sectionOf([row(first.trim() === '' ? '' : bold(first), first)])];
   if (details.length) parts.push(sectionOf(details));
   // A context link rather than a button: a button posts an interaction to the app's request URL, which this
   // app does not serve; a link just opens the portal.
@@ -142,7 +145,12 @@ function render(parts: Part[]): SlackBlock[] {
     let text = '';
     let lines = 0;
     const flush = () => {
-      if (text === '') return true;
+      // Slack refuses a section with no text; blank lines alone show nothing and count for nothing.
+      if (text.trim() === '') {
+        text = '';
+        lines = 0;
+        return true;
+      }
       if (room().blocks < 1 || text.length > room().chars) return false;
       add(
         part.block === 'context'
