@@ -9,7 +9,8 @@
  * - ServiceNow: a work note on the incident (by sys_id) when it starts, and when the resolve stops it;
  * - Opsgenie: alert notes for the start (both users' devices in one note) and each stop;
  * - Slack (Datadog is routed to the incident channel): one thread, opened once across the open delivered twice,
- *   a redelivered queue message and several reconciler runs; the stop replies in it, once, after Slack failed once.
+ *   a redelivered queue message and several reconciler runs; the stop replies in it, once, after Slack failed once;
+ *   a finished trace's report replies with Block Kit blocks whose first section, in bold, is the diagnosis.
  *
  * Every note is asserted exactly: nothing is written twice, whatever was delivered or retried twice.
  */
@@ -185,5 +186,35 @@ describe('reports back into the incident', () => {
     expect(replies().map((m) => m.text)).toEqual([
       expect.stringMatching(/^Deep trace on ALICE-LT-7420 stopped: the incident 7832917645312098001 was resolved\.$/),
     ]);
+  }, 60_000);
+
+  it('Slack: a finished trace replies in the thread with blocks, the diagnosis first and in bold', async () => {
+    const token = { 'x-webhook-token': S.datadog[0]! };
+    const incidentId = '7832917645312098002';
+    // Judy's laptop has a slow server phase planted in the simulator's seed: the diagnosis names it.
+    const open = JSON.stringify({
+      ...json('datadog-triggered.json'),
+      id: '7832917645312098766',
+      cycle_key: incidentId,
+      tags: 'env:prod,service:payroll-portal,user:judy@corp.example',
+      date: String(Date.now()),
+    });
+    expect((await post('datadog', open, token)).status).toBe(202);
+    const parent = await waitFor('the thread', () =>
+      stack.vendors.slack.messages.find((m) => !m.thread_ts && m.text.includes(incidentId)),
+    );
+    const report = await waitFor(
+      'the finished trace in the thread',
+      () =>
+        stack.vendors.slack.messages.find(
+          (m) => m.thread_ts === parent.ts && m.text.startsWith('Deep trace on JUDY-MBP-A26 finished: '),
+        ),
+      40_000,
+    );
+    const firstLine = report.text.split('\n')[0]!;
+    expect(firstLine).toContain('web probe slowest phase: server time');
+    // The stand-in accepted the blocks (it refuses what Slack would); the first one is the diagnosis, in bold.
+    expect(report.blocks?.[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: `*${firstLine}*` } });
+    expect(report.blocks!.length).toBeGreaterThan(2);
   }, 60_000);
 });
