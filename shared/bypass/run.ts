@@ -195,6 +195,29 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
       );
   }
 
+  /**
+   * After a change to what should be true (a stop, a resume, a declared maintenance): one reconcile at once, so
+   * ZPA follows now rather than at the next tick, then the requester's answer, saying so if ZPA has not followed.
+   */
+  async function followAndReport<O extends { text: string; changed: boolean; data: Record<string, unknown> }>(
+    command: Command & { requestedBy: { kind: string } },
+    outcome: O,
+  ): Promise<O> {
+    const summary = outcome.changed
+      ? await reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report')
+      : undefined;
+    const text =
+      outcome.changed && !summary
+        ? `${outcome.text} The reconcile that makes ZPA follow failed; the next one, within a minute, retries.`
+        : outcome.text;
+    await reportBestEffort(
+      deps,
+      { kind: command.type, ok: true, text, data: { ...outcome.data, ...(summary ? { reconcile: summary } : {}) } },
+      command.reply,
+    );
+    return outcome;
+  }
+
   async function runCommand(command: Command, meta: { sentAt?: number } = {}) {
     // Read before the command runs, for every command: a windows file that cannot be read fails the message
     // (thrown, not reported).
@@ -234,24 +257,7 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
             command.type === 'window.stop' ? stopWindow(command, scoped) : resumeWindow(command, scoped),
           );
           // ZPA follows now, not at the next tick: the same reconcile as every minute's, with the new stops.
-          const summary = outcome.changed
-            ? await reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report')
-            : undefined;
-          const text =
-            outcome.changed && !summary
-              ? `${outcome.text} The reconcile that makes ZPA follow failed; the next one, within a minute, retries.`
-              : outcome.text;
-          await reportBestEffort(
-            deps,
-            {
-              kind: command.type,
-              ok: true,
-              text,
-              data: { ...outcome.data, ...(summary ? { reconcile: summary } : {}) },
-            },
-            command.reply,
-          );
-          return outcome;
+          return followAndReport(command, outcome);
         }
         case 'maintenance.declare': {
           const store = deps.declaredWindows;
@@ -260,24 +266,7 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
           const scoped = { store, windows: deps.windows(), logger };
           const outcome = await runExclusive(() => declareMaintenance(command, scoped));
           // ZPA follows now (the maintenance may have just started or ended), not at the next tick.
-          const summary = outcome.changed
-            ? await reconcileReported({ kind: command.requestedBy.kind, id: command.id }, 'report')
-            : undefined;
-          const text =
-            outcome.changed && !summary
-              ? `${outcome.text} The reconcile that makes ZPA follow failed; the next one, within a minute, retries.`
-              : outcome.text;
-          await reportBestEffort(
-            deps,
-            {
-              kind: command.type,
-              ok: true,
-              text,
-              data: { ...outcome.data, ...(summary ? { reconcile: summary } : {}) },
-            },
-            command.reply,
-          );
-          return outcome;
+          return followAndReport(command, outcome);
         }
         case 'reconcile': {
           // Ticks that waited behind a long run or an outage are not worth running one by one: the next is due.

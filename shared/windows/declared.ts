@@ -13,12 +13,8 @@
  * A declaration is kept for {@link KEEP_ENDED_MS} after it ended, so a late redelivery of an earlier state is
  * still recognised as older; after that a replay could not bypass anything anyway (its scheduled end is past).
  */
-import {
-  ConditionalCheckFailedException,
-  DynamoDBClient,
-  PutItemCommand,
-  QueryCommand,
-} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { dynamoDocItem } from '../ledger/docItem.js';
 import type { MaintenanceDeclareCommand } from '../commands/contract.js';
 import { AppError, ValidationError } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -339,54 +335,16 @@ const summary = (d: Declaration) => ({
   ...(d.startedAt ? { startedAt: d.startedAt } : {}),
 });
 
-let sharedClient: DynamoDBClient | undefined;
-const dynamoClient = () => (sharedClient ??= new DynamoDBClient({}));
-
-/** The declarations in the ledger table, read with a Query on the item's key (the IAM condition names the key). */
+/** The declarations in the ledger table (shared/ledger/docItem.ts: a Query on the item's key, which the IAM condition names). */
 export function dynamoDeclaredWindows(opts: { tableName: string; client?: DynamoDBClient }): DeclaredWindowStore {
-  const client = opts.client ?? dynamoClient();
-  const TableName = opts.tableName;
+  const item = dynamoDocItem<{ declarations: Declaration[] }>({ ...opts, key: DECLARED_WINDOWS_KEY });
   return {
     async read() {
-      const r = await client.send(
-        new QueryCommand({
-          TableName,
-          KeyConditionExpression: '#k = :k',
-          ExpressionAttributeNames: { '#k': 'key' },
-          ExpressionAttributeValues: { ':k': { S: DECLARED_WINDOWS_KEY } },
-          ConsistentRead: true,
-        }),
-      );
-      const item = r.Items?.[0];
-      if (!item?.doc?.S) return { declarations: [], version: 0 };
-      return {
-        declarations: (JSON.parse(item.doc.S) as { declarations: Declaration[] }).declarations,
-        version: Number(item.version?.N ?? 0),
-      };
+      const { doc, version } = await item.read();
+      return { declarations: doc?.declarations ?? [], version };
     },
     async save(declarations, version) {
-      try {
-        await client.send(
-          new PutItemCommand({
-            TableName,
-            Item: {
-              key: { S: DECLARED_WINDOWS_KEY },
-              doc: { S: JSON.stringify({ declarations }) },
-              version: { N: String(version + 1) },
-            },
-            ...(version === 0
-              ? { ConditionExpression: 'attribute_not_exists(#k)', ExpressionAttributeNames: { '#k': 'key' } }
-              : {
-                  ConditionExpression: '#v = :v',
-                  ExpressionAttributeNames: { '#v': 'version' },
-                  ExpressionAttributeValues: { ':v': { N: String(version) } },
-                }),
-          }),
-        );
-      } catch (e) {
-        if (e instanceof ConditionalCheckFailedException) throw new DeclaredWindowsConflictError();
-        throw e;
-      }
+      if (!(await item.save({ declarations }, version))) throw new DeclaredWindowsConflictError();
     },
   };
 }
