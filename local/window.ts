@@ -11,7 +11,16 @@ export const LOCAL_WINDOWS_FILE = '.local-state/windows.json';
 
 export function initialLocalWindows(): string {
   const repo = JSON.parse(readFileSync('config/maintenance-windows.json', 'utf8')) as { guardrails: unknown };
-  return JSON.stringify({ guardrails: repo.guardrails, windows: [] }, null, 2);
+  // The status pages of the webhook fixtures, mapped to the simulator's segments, so a maintenance posted from
+  // test/fixtures/webhooks (README "Maintenances from Statuspage") bypasses something on the local stack.
+  const demo = {
+    statuspage: { pageId: 'pg7corp0demo', components: { cmp0payroll1: ['payroll-app'] } },
+    rootly: {
+      services: { 'c0ffee00-0000-4000-8000-000000000001': ['payroll-app'] },
+      functionalities: { 'f00d0000-0000-4000-8000-000000000002': ['hr-portal'] },
+    },
+  };
+  return JSON.stringify({ guardrails: repo.guardrails, windows: [], ...demo }, null, 2);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

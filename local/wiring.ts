@@ -60,11 +60,12 @@ export const localParams = (
   reportCallbackUrl: `${urls.receiver}/callback`,
   slackApiBaseUrl: `${urls.receiver}/slack-api`,
   reportsSecretId: LOCAL_REPORTS_SECRET_ID,
-  // The incident tools' stand-ins (local/vendors); Datadog monitors get a Slack thread, as a demo of the slack sink.
+  // The incident tools' stand-ins (local/vendors); the tools with no note of their own (Datadog, incident.io,
+  // Rootly, generic) get a thread in the stand-in Slack channel, so every source's report lands somewhere locally.
   // Without stand-ins (benches, drills) nothing is reported into incidents: no call may leave the machine.
   incidentReports: '*=none',
   ...(urls.vendors && {
-    incidentReports: 'pagerduty=note,servicenow=worknote,opsgenie=note,datadog=slack,*=none',
+    incidentReports: 'pagerduty=note,servicenow=worknote,opsgenie=note,*=slack',
     pagerdutyApiBaseUrl: urls.vendors.pagerduty,
     servicenowInstanceUrl: urls.vendors.servicenow,
     opsgenieApiBaseUrl: urls.vendors.opsgenie,
