@@ -252,7 +252,8 @@ export function createPolicyRunner(deps: PolicyDeps): PolicyRunner {
           const store = deps.windowStops;
           if (!store)
             throw new ValidationError('emergency stops are not configured in this deployment (no LEDGER_TABLE)');
-          const scoped = { store, windows: deps.windows(), logger };
+          // The file's windows and the declared maintenances running now: either may be stopped.
+          const scoped = { store, windows: (await windowsNow()).file, logger };
           const outcome = await runExclusive(() =>
             command.type === 'window.stop' ? stopWindow(command, scoped) : resumeWindow(command, scoped),
           );

@@ -45,8 +45,11 @@ export const USAGE: Record<'trace' | 'bypass' | 'unbypass' | 'status' | 'window'
   window: 'window stop <window-id|all> [until-resumed] [reason] | window resume <window-id|all>',
 };
 
-/** A window id as the windows file allows it (shared/bypass/windows.ts); matched case-insensitively. */
-const WINDOW_ID = /^[a-z0-9][a-z0-9-]{0,47}$/i;
+/**
+ * A window id as the windows file allows it (shared/bypass/windows.ts), or a declared maintenance's
+ * (`statuspage:<id>`, `rootly:<id>`, shared/windows/declared.ts); matched case-insensitively.
+ */
+const WINDOW_ID = /^(?:(?:statuspage|rootly):)?[a-z0-9][a-z0-9-]{0,47}$/i;
 /** The longest reason a stop records (it goes into the audit trail and status). */
 export const MAX_STOP_REASON = 300;
 
@@ -135,7 +138,9 @@ function parseWindow(args: string[]): ChatCommand {
   // `all`: every window and ad-hoc bypass, always until resumed (shared/windows/stops.ts ALL_WINDOWS).
   if (!WINDOW_ID.test(id))
     return usage(
-      id ? `"${id}" is not a window id (lowercase letters, digits and dashes)` : 'expected a window id',
+      id
+        ? `"${id}" is not a window id (lowercase letters, digits and dashes, or statuspage:<id> / rootly:<id>)`
+        : 'expected a window id',
       USAGE.window,
     );
   const windowId = id.toLowerCase();

@@ -144,6 +144,9 @@ export const bypassRemoveSchema = z.object({
   requestedAt: z.optional(z.iso.datetime({ offset: true })),
 });
 
+/** A window id: the file's (48 at most) or a declared maintenance's (`statuspage:` or `rootly:` before its id). */
+const MAX_WINDOW_ID = 60;
+
 /**
  * Emergency stop of a maintenance window (shared/windows/stops.ts): its bypass is removed now and not applied
  * again for the rest of the running occurrence, or for every occurrence until resumed.
@@ -151,7 +154,7 @@ export const bypassRemoveSchema = z.object({
 export const windowStopSchema = z.object({
   ...common,
   type: z.literal('window.stop'),
-  windowId: z.string().check(z.minLength(1), z.maxLength(48)),
+  windowId: z.string().check(z.minLength(1), z.maxLength(MAX_WINDOW_ID)),
   reason: z.string().check(z.maxLength(300)),
   untilResumed: z.optional(z.boolean()),
   requestedBy,
@@ -162,7 +165,7 @@ export const windowStopSchema = z.object({
 export const windowResumeSchema = z.object({
   ...common,
   type: z.literal('window.resume'),
-  windowId: z.string().check(z.minLength(1), z.maxLength(48)),
+  windowId: z.string().check(z.minLength(1), z.maxLength(MAX_WINDOW_ID)),
   requestedBy,
   requestedAt: z.optional(z.iso.datetime({ offset: true })),
 });

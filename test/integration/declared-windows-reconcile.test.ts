@@ -14,6 +14,7 @@ import { zpaBypassPort } from '../../shared/bypass/zpaPort.js';
 import { createLogger } from '../../shared/logger.js';
 import type { Outcome } from '../../shared/reporting/reporter.js';
 import { type DeclaredWindowStore, dynamoDeclaredWindows } from '../../shared/windows/declared.js';
+import { dynamoWindowStops } from '../../shared/windows/stops.js';
 import { zpaPacer } from '../../shared/zscaler/pacer.js';
 import { listRules } from '../../shared/zpa/rules.js';
 import type { ZpaScope } from '../../shared/zpa/scope.js';
@@ -114,6 +115,59 @@ beforeEach(() => {
   env.sim.reset();
   lines = [];
   outcomes = [];
+});
+
+const chat = (body: Record<string, unknown>) => ({
+  Records: [
+    {
+      messageId: String(body.id),
+      receiptHandle: 'r',
+      body: JSON.stringify({ requestedBy: { kind: 'slack', id: 'U1', name: 'alice' }, ...body }),
+      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
+      messageAttributes: {},
+      md5OfBody: '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: 'arn:aws:sqs:us-east-1:1:policy',
+      awsRegion: 'us-east-1',
+    },
+  ],
+});
+
+describe('declared maintenances and the emergency stop', () => {
+  it("window stop statuspage:<id> ends a running declared maintenance's bypass; resume brings it back", async () => {
+    const handler = makeHandler({
+      port: zpaBypassPort({ api: env.clients.zpa, customerId: CUSTOMER }),
+      windows: () => fileFor('rule'),
+      logger,
+      reporter: { report: async (o) => void outcomes.push(o) },
+      dryRun: false,
+      declaredWindows: flakyStore(),
+      windowStops: dynamoWindowStops({ tableName: dynamo.tableNames.IncidentLedger!, client: dynamo.client }),
+    });
+    await handler(declare('mtstopped', 'in_progress', new Date(Date.now() - 1000).toISOString()) as SQSEvent, context);
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:statuspage:mtstopped']);
+    await handler(
+      chat({
+        id: 'chat_stop_declared',
+        type: 'window.stop',
+        windowId: 'statuspage:mtstopped',
+        reason: 'db on fire',
+      }) as SQSEvent,
+      context,
+    );
+    expect(outcomes.find((o) => o.kind === 'window.stop')?.text).toMatch(
+      /^Window statuspage:mtstopped is stopped for the rest of this occurrence/,
+    );
+    expect(await ourRules()).toEqual([]);
+    await handler(
+      chat({ id: 'chat_resume_declared', type: 'window.resume', windowId: 'statuspage:mtstopped' }) as SQSEvent,
+      context,
+    );
+    expect((await ourRules()).map((r) => r.name)).toEqual(['zea-bypass:win:statuspage:mtstopped']);
+    // Ended as Statuspage says: nothing of it stays.
+    await handler(declare('mtstopped', 'completed', new Date().toISOString()) as SQSEvent, context);
+    expect(await ourRules()).toEqual([]);
+  });
 });
 
 describe('declared maintenances in the reconciler', () => {

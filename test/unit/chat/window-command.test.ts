@@ -22,6 +22,17 @@ describe('grammar: window stop / resume', () => {
       { name: 'window', action: 'stop', windowId: 'payroll-patch', untilResumed: false, reason: 'db is on fire' },
     ],
     [
+      'window stop statuspage:mt5payroll01 vendor late',
+      {
+        name: 'window',
+        action: 'stop',
+        windowId: 'statuspage:mt5payroll01',
+        untilResumed: false,
+        reason: 'vendor late',
+      },
+    ],
+    ['window stop all', { name: 'window', action: 'stop', windowId: 'all', untilResumed: true, reason: '' }],
+    [
       'window stop w1 until-resumed vendor outage',
       { name: 'window', action: 'stop', windowId: 'w1', untilResumed: true, reason: 'vendor outage' },
     ],
