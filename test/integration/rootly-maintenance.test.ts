@@ -9,9 +9,10 @@ import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_WEBHOOK_SECRETS } from '../../local/fakeSecrets.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { startWindowsStack, stopWindowsStack } from '../helpers/windowsStack.js';
 import { signRootlyPayload } from '../../shared/incidents/rootly.js';
 import { eventually } from '../helpers/webhooks.js';
 import { readFixture } from '../unit/incidents/helpers.js';
@@ -103,22 +104,9 @@ const deliver = async (body: string, opts: { secret?: string; t?: number; signat
 
 beforeAll(async () => {
   writeFileSync(windowsFile, JSON.stringify(windowsConfig()));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  stack = await startLocalStack({
-    handlerSource: 'src',
-    windowsFile,
-    scheduleEverySeconds: 2,
-    env: { LOG_LEVEL: 'info' },
-    retryDelaySeconds: 1,
-  });
+  stack = await startWindowsStack({ windowsFile, lines, logLevel: 'info' });
 }, 30_000);
-afterAll(async () => {
-  await stack?.stop();
-  vi.restoreAllMocks();
-});
+afterAll(() => stopWindowsStack(stack));
 
 describe('Rootly scheduled incidents → ZPA bypass', () => {
   it('a wrong, missing or stale signature is answered 401 and nothing is enqueued', async () => {

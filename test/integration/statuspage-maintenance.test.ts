@@ -9,9 +9,10 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_WEBHOOK_SECRETS } from '../../local/fakeSecrets.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { startWindowsStack, stopWindowsStack } from '../helpers/windowsStack.js';
 import { eventually } from '../helpers/webhooks.js';
 import { readFixture } from '../unit/incidents/helpers.js';
 
@@ -94,22 +95,9 @@ const declareReports = (id: string) =>
 
 beforeAll(async () => {
   writeFileSync(windowsFile, JSON.stringify(windowsConfig()));
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  stack = await startLocalStack({
-    handlerSource: 'src',
-    windowsFile,
-    scheduleEverySeconds: 2,
-    env: { LOG_LEVEL: 'info' },
-    retryDelaySeconds: 1,
-  });
+  stack = await startWindowsStack({ windowsFile, lines, logLevel: 'info' });
 }, 30_000);
-afterAll(async () => {
-  await stack?.stop();
-  vi.restoreAllMocks();
-});
+afterAll(() => stopWindowsStack(stack));
 
 describe('Statuspage scheduled maintenances → ZPA bypass', () => {
   it('a wrong or missing URL token is answered 401 and nothing is enqueued', async () => {

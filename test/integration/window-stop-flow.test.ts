@@ -9,10 +9,11 @@ import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slackDelivery, teamsDelivery } from '../../local/chatSamples.js';
 import { LOCAL_CHAT } from '../../local/fakeChat.js';
-import { startLocalStack, type LocalStack } from '../../local/stack.js';
+import type { LocalStack } from '../../local/stack.js';
+import { startWindowsStack, stopWindowsStack } from '../helpers/windowsStack.js';
 import { eventually } from '../helpers/webhooks.js';
 
 let stack: LocalStack;
@@ -82,22 +83,9 @@ beforeAll(async () => {
       ],
     }),
   );
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    lines.push(...String(chunk).split('\n').filter(Boolean));
-    return true;
-  });
-  stack = await startLocalStack({
-    handlerSource: 'src',
-    windowsFile,
-    scheduleEverySeconds: 2,
-    env: { LOG_LEVEL: 'warn' },
-    retryDelaySeconds: 1,
-  });
+  stack = await startWindowsStack({ windowsFile, lines, logLevel: 'warn' });
 }, 30_000);
-afterAll(async () => {
-  await stack?.stop();
-  vi.restoreAllMocks();
-});
+afterAll(() => stopWindowsStack(stack));
 
 describe('window stop / resume from chat', () => {
   it('a running window stopped from Slack is reverted in ZPA, stays reverted across reconciles, and status shows it', async () => {

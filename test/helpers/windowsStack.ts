@@ -1,0 +1,30 @@
+/**
+ * The local stack as the maintenance-window flows test it: the reconciler reading a windows file the test
+ * writes, its every-minute schedule run every 2 s, failed records back after 1 s, and every line the functions
+ * log collected (they log to stdout) so a test can look for a log line.
+ */
+import { vi } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../local/stack.js';
+
+export async function startWindowsStack(opts: {
+  windowsFile: string;
+  lines: string[];
+  logLevel: 'info' | 'warn';
+}): Promise<LocalStack> {
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    opts.lines.push(...String(chunk).split('\n').filter(Boolean));
+    return true;
+  });
+  return startLocalStack({
+    handlerSource: 'src',
+    windowsFile: opts.windowsFile,
+    scheduleEverySeconds: 2,
+    env: { LOG_LEVEL: opts.logLevel },
+    retryDelaySeconds: 1,
+  });
+}
+
+export async function stopWindowsStack(stack: LocalStack | undefined): Promise<void> {
+  await stack?.stop();
+  vi.restoreAllMocks();
+}
