@@ -3,6 +3,7 @@
  * writes, its every-minute schedule run every 2 s, failed records back after 1 s, and every line the functions
  * log collected (they log to stdout) so a test can look for a log line.
  */
+import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { vi } from 'vitest';
 import { startLocalStack, type LocalStack } from '../../local/stack.js';
 
@@ -27,4 +28,25 @@ export async function startWindowsStack(opts: {
 export async function stopWindowsStack(stack: LocalStack | undefined): Promise<void> {
   await stack?.stop();
   vi.restoreAllMocks();
+}
+
+/** The audit records of `action` among the collected log lines. */
+export const auditsIn = (lines: string[], action: string) =>
+  lines
+    .filter((l) => l.includes('"type":"audit"'))
+    .map((l) => JSON.parse(l) as Record<string, any>)
+    .filter((a) => a.action === action);
+
+/** The declared maintenances as the ledger item holds them (read raw, not through the store under test). */
+export async function declaredIn(stack: LocalStack): Promise<Array<Record<string, any>>> {
+  const r = await stack.dynamo.client.send(
+    new QueryCommand({
+      TableName: stack.dynamo.tableNames.IncidentLedger,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: { '#k': 'key' },
+      ExpressionAttributeValues: { ':k': { S: 'declared-windows' } },
+    }),
+  );
+  const doc = r.Items?.[0]?.doc?.S;
+  return doc ? (JSON.parse(doc) as { declarations: Array<Record<string, any>> }).declarations : [];
 }

@@ -39,27 +39,13 @@ const fileFor = (mode: 'rule' | 'bypassType') =>
     windows: [],
     statuspage: { pageId: 'pg7corp0demo', components: { cmp0payroll1: ['payroll-app'] }, mode },
   });
-const declare = (id: string, status: string, updatedAt: string) => ({
+/** One policy-queue record carrying `body`, as Lambda's SQS integration hands it over. */
+const policyEvent = (messageId: string, body: Record<string, unknown>) => ({
   Records: [
     {
-      messageId: `${id}-${status}`,
+      messageId,
       receiptHandle: 'r',
-      body: JSON.stringify({
-        id: `declare-${id}-${status}`,
-        type: 'maintenance.declare',
-        maintenance: {
-          source: 'statuspage',
-          id,
-          pageId: 'pg7corp0demo',
-          name: 'Payroll database upgrade',
-          status,
-          scheduledFor: new Date(Date.now() - 60_000).toISOString(),
-          scheduledUntil: new Date(Date.now() + 3_600_000).toISOString(),
-          updatedAt,
-          components: [{ id: 'cmp0payroll1', name: 'Payroll' }],
-        },
-        requestedBy: { kind: 'window', id: `statuspage:${id}` },
-      }),
+      body: JSON.stringify(body),
       attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
       messageAttributes: {},
       md5OfBody: '',
@@ -69,6 +55,23 @@ const declare = (id: string, status: string, updatedAt: string) => ({
     },
   ],
 });
+const declare = (id: string, status: string, updatedAt: string) =>
+  policyEvent(`${id}-${status}`, {
+    id: `declare-${id}-${status}`,
+    type: 'maintenance.declare',
+    maintenance: {
+      source: 'statuspage',
+      id,
+      pageId: 'pg7corp0demo',
+      name: 'Payroll database upgrade',
+      status,
+      scheduledFor: new Date(Date.now() - 60_000).toISOString(),
+      scheduledUntil: new Date(Date.now() + 3_600_000).toISOString(),
+      updatedAt,
+      components: [{ id: 'cmp0payroll1', name: 'Payroll' }],
+    },
+    requestedBy: { kind: 'window', id: `statuspage:${id}` },
+  });
 /** The dynalite store, which can be made to fail its reads (DynamoDB throttling or down). */
 function flakyStore(): DeclaredWindowStore & { down: boolean } {
   const real = dynamoDeclaredWindows({ tableName: dynamo.tableNames.IncidentLedger!, client: dynamo.client });
@@ -117,21 +120,8 @@ beforeEach(() => {
   outcomes = [];
 });
 
-const chat = (body: Record<string, unknown>) => ({
-  Records: [
-    {
-      messageId: String(body.id),
-      receiptHandle: 'r',
-      body: JSON.stringify({ requestedBy: { kind: 'slack', id: 'U1', name: 'alice' }, ...body }),
-      attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:1:policy',
-      awsRegion: 'us-east-1',
-    },
-  ],
-});
+const chat = (body: Record<string, unknown>) =>
+  policyEvent(String(body.id), { requestedBy: { kind: 'slack', id: 'U1', name: 'alice' }, ...body });
 
 describe('declared maintenances and the emergency stop', () => {
   it("window stop statuspage:<id> ends a running declared maintenance's bypass; resume brings it back", async () => {

@@ -5,14 +5,14 @@
  * in local SQS (not the trace queue) → the real reconciler, which records the declaration in dynalite (key
  * `declared-windows`) and reconciles → the simulator's ZPA. The every-minute schedule runs every 2 s here.
  */
-import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_WEBHOOK_SECRETS } from '../../local/fakeSecrets.js';
 import type { LocalStack } from '../../local/stack.js';
-import { startWindowsStack, stopWindowsStack } from '../helpers/windowsStack.js';
+import { auditsIn, declaredIn, startWindowsStack, stopWindowsStack } from '../helpers/windowsStack.js';
 import { signRootlyPayload } from '../../shared/incidents/rootly.js';
 import { eventually } from '../helpers/webhooks.js';
 import { readFixture } from '../unit/incidents/helpers.js';
@@ -45,23 +45,8 @@ const zpaState = async () =>
 const ruleOf = async (id: string) =>
   (await zpaState()).rules.CLIENT_FORWARDING_POLICY.find((r) => r.name === `zea-bypass:win:rootly:${id}`);
 const segment = async (name: string) => (await zpaState()).segments.find((s) => s.name === name)!;
-const audits = (action: string) =>
-  lines
-    .filter((l) => l.includes('"type":"audit"'))
-    .map((l) => JSON.parse(l) as Record<string, any>)
-    .filter((a) => a.action === action);
-const declared = async () => {
-  const r = await stack.dynamo.client.send(
-    new QueryCommand({
-      TableName: stack.dynamo.tableNames.IncidentLedger,
-      KeyConditionExpression: '#k = :k',
-      ExpressionAttributeNames: { '#k': 'key' },
-      ExpressionAttributeValues: { ':k': { S: 'declared-windows' } },
-    }),
-  );
-  const doc = r.Items?.[0]?.doc?.S;
-  return doc ? (JSON.parse(doc) as { declarations: Array<Record<string, any>> }).declarations : [];
-};
+const audits = (action: string) => auditsIn(lines, action);
+const declared = () => declaredIn(stack);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 const nowSec = () => Math.floor(Date.now() / 1000);

@@ -5,14 +5,13 @@
  * (the ledger table, key `declared-windows`) and reconciles → the simulator's ZPA. The every-minute schedule runs
  * every 2 s here, so "when scheduled_for arrives" and "when scheduled_until passes" are real scheduled runs.
  */
-import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_WEBHOOK_SECRETS } from '../../local/fakeSecrets.js';
 import type { LocalStack } from '../../local/stack.js';
-import { startWindowsStack, stopWindowsStack } from '../helpers/windowsStack.js';
+import { auditsIn, declaredIn, startWindowsStack, stopWindowsStack } from '../helpers/windowsStack.js';
 import { eventually } from '../helpers/webhooks.js';
 import { readFixture } from '../unit/incidents/helpers.js';
 
@@ -36,23 +35,8 @@ const rules = async (): Promise<Rule[]> =>
     }
   ).products.zpa.rules.CLIENT_FORWARDING_POLICY;
 const ruleOf = async (id: string) => (await rules()).find((r) => r.name === `zea-bypass:win:statuspage:${id}`);
-const audits = (action: string) =>
-  lines
-    .filter((l) => l.includes('"type":"audit"'))
-    .map((l) => JSON.parse(l) as Record<string, any>)
-    .filter((a) => a.action === action);
-const declared = async () => {
-  const r = await stack.dynamo.client.send(
-    new QueryCommand({
-      TableName: stack.dynamo.tableNames.IncidentLedger,
-      KeyConditionExpression: '#k = :k',
-      ExpressionAttributeNames: { '#k': 'key' },
-      ExpressionAttributeValues: { ':k': { S: 'declared-windows' } },
-    }),
-  );
-  const doc = r.Items?.[0]?.doc?.S;
-  return doc ? (JSON.parse(doc) as { declarations: Array<Record<string, any>> }).declarations : [];
-};
+const audits = (action: string) => auditsIn(lines, action);
+const declared = () => declaredIn(stack);
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString();
 
